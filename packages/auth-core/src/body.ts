@@ -1,0 +1,193 @@
+/**
+ * A JSON value as parsed by Gatehouse: objects have a `null` prototype and never carry the keys `__proto__`,
+ * `constructor` or `prototype`.
+ */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/**
+ * The request body as a strategy sees it. Reading never throws: a body that is too large, undecodable or of an
+ * unknown type is reported as such.
+ *
+ * @example
+ * ```ts
+ * const body = await request.body();
+ * if (body.type === 'json' && isJsonObject(body.value)) console.log(body.value['hash']);
+ * ```
+ */
+export type RequestBody =
+  | { readonly type: 'none' }
+  | { readonly type: 'json'; readonly value: JsonValue }
+  | { readonly type: 'form'; readonly fields: ReadonlyMap<string, readonly string[]> }
+  | { readonly type: 'unsupported'; readonly contentType: string }
+  | { readonly type: 'too-large'; readonly maxBodyBytes: number }
+  | { readonly type: 'malformed' };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Tells whether a parsed JSON value is an object (not an array, not null).
+ *
+ * @example
+ * ```ts
+ * isJsonObject(parseJsonSafely('{"a":1}')); // true
+ * ```
+ */
+export function isJsonObject(value: unknown): value is { readonly [key: string]: JsonValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses JSON into null-prototype objects without the keys `__proto__`, `constructor` and `prototype`, so a
+ * parsed body can be merged or spread without polluting any prototype. Returns `undefined` on invalid JSON.
+ *
+ * @example
+ * ```ts
+ * const value = parseJsonSafely('{"__proto__":{"admin":true},"a":1}');
+ * // value is { a: 1 } with a null prototype
+ * ```
+ */
+export function parseJsonSafely(text: string): JsonValue | undefined {
+  try {
+    return JSON.parse(text, function reviver(this: unknown, _key: string, value: unknown): unknown {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+      const safe: Record<string, unknown> = Object.create(null);
+      for (const key of Object.keys(value)) {
+        if (!FORBIDDEN_KEYS.has(key)) safe[key] = (value as Record<string, unknown>)[key];
+      }
+      return safe;
+    }) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body into a `Map` of every value per name. Returns `null` when
+ * a percent-escape does not decode to valid UTF-8, rather than substituting replacement characters.
+ *
+ * @example
+ * ```ts
+ * parseFormSafely('a=1&a=2&b=x+y')?.get('b'); // ['x y']
+ * ```
+ */
+export function parseFormSafely(text: string): ReadonlyMap<string, readonly string[]> | null {
+  const fields = new Map<string, string[]>();
+  if (text === '') return fields;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    const rawValue = equals === -1 ? '' : pair.slice(equals + 1);
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+    } catch {
+      return null;
+    }
+    const existing = fields.get(name);
+    if (existing === undefined) fields.set(name, [value]);
+    else existing.push(value);
+  }
+  return fields;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Turns raw body bytes and a `Content-Type` into a {@link RequestBody}. JSON for `application/json` and any
+ * `+json` type, fields for `application/x-www-form-urlencoded`; a body in any other charset than UTF-8 is
+ * unsupported.
+ *
+ * @example
+ * ```ts
+ * decodeRequestBody(new TextEncoder().encode('{"a":1}'), 'application/json').type; // 'json'
+ * ```
+ */
+export function decodeRequestBody(bytes: Uint8Array, contentType: string | null): RequestBody {
+  if (bytes.length === 0) return { type: 'none' };
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  const isJson = mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+  const isForm = mediaType === 'application/x-www-form-urlencoded';
+  if (!isJson && !isForm) return { type: 'unsupported', contentType: mediaType };
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return { type: 'unsupported', contentType: mediaType };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { type: 'malformed' };
+  }
+  if (isJson) {
+    const value = parseJsonSafely(text);
+    return value === undefined ? { type: 'malformed' } : { type: 'json', value };
+  }
+  const fields = parseFormSafely(text);
+  return fields === null ? { type: 'malformed' } : { type: 'form', fields };
+}
+
+/**
+ * Joins byte chunks into one array.
+ *
+ * @example
+ * ```ts
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** The result of reading a body under a byte cap. */
+export type CappedRead =
+  | { readonly type: 'read'; readonly bytes: Uint8Array }
+  | { readonly type: 'too-large' }
+  | { readonly type: 'failed' };
+
+/**
+ * Reads a web `ReadableStream`, cancelling it as soon as more than `maxBytes` have arrived (the cap is on bytes
+ * actually read, never on a declared `Content-Length`).
+ *
+ * @example
+ * ```ts
+ * const read = await readStreamCapped(request.body!, 65_536);
+ * if (read.type === 'read') console.log(read.bytes.length);
+ * ```
+ */
+export async function readStreamCapped(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<CappedRead> {
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => undefined);
+        return { type: 'too-large' };
+      }
+      parts.push(value);
+    }
+  } catch {
+    return { type: 'failed' };
+  } finally {
+    reader.releaseLock();
+  }
+  return { type: 'read', bytes: concatBytes(parts) };
+}

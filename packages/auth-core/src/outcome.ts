@@ -1,0 +1,90 @@
+import { AuthError, type AuthErrorCode } from './errors.js';
+
+/**
+ * Who was authenticated. `id` is stable; `attributes` are whatever the strategy knows (never a secret).
+ *
+ * @example
+ * ```ts
+ * const principal: Principal = { id: 'user-42', attributes: { kind: 'master' } };
+ * ```
+ */
+export interface Principal {
+  readonly id: string;
+  readonly attributes?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/**
+ * What authenticated the request: its public id, its kind and its scopes. Never the secret itself.
+ *
+ * @example
+ * ```ts
+ * const credential: CredentialInfo = { id: 'c_1', kind: 'api-key', scopes: ['Trading'] };
+ * ```
+ */
+export interface CredentialInfo {
+  readonly id: string;
+  readonly kind: string;
+  readonly scopes: readonly string[];
+  /** Epoch milliseconds after which the credential is no longer valid, or `null` when it never expires. */
+  readonly expiresAt?: number | null;
+}
+
+/**
+ * The three-way result of {@link AuthStrategy.authenticate}.
+ * - `authenticated`: the credentials are good;
+ * - `rejected`: credentials of this scheme were present but are not acceptable;
+ * - `absent`: no credentials of this scheme are on the request, so another strategy may try.
+ *
+ * @example
+ * ```ts
+ * const outcome = await strategy.authenticate(request);
+ * if (outcome.type === 'authenticated') console.log(outcome.principal.id);
+ * else if (outcome.type === 'rejected') console.log(outcome.error.code);
+ * ```
+ */
+export type AuthOutcome<P extends Principal = Principal> =
+  | { readonly type: 'authenticated'; readonly principal: P; readonly credential: CredentialInfo }
+  | { readonly type: 'rejected'; readonly error: AuthError }
+  | { readonly type: 'absent' };
+
+/**
+ * Builds an `authenticated` outcome.
+ *
+ * @example
+ * ```ts
+ * return authenticated({ id: 'user-1' }, { id: 'c_1', kind: 'api-key', scopes: [] });
+ * ```
+ */
+export function authenticated<P extends Principal>(principal: P, credential: CredentialInfo): AuthOutcome<P> {
+  return { type: 'authenticated', principal, credential };
+}
+
+/**
+ * Builds a `rejected` outcome from a code (or an existing {@link AuthError}).
+ *
+ * @example
+ * ```ts
+ * return rejected('CREDENTIALS_MALFORMED');
+ * ```
+ */
+export function rejected(codeOrError: AuthErrorCode | AuthError, cause?: unknown): AuthOutcome<never> {
+  const error =
+    codeOrError instanceof AuthError
+      ? codeOrError
+      : new AuthError(codeOrError, cause === undefined ? {} : { cause });
+  return { type: 'rejected', error };
+}
+
+const ABSENT: AuthOutcome<never> = Object.freeze({ type: 'absent' });
+
+/**
+ * The `absent` outcome (a shared frozen object).
+ *
+ * @example
+ * ```ts
+ * if (request.header('authorization') === null) return absent();
+ * ```
+ */
+export function absent(): AuthOutcome<never> {
+  return ABSENT;
+}

@@ -1,0 +1,269 @@
+import {
+  decodeRequestBody,
+  readStreamCapped,
+  type CappedRead,
+  type RequestBody,
+} from './body.js';
+import { parseCookieHeader } from './cookies.js';
+import { ConfigurationError } from './errors.js';
+import { createIpMatcher, resolveClientIp, type IpMatcher } from './ip.js';
+
+/**
+ * A small, read-only, lazy view of an HTTP request: what a strategy needs and nothing more. Both a Fetch
+ * `Request` and a Node `IncomingMessage` map onto it without copying headers; the body is read only when a
+ * strategy asks, once, under a byte cap.
+ *
+ * @example
+ * ```ts
+ * const hash = request.header('authorization');
+ * const body = await request.body();
+ * ```
+ */
+export interface AuthRequest {
+  /** The method in upper case, e.g. `GET`. */
+  readonly method: string;
+  /** The request target as received: path and query, e.g. `/v2/tracker/list?hash=…`. */
+  readonly url: string;
+  /** The path with dot segments resolved and percent-escapes left as sent, e.g. `/v2/tracker/list`. */
+  readonly path: string;
+  /** The first value of a query parameter, or `null`. */
+  query(name: string): string | null;
+  /** Every value of a query parameter, in order. */
+  queryValues(name: string): readonly string[];
+  /**
+   * A header (name case-insensitive), or `null` when absent. When the header was sent more than once, the
+   * values are joined with `, ` as Fetch does; use {@link AuthRequest.headerValues} to tell.
+   */
+  header(name: string): string | null;
+  /**
+   * Every field line of a header, in order. On Node each repeated header line is its own entry; a Fetch
+   * `Request` has already joined them (except `Set-Cookie`), so there it has at most one entry.
+   */
+  headerValues(name: string): readonly string[];
+  /** The value of a cookie when it was sent exactly once; `null` when absent or sent more than once. */
+  cookie(name: string): string | null;
+  /** Every value sent for a cookie, across every `Cookie` header, in order. */
+  cookieValues(name: string): readonly string[];
+  /**
+   * The client's IP address in canonical form (IPv4-mapped IPv6 as IPv4), resolved from the socket and, only
+   * behind configured trusted proxies, from `X-Forwarded-For`. `null` when unknown.
+   */
+  readonly clientIp: string | null;
+  /** The parsed body, read once on first call and cached; never throws. */
+  body(): Promise<RequestBody>;
+}
+
+/**
+ * Options shared by the request adapters.
+ *
+ * @example
+ * ```ts
+ * const options: RequestAdapterOptions = { trustedProxies: ['10.0.0.0/8'], maxBodyBytes: 16_384 };
+ * ```
+ */
+export interface RequestAdapterOptions {
+  /**
+   * IPs and CIDRs of reverse proxies whose `X-Forwarded-For` is believed. Default: none, so the client IP is
+   * always the socket address.
+   */
+  readonly trustedProxies?: readonly string[];
+  /** The most body bytes read before the body counts as too large. Default 65,536. */
+  readonly maxBodyBytes?: number;
+}
+
+/** Compiled adapter settings. */
+export interface CompiledAdapterOptions {
+  readonly trustedProxies: IpMatcher | null;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * Validates and compiles {@link RequestAdapterOptions}; throws a {@link ConfigurationError} naming the option.
+ *
+ * @example
+ * ```ts
+ * const compiled = compileAdapterOptions({ trustedProxies: ['127.0.0.1'] });
+ * ```
+ */
+export function compileAdapterOptions(options: RequestAdapterOptions = {}): CompiledAdapterOptions {
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
+    throw new ConfigurationError('maxBodyBytes', 'must be a non-negative integer');
+  }
+  let trustedProxies: IpMatcher | null = null;
+  if (options.trustedProxies !== undefined) {
+    try {
+      trustedProxies = createIpMatcher(options.trustedProxies, 'trustedProxies');
+    } catch (error) {
+      throw new ConfigurationError('trustedProxies', (error as Error).message.replace(/^Invalid option `trustedProxies`: /, ''));
+    }
+  }
+  return { trustedProxies, maxBodyBytes };
+}
+
+/**
+ * The shared lazy machinery behind both adapters: subclasses say how to read headers, the socket address and
+ * the raw body.
+ */
+export abstract class LazyAuthRequest implements AuthRequest {
+  readonly method: string;
+  readonly url: string;
+  #path: string | undefined;
+  #query: URLSearchParams | undefined;
+  #cookies: ReadonlyMap<string, readonly string[]> | undefined;
+  #clientIp: string | null | undefined;
+  #body: Promise<RequestBody> | undefined;
+  protected readonly options: CompiledAdapterOptions;
+
+  protected constructor(method: string, url: string, options: CompiledAdapterOptions) {
+    this.method = method.toUpperCase();
+    this.url = url;
+    this.options = options;
+  }
+
+  protected abstract readHeaderValues(lowerCaseName: string): readonly string[];
+  protected abstract readSocketAddress(): string | null;
+  protected abstract readRawBody(maxBytes: number): Promise<CappedRead>;
+
+  get path(): string {
+    if (this.#path === undefined) this.#splitUrl();
+    return this.#path as string;
+  }
+
+  #splitUrl(): void {
+    try {
+      const parsed = new URL(this.url, 'http://gatehouse.invalid');
+      this.#path = parsed.pathname;
+      this.#query = parsed.searchParams;
+    } catch {
+      this.#path = '/';
+      this.#query = new URLSearchParams();
+    }
+  }
+
+  query(name: string): string | null {
+    if (this.#query === undefined) this.#splitUrl();
+    return (this.#query as URLSearchParams).get(name);
+  }
+
+  queryValues(name: string): readonly string[] {
+    if (this.#query === undefined) this.#splitUrl();
+    return (this.#query as URLSearchParams).getAll(name);
+  }
+
+  header(name: string): string | null {
+    const values = this.readHeaderValues(name.toLowerCase());
+    if (values.length === 0) return null;
+    return values.length === 1 ? (values[0] as string) : values.join(', ');
+  }
+
+  headerValues(name: string): readonly string[] {
+    return this.readHeaderValues(name.toLowerCase());
+  }
+
+  #cookieMap(): ReadonlyMap<string, readonly string[]> {
+    if (this.#cookies === undefined) this.#cookies = parseCookieHeader(this.readHeaderValues('cookie'));
+    return this.#cookies;
+  }
+
+  cookie(name: string): string | null {
+    const values = this.#cookieMap().get(name);
+    return values !== undefined && values.length === 1 ? (values[0] as string) : null;
+  }
+
+  cookieValues(name: string): readonly string[] {
+    return this.#cookieMap().get(name) ?? [];
+  }
+
+  get clientIp(): string | null {
+    if (this.#clientIp === undefined) {
+      const forwarded = this.options.trustedProxies === null ? [] : this.readHeaderValues('x-forwarded-for');
+      this.#clientIp = resolveClientIp(this.readSocketAddress(), forwarded, this.options.trustedProxies);
+    }
+    return this.#clientIp;
+  }
+
+  body(): Promise<RequestBody> {
+    if (this.#body === undefined) this.#body = this.#readBody();
+    return this.#body;
+  }
+
+  async #readBody(): Promise<RequestBody> {
+    if (this.method === 'GET' || this.method === 'HEAD') return { type: 'none' };
+    const contentType = this.header('content-type');
+    try {
+      const read = await this.readRawBody(this.options.maxBodyBytes);
+      if (read.type === 'too-large') return { type: 'too-large', maxBodyBytes: this.options.maxBodyBytes };
+      if (read.type === 'failed') return { type: 'malformed' };
+      return decodeRequestBody(read.bytes, contentType);
+    } catch {
+      return { type: 'malformed' };
+    }
+  }
+}
+
+class FetchAuthRequest extends LazyAuthRequest {
+  readonly #request: Request;
+  readonly #remoteAddress: string | null;
+
+  constructor(request: Request, remoteAddress: string | null, options: CompiledAdapterOptions) {
+    let target = request.url;
+    // A Fetch Request always carries an absolute URL; keep only what a server received: path and query.
+    const schemeEnd = target.indexOf('://');
+    if (schemeEnd !== -1) {
+      const pathStart = target.indexOf('/', schemeEnd + 3);
+      target = pathStart === -1 ? '/' : target.slice(pathStart);
+    }
+    const hash = target.indexOf('#');
+    if (hash !== -1) target = target.slice(0, hash);
+    super(request.method, target, options);
+    this.#request = request;
+    this.#remoteAddress = remoteAddress;
+  }
+
+  protected readHeaderValues(lowerCaseName: string): readonly string[] {
+    if (lowerCaseName === 'set-cookie') return this.#request.headers.getSetCookie();
+    const value = this.#request.headers.get(lowerCaseName);
+    return value === null ? [] : [value];
+  }
+
+  protected readSocketAddress(): string | null {
+    return this.#remoteAddress;
+  }
+
+  protected async readRawBody(maxBytes: number): Promise<CappedRead> {
+    const stream = this.#request.body;
+    if (stream === null) return { type: 'read', bytes: new Uint8Array(0) };
+    return readStreamCapped(stream, maxBytes);
+  }
+}
+
+/**
+ * Per-request information a Fetch `Request` does not carry.
+ *
+ * @example
+ * ```ts
+ * toAuthRequest(request, { remoteAddress: '203.0.113.9' });
+ * ```
+ */
+export interface FetchRequestContext {
+  /** The socket peer's address, from the runtime (e.g. Hono's `getConnInfo`, Deno's `info.remoteAddr`). */
+  readonly remoteAddress?: string | null;
+}
+
+/**
+ * Creates an adapter from a Fetch `Request` to an {@link AuthRequest}. Options are validated once, here.
+ *
+ * @example
+ * ```ts
+ * import { createFetchRequestAdapter } from '@gatehouse/auth-core';
+ * const toAuthRequest = createFetchRequestAdapter({ trustedProxies: ['10.0.0.1'] });
+ * const outcome = await strategy.authenticate(toAuthRequest(request, { remoteAddress: '10.0.0.1' }));
+ * ```
+ */
+export function createFetchRequestAdapter(
+  options: RequestAdapterOptions = {},
+): (request: Request, context?: FetchRequestContext) => AuthRequest {
+  const compiled = compileAdapterOptions(options);
+  return (request, context = {}) => new FetchAuthRequest(request, context.remoteAddress ?? null, compiled);
+}

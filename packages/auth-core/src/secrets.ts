@@ -1,0 +1,401 @@
+import { gcm } from '@noble/ciphers/aes.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ConfigurationError } from './errors.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const HEX_DIGITS = '0123456789abcdef';
+
+/**
+ * Encodes bytes as lower-case hex.
+ *
+ * @example
+ * ```ts
+ * encodeHex(new Uint8Array([0, 255])); // '00ff'
+ * ```
+ */
+export function encodeHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    out += HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 15]!;
+  }
+  return out;
+}
+
+/**
+ * Tells whether a string is hex of exactly `charCount` characters (any even length when omitted), in either
+ * case. Never throws.
+ *
+ * @example
+ * ```ts
+ * isHexString('0aF3', 4); // true
+ * isHexString('0a f3'); // false
+ * ```
+ */
+export function isHexString(text: unknown, charCount?: number): text is string {
+  if (typeof text !== 'string') return false;
+  if (charCount !== undefined ? text.length !== charCount : text.length % 2 !== 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const isDigit = c >= 48 && c <= 57;
+    const isLower = c >= 97 && c <= 102;
+    const isUpper = c >= 65 && c <= 70;
+    if (!isDigit && !isLower && !isUpper) return false;
+  }
+  return true;
+}
+
+/**
+ * Decodes hex (either case) strictly: an odd length or any non-hex character throws a `TypeError`; nothing is
+ * ever truncated or skipped.
+ *
+ * @example
+ * ```ts
+ * decodeHex('00ff'); // Uint8Array [0, 255]
+ * decodeHex('0f0'); // throws TypeError
+ * ```
+ */
+export function decodeHex(text: string): Uint8Array {
+  if (typeof text !== 'string') throw new TypeError('decodeHex: expected a string');
+  if (text.length % 2 !== 0) throw new TypeError('decodeHex: odd number of hex digits');
+  if (!isHexString(text)) throw new TypeError('decodeHex: non-hex character');
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/**
+ * Encodes bytes as unpadded base64url (RFC 4648 §5).
+ *
+ * @example
+ * ```ts
+ * encodeBase64Url(new Uint8Array([251, 255])); // '-_8'
+ * ```
+ */
+export function encodeBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * Decodes unpadded base64url strictly: returns `null` for padding, characters outside the alphabet, or a
+ * non-canonical final character (trailing bits set), so one value has exactly one spelling.
+ *
+ * @example
+ * ```ts
+ * decodeBase64Url('-_8'); // Uint8Array [251, 255]
+ * decodeBase64Url('-_9'); // null (non-canonical)
+ * ```
+ */
+export function decodeBase64Url(text: string): Uint8Array | null {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  let binary: string;
+  try {
+    binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return encodeBase64Url(out) === text ? out : null;
+}
+
+/**
+ * Returns `byteCount` bytes from `crypto.getRandomValues`.
+ *
+ * @example
+ * ```ts
+ * const salt = randomBytes(16);
+ * ```
+ */
+export function randomBytes(byteCount: number): Uint8Array {
+  if (!Number.isSafeInteger(byteCount) || byteCount < 1 || byteCount > 65_536) {
+    throw new RangeError('randomBytes: byteCount must be an integer from 1 to 65536');
+  }
+  const out = new Uint8Array(byteCount);
+  crypto.getRandomValues(out);
+  return out;
+}
+
+/**
+ * Generates a random token as lower-case hex of `byteCount` random bytes (so `2 × byteCount` characters).
+ * At least 16 bytes (128 bits) are required: anything shorter is guessable at API request rates.
+ *
+ * @example
+ * ```ts
+ * generateHexToken(16); // e.g. '882fb333405d006df0d5a3f410115e92'
+ * ```
+ */
+export function generateHexToken(byteCount: number): string {
+  if (!Number.isSafeInteger(byteCount) || byteCount < 16 || byteCount > 1024) {
+    throw new RangeError('generateHexToken: byteCount must be an integer from 16 to 1024');
+  }
+  return encodeHex(randomBytes(byteCount));
+}
+
+/**
+ * Compares two byte arrays in time that depends only on their lengths (lengths are not secret: every token of
+ * a scheme has the same length).
+ *
+ * @example
+ * ```ts
+ * constantTimeEqual(signatureBytes, expectedBytes);
+ * ```
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
+}
+
+/**
+ * Compares two strings by their UTF-8 bytes in constant time (for equal lengths).
+ *
+ * @example
+ * ```ts
+ * constantTimeEqualStrings(sentDigest, storedDigest);
+ * ```
+ */
+export function constantTimeEqualStrings(a: string, b: string): boolean {
+  return constantTimeEqual(encoder.encode(a), encoder.encode(b));
+}
+
+/**
+ * SHA-256 of a string's UTF-8 bytes, as bytes.
+ *
+ * @example
+ * ```ts
+ * encodeHex(sha256Digest('abc')); // 'ba7816bf…'
+ * ```
+ */
+export function sha256Digest(data: string | Uint8Array): Uint8Array {
+  return sha256(typeof data === 'string' ? encoder.encode(data) : data);
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) of `message` under `key`, as bytes.
+ *
+ * @example
+ * ```ts
+ * encodeHex(hmacSha256('secret', 'message'));
+ * ```
+ */
+export function hmacSha256(key: string | Uint8Array, message: string | Uint8Array): Uint8Array {
+  return hmac(
+    sha256,
+    typeof key === 'string' ? encoder.encode(key) : key,
+    typeof message === 'string' ? encoder.encode(message) : message,
+  );
+}
+
+/**
+ * Options of {@link createSecretDigester}.
+ *
+ * @example
+ * ```ts
+ * const options: SecretDigesterOptions = { pepper: decodeHex(process.env.PEPPER!) };
+ * ```
+ */
+export interface SecretDigesterOptions {
+  /**
+   * A server-side secret of at least 32 bytes. With it, lookup digests are HMAC-SHA256(pepper, secret), so a
+   * leaked database alone cannot be used to confirm guessed tokens. Without it, plain SHA-256.
+   */
+  readonly pepper?: Uint8Array;
+}
+
+/**
+ * Creates the function that turns a presented secret into the lookup digest stored in place of the secret
+ * (64 lower-case hex characters). High-entropy tokens need no slow hash: SHA-256 is preimage-resistant.
+ *
+ * @example
+ * ```ts
+ * const digest = createSecretDigester();
+ * const record = await store.findByDigest(digest(presentedHash));
+ * ```
+ */
+export function createSecretDigester(options: SecretDigesterOptions = {}): (secret: string) => string {
+  const { pepper } = options;
+  if (pepper === undefined) return (secret) => encodeHex(sha256(encoder.encode(secret)));
+  if (!(pepper instanceof Uint8Array) || pepper.length < 32) {
+    throw new ConfigurationError('pepper', 'must be a Uint8Array of at least 32 bytes');
+  }
+  const keyed = hmac.create(sha256, pepper);
+  return (secret) => encodeHex(keyed.clone().update(encoder.encode(secret)).digest());
+}
+
+/**
+ * Encrypts recoverable secrets (a secret the server itself must use later, such as an HMAC API secret) with
+ * AES-256-GCM under a key-encryption key. Every sealed value names the key that sealed it, so keys can be
+ * rotated: seal with the first key, open with any.
+ *
+ * @example
+ * ```ts
+ * const sealer = createSecretSealer([kek]);
+ * const sealed = sealer.seal('the-api-secret', 'credential:c_123');
+ * sealer.open(sealed, 'credential:c_123'); // 'the-api-secret'
+ * ```
+ */
+export interface SecretSealer {
+  /** The id of the key new values are sealed with. */
+  readonly currentKeyId: string;
+  /**
+   * Seals `plaintext`, bound to `context` (e.g. the record id) so a sealed value moved to another record
+   * fails to open. Returns `gh1.<keyId>.<nonce>.<ciphertext>` in base64url.
+   */
+  seal(plaintext: string, context: string): string;
+  /** Opens a sealed value; `null` when its key is unknown, the context differs or it was tampered with. */
+  open(sealed: string, context: string): string | null;
+  /** True when the value was sealed with a key other than the current one. */
+  needsReseal(sealed: string): boolean;
+}
+
+function keyIdOf(key: Uint8Array): string {
+  return encodeHex(sha256(new Uint8Array([...encoder.encode('gatehouse-kek-id:'), ...key]))).slice(0, 12);
+}
+
+/**
+ * Creates a {@link SecretSealer}. `keys` are 32-byte key-encryption keys, the current one first; the others
+ * only open values sealed before a rotation.
+ *
+ * @example
+ * ```ts
+ * const sealer = createSecretSealer(parseKeyEncryptionKeys(process.env.GATEHOUSE_KEK!));
+ * ```
+ */
+export function createSecretSealer(keys: readonly Uint8Array[]): SecretSealer {
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new ConfigurationError('keys', 'must list at least one 32-byte key-encryption key');
+  }
+  const byId = new Map<string, Uint8Array>();
+  for (const key of keys) {
+    if (!(key instanceof Uint8Array) || key.length !== 32) {
+      throw new ConfigurationError('keys', 'every key-encryption key must be a Uint8Array of 32 bytes');
+    }
+    byId.set(keyIdOf(key), key);
+  }
+  const currentKeyId = keyIdOf(keys[0] as Uint8Array);
+  const aadFor = (keyId: string, context: string): Uint8Array => encoder.encode(`gatehouse-sealed:v1:${keyId}:${context}`);
+  return {
+    currentKeyId,
+    seal(plaintext, context) {
+      const key = byId.get(currentKeyId) as Uint8Array;
+      const nonce = randomBytes(12);
+      const ciphertext = gcm(key, nonce, aadFor(currentKeyId, context)).encrypt(encoder.encode(plaintext));
+      return `gh1.${currentKeyId}.${encodeBase64Url(nonce)}.${encodeBase64Url(ciphertext)}`;
+    },
+    open(sealed, context) {
+      if (typeof sealed !== 'string') return null;
+      const parts = sealed.split('.');
+      if (parts.length !== 4 || parts[0] !== 'gh1') return null;
+      const keyId = parts[1] as string;
+      const key = byId.get(keyId);
+      const nonce = decodeBase64Url(parts[2] as string);
+      const ciphertext = decodeBase64Url(parts[3] as string);
+      if (key === undefined || nonce === null || nonce.length !== 12 || ciphertext === null || ciphertext.length < 16) {
+        return null;
+      }
+      try {
+        return decoder.decode(gcm(key, nonce, aadFor(keyId, context)).decrypt(ciphertext));
+      } catch {
+        return null;
+      }
+    },
+    needsReseal(sealed) {
+      return typeof sealed === 'string' && sealed.split('.')[1] !== currentKeyId;
+    },
+  };
+}
+
+/**
+ * Parses key-encryption keys from configuration text: comma-separated, each 64 hex characters or 43
+ * base64url characters (32 bytes), current key first. Throws a {@link ConfigurationError} otherwise.
+ *
+ * @example
+ * ```ts
+ * parseKeyEncryptionKeys(process.env.GATEHOUSE_KEK ?? '');
+ * ```
+ */
+export function parseKeyEncryptionKeys(text: string, optionName = 'GATEHOUSE_KEK'): Uint8Array[] {
+  const entries = String(text)
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) throw new ConfigurationError(optionName, 'is empty');
+  return entries.map((entry, index) => {
+    const key = isHexString(entry, 64) ? decodeHex(entry) : decodeBase64Url(entry);
+    if (key === null || key.length !== 32) {
+      throw new ConfigurationError(optionName, `key ${index + 1} is not 32 bytes of hex or base64url`);
+    }
+    return key;
+  });
+}
+
+/**
+ * Options of {@link hashPassword}.
+ *
+ * @example
+ * ```ts
+ * await hashPassword('pw', { costExponent: 16 });
+ * ```
+ */
+export interface HashPasswordOptions {
+  /** scrypt N = 2^costExponent. Default 15 (N = 32768, r = 8, p = 1: 32 MiB, the RFC 7914 interactive setting). */
+  readonly costExponent?: number;
+}
+
+/**
+ * Hashes a password with scrypt and a random 16-byte salt. The parameters are stored with the hash:
+ * `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (base64url), so they can be raised later without breaking old hashes.
+ *
+ * @example
+ * ```ts
+ * const stored = await hashPassword('demo-password');
+ * await verifyPassword('demo-password', stored); // true
+ * ```
+ */
+export async function hashPassword(password: string, options: HashPasswordOptions = {}): Promise<string> {
+  const costExponent = options.costExponent ?? 15;
+  if (!Number.isInteger(costExponent) || costExponent < 10 || costExponent > 20) {
+    throw new ConfigurationError('costExponent', 'must be an integer from 10 to 20');
+  }
+  if (typeof password !== 'string') throw new TypeError('hashPassword: password must be a string');
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(encoder.encode(password), salt, { N: 2 ** costExponent, r: 8, p: 1, dkLen: 32 });
+  return `$scrypt$ln=${costExponent},r=8,p=1$${encodeBase64Url(salt)}$${encodeBase64Url(hash)}`;
+}
+
+/**
+ * Checks a password against a hash made by {@link hashPassword}, in constant time. A malformed stored hash
+ * returns `false`.
+ *
+ * @example
+ * ```ts
+ * if (!(await verifyPassword(input, user.passwordHash))) return fail();
+ * ```
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const match = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(
+    typeof stored === 'string' ? stored : '',
+  );
+  if (match === null || typeof password !== 'string') return false;
+  const costExponent = Number(match[1]);
+  const r = Number(match[2]);
+  const p = Number(match[3]);
+  const salt = decodeBase64Url(match[4] as string);
+  const expected = decodeBase64Url(match[5] as string);
+  if (costExponent < 10 || costExponent > 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  if (salt === null || expected === null || expected.length < 16) return false;
+  const actual = await scryptAsync(encoder.encode(password), salt, {
+    N: 2 ** costExponent,
+    r,
+    p,
+    dkLen: expected.length,
+  });
+  return constantTimeEqual(actual, expected);
+}

@@ -1,0 +1,191 @@
+/**
+ * A stored credential. The secret itself is never here: `digest` is the lookup digest of the secret, and a
+ * secret the server must recover (an HMAC API secret) lives only in `sealedSecret`, encrypted.
+ *
+ * @example
+ * ```ts
+ * if (record !== null && isCredentialActive(record, clock.now())) grant(record.ownerId);
+ * ```
+ */
+export interface CredentialRecord {
+  /** Public, random, stable id used in URLs and listings. */
+  readonly id: string;
+  /** Lookup digest of the secret (see `createSecretDigester`); unique across the store. */
+  readonly digest: string;
+  /** The strategy id that issued it, e.g. `nvx-hash`. */
+  readonly strategy: string;
+  /** The strategy's kind of credential, e.g. `api-key`, `user-session`. */
+  readonly kind: string;
+  readonly ownerId: string;
+  /** The credential this one was derived from (a session from its API key); revoking the parent revokes it. */
+  readonly parentId: string | null;
+  readonly label: string;
+  /** A short, non-secret hint for listings (e.g. the first 4 characters of a 32-character token). */
+  readonly hint: string;
+  readonly scopes: readonly string[];
+  /** Canonical IP addresses the credential may be used from; empty means any. */
+  readonly allowedIps: readonly string[];
+  /** A recoverable secret sealed under the key-encryption key, or `null`. */
+  readonly sealedSecret: string | null;
+  /** Small strategy-specific values (never secrets). */
+  readonly attributes: Readonly<Record<string, string | number | boolean | null>>;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+/**
+ * What {@link CredentialStore.insert} takes: a record without the fields the store maintains.
+ *
+ * @example
+ * ```ts
+ * const record: NewCredentialRecord = { id, digest, strategy: 'nvx-hash', kind: 'api-key', ownerId: 'u1',
+ *   parentId: null, label: 'Integration', hint: 'c915', scopes: [], allowedIps: [], sealedSecret: null,
+ *   attributes: {}, createdAt: Date.now(), expiresAt: null };
+ * ```
+ */
+export type NewCredentialRecord = Omit<CredentialRecord, 'lastUsedAt' | 'revokedAt'>;
+
+/**
+ * Options of {@link CredentialStore.insert}.
+ *
+ * @example
+ * ```ts
+ * await store.insert(record, { maxActivePerOwner: 20, now: clock.now() });
+ * ```
+ */
+export interface InsertCredentialOptions {
+  /**
+   * Refuse the insert when the owner already has this many active (unrevoked, unexpired at `now`) records of
+   * the same strategy and kind. Checked and inserted atomically.
+   */
+  readonly maxActivePerOwner?: number;
+  /** The time used to decide which records are still active. Required with `maxActivePerOwner`. */
+  readonly now?: number;
+}
+
+/**
+ * The result of an insert.
+ *
+ * @example
+ * ```ts
+ * const result = await store.insert(record, { maxActivePerOwner: 20, now });
+ * if (result.type === 'limit-exceeded') return rejected('LIMIT_EXCEEDED');
+ * ```
+ */
+export type InsertCredentialResult =
+  | { readonly type: 'inserted' }
+  | { readonly type: 'limit-exceeded'; readonly limit: number }
+  | { readonly type: 'conflict' };
+
+/**
+ * Filters for {@link CredentialStore.listByOwner}.
+ *
+ * @example
+ * ```ts
+ * await store.listByOwner('u1', { strategy: 'nvx-hash', kind: 'api-key', activeAt: Date.now() });
+ * ```
+ */
+export interface ListCredentialsFilter {
+  readonly strategy?: string;
+  readonly kind?: string;
+  /** When given, only records unrevoked and unexpired at this time. */
+  readonly activeAt?: number;
+}
+
+/**
+ * The fields {@link CredentialStore.update} may change.
+ *
+ * @example
+ * ```ts
+ * await store.update(id, { expiresAt: now + 30 * 86_400_000 });
+ * ```
+ */
+export type CredentialPatch = Partial<
+  Pick<CredentialRecord, 'label' | 'scopes' | 'allowedIps' | 'sealedSecret' | 'attributes' | 'expiresAt'>
+>;
+
+/**
+ * Durable credential storage. Implementations: `createMemoryCredentialStore` here, `@gatehouse/store-sqlite`,
+ * and any store that passes the `credential-store@1` conformance suite.
+ *
+ * @example
+ * ```ts
+ * const record = await store.findByDigest(digest(presented));
+ * ```
+ */
+export interface CredentialStore {
+  /** Inserts a record; `conflict` when the id or digest exists; `limit-exceeded` per the options. */
+  insert(record: NewCredentialRecord, options?: InsertCredentialOptions): Promise<InsertCredentialResult>;
+  /** The record with this digest (revoked and expired ones included: callers decide), or `null`. */
+  findByDigest(digest: string): Promise<CredentialRecord | null>;
+  findById(id: string): Promise<CredentialRecord | null>;
+  /** The owner's records, oldest first. */
+  listByOwner(ownerId: string, filter?: ListCredentialsFilter): Promise<CredentialRecord[]>;
+  /** Applies a patch; returns the updated record, or `null` when there is no such record. */
+  update(id: string, patch: CredentialPatch): Promise<CredentialRecord | null>;
+  /**
+   * Marks the record and every record derived from it (by `parentId`, transitively) revoked at `at`. Returns
+   * `false` when there was no such unrevoked record.
+   */
+  revoke(id: string, at: number): Promise<boolean>;
+  /**
+   * Records a use. Debounced: a store writes at most once per record per interval (its option
+   * `touchIntervalInSeconds`), so verification costs no write on most requests.
+   */
+  touch(id: string, at: number): Promise<void>;
+  /** Deletes records that expired or were revoked before `before`; returns how many. */
+  deleteInactive(before: number): Promise<number>;
+}
+
+/**
+ * Short-lived atomic counters and markers: nonces, rate limits, replay windows.
+ *
+ * @example
+ * ```ts
+ * if (!(await ephemeral.setIfAbsent(`nonce:${keyId}:${nonce}`, 600))) return rejected('NONCE_REPLAYED');
+ * ```
+ */
+export interface EphemeralStore {
+  /** Sets `key` if it is absent or expired; `true` when this call set it. Atomic. */
+  setIfAbsent(key: string, ttlInSeconds: number): Promise<boolean>;
+  /**
+   * Adds one to the counter at `key` and returns the new value. A new (or expired) counter starts at 1 and
+   * expires `ttlInSeconds` later; later increments keep that expiry (a fixed window). Atomic.
+   */
+  increment(key: string, ttlInSeconds: number): Promise<number>;
+  /**
+   * Stores `value` at `key` when the key is absent, expired or holds a smaller number; `true` when stored.
+   * Atomic, so two requests with the same value cannot both succeed. `ttlInSeconds: null` keeps it forever.
+   */
+  setIfGreater(key: string, value: number, ttlInSeconds: number | null): Promise<boolean>;
+  /** The live value at `key` (1 for a `setIfAbsent` marker), or `null` when absent or expired. */
+  get(key: string): Promise<number | null>;
+  /** Removes `key`. */
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * Tells whether a record is usable at `now`: not revoked and not expired.
+ *
+ * @example
+ * ```ts
+ * isCredentialActive(record, Date.now());
+ * ```
+ */
+export function isCredentialActive(record: CredentialRecord, now: number): boolean {
+  return record.revokedAt === null && (record.expiresAt === null || record.expiresAt > now);
+}
+
+/**
+ * Checks a TTL argument and returns it in milliseconds; throws `RangeError` on anything but a positive finite
+ * number, so a store never stores something that lives forever by mistake.
+ */
+export function ttlToMilliseconds(ttlInSeconds: number): number {
+  if (typeof ttlInSeconds !== 'number' || !Number.isFinite(ttlInSeconds) || ttlInSeconds <= 0) {
+    throw new RangeError('ttlInSeconds must be a positive number');
+  }
+  return Math.ceil(ttlInSeconds * 1000);
+}

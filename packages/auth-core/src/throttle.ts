@@ -1,0 +1,72 @@
+import { ConfigurationError } from './errors.js';
+import { rejected } from './outcome.js';
+import type { Principal } from './outcome.js';
+import type { EphemeralStore } from './stores.js';
+import type { AuthStrategy } from './strategy.js';
+import { authenticateSafely } from './strategy.js';
+
+/**
+ * Options of {@link withFailureThrottle}.
+ *
+ * @example
+ * ```ts
+ * const options: FailureThrottleOptions = { maxFailures: 100, windowInSeconds: 900 };
+ * ```
+ */
+export interface FailureThrottleOptions {
+  /** Failures allowed per client IP within the window before requests are refused. Default 100 (NIST SP 800-63B §5.2.2). */
+  readonly maxFailures?: number;
+  /** The length of the counting window. Default 900 (15 minutes). */
+  readonly windowInSeconds?: number;
+  /** Prefix of the counter keys in the store. Default `throttle:<strategy id>:`. */
+  readonly keyPrefix?: string;
+}
+
+/**
+ * Wraps a strategy so that a client IP with too many rejected attempts in a window is refused with
+ * `RATE_LIMITED` before its credentials are even looked at. Successful requests are never counted. A throttle
+ * store that fails denies access (`STORE_UNAVAILABLE`), as every store failure does.
+ *
+ * @example
+ * ```ts
+ * const guarded = withFailureThrottle(nvxHash(options), ephemeralStore, { maxFailures: 100 });
+ * ```
+ */
+export function withFailureThrottle<P extends Principal>(
+  strategy: AuthStrategy<P>,
+  store: EphemeralStore,
+  options: FailureThrottleOptions = {},
+): AuthStrategy<P> {
+  const maxFailures = options.maxFailures ?? 100;
+  const windowInSeconds = options.windowInSeconds ?? 900;
+  if (!Number.isSafeInteger(maxFailures) || maxFailures < 1) throw new ConfigurationError('maxFailures', 'must be a positive integer');
+  if (!(windowInSeconds > 0) || !Number.isFinite(windowInSeconds)) {
+    throw new ConfigurationError('windowInSeconds', 'must be a positive number');
+  }
+  if (store === null || typeof store !== 'object' || typeof store.increment !== 'function') {
+    throw new ConfigurationError('store', 'must be an EphemeralStore');
+  }
+  const prefix = options.keyPrefix ?? `throttle:${strategy.id}:`;
+  return {
+    id: strategy.id,
+    async authenticate(request) {
+      const ip = request.clientIp;
+      const key = `${prefix}${ip ?? 'unknown'}`;
+      try {
+        const failures = await store.get(key);
+        if (failures !== null && failures >= maxFailures) return rejected('RATE_LIMITED');
+      } catch (error) {
+        return rejected('STORE_UNAVAILABLE', error);
+      }
+      const outcome = await authenticateSafely(strategy, request);
+      if (outcome.type === 'rejected' && outcome.error.code !== 'STORE_UNAVAILABLE' && outcome.error.code !== 'RATE_LIMITED') {
+        try {
+          await store.increment(key, windowInSeconds);
+        } catch {
+          // The rejection stands either way.
+        }
+      }
+      return outcome;
+    },
+  };
+}
