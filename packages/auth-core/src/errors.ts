@@ -77,8 +77,8 @@ export class AuthError extends Error {
   readonly httpStatus: number;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+    if (!isAuthErrorCode(code)) throw new TypeError(`AuthError: unknown code ${JSON.stringify(code)}`);
     const entry = AUTH_ERROR_CODES[code];
-    if (entry === undefined) throw new TypeError(`AuthError: unknown code ${JSON.stringify(code)}`);
     super(entry.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.httpStatus = entry.httpStatus;

@@ -56,3 +56,5 @@ export type {
 } from './stores.js';
 export { createMemoryCredentialStore, createMemoryEphemeralStore } from './memory-stores.js';
 export type { MemoryCredentialStoreOptions, MemoryEphemeralStoreOptions } from './memory-stores.js';
+export { JSON_CONTENT_TYPE, toFetchResponse } from './reply.js';
+export type { WireReply } from './reply.js';

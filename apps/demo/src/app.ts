@@ -1,0 +1,47 @@
+import type { HttpBindings } from '@hono/node-server';
+import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+import { Hono } from 'hono';
+import type { DemoContext, DemoVariables } from './context.js';
+
+/** The Hono environment of the demo: Node bindings plus per-request variables. */
+export type DemoEnv = { Bindings: HttpBindings; Variables: DemoVariables };
+
+/**
+ * Builds the demo's HTTP application. Each scheme's routes are mounted here as they are added.
+ */
+export function createApp(context: DemoContext): Hono<DemoEnv> {
+  const toAuthRequest = createNodeRequestAdapter({
+    trustedProxies: context.config.trustedProxies,
+    maxBodyBytes: 64 * 1024,
+  });
+  const app = new Hono<DemoEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('auth', toAuthRequest(c.env.incoming));
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+
+  app.get('/healthz', (c) => {
+    if (!context.isHealthy()) return c.json({ status: 'unavailable' }, 503);
+    return c.json({ status: 'ok' });
+  });
+
+  app.get('/', (c) =>
+    c.text(
+      [
+        'Gatehouse demo',
+        '',
+        'GET /healthz  liveness and database check',
+      ].join('\n'),
+    ),
+  );
+
+  app.notFound((c) => c.json({ error: 'Not found' }, 404));
+  app.onError((error, c) => {
+    console.error('demo: unhandled error', error instanceof Error ? error.message : error);
+    return c.json({ error: 'Internal server error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,104 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigurationError, createIpMatcher, encodeHex, parseKeyEncryptionKeys, randomBytes } from '@gatehouse/auth-core';
+
+/** One seeded demo login. */
+export interface SeedAccount {
+  readonly login: string;
+  readonly password: string;
+}
+
+/** Everything the demo reads from its environment, validated. */
+export interface DemoConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly databasePath: string;
+  readonly keyEncryptionKeys: readonly Uint8Array[];
+  /** Where the key-encryption key came from, for the start-up log. */
+  readonly keySource: 'env' | 'file' | 'generated';
+  readonly keyFilePath: string | null;
+  readonly trustedProxies: readonly string[];
+  readonly accounts: { readonly master: SeedAccount; readonly sub: SeedAccount; readonly panel: SeedAccount };
+  /** scrypt cost exponent for the demo's own password hashes. */
+  readonly passwordCostExponent: number;
+}
+
+const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function readPort(text: string | undefined): number {
+  if (text === undefined || text === '') return 3000;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) throw new ConfigurationError('PORT', 'must be an integer from 0 to 65535');
+  return port;
+}
+
+function readList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+function loadOrCreateKeyFile(path: string, warn: (line: string) => void): { keys: Uint8Array[]; created: boolean } {
+  if (existsSync(path)) {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) warn(`warning: ${path} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
+    return { keys: parseKeyEncryptionKeys(readFileSync(path, 'utf8'), path), created: false };
+  }
+  const key = encodeHex(randomBytes(32));
+  // `wx` refuses to overwrite a key another process created in the meantime; losing a key loses every secret sealed under it.
+  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { keys: parseKeyEncryptionKeys(key, path), created: true };
+}
+
+/**
+ * Reads and validates the demo's configuration. Throws a ConfigurationError naming the variable at fault.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void = () => undefined): DemoConfig {
+  const host = env['HOST'] || '127.0.0.1';
+  const port = readPort(env['PORT']);
+  const databasePath = resolve(env['GATEHOUSE_DB'] || join(appRoot, 'data', 'gatehouse.db'));
+  mkdirSync(dirname(databasePath), { recursive: true });
+
+  const trustedProxies = readList(env['GATEHOUSE_TRUSTED_PROXIES']);
+  try {
+    createIpMatcher(trustedProxies, 'GATEHOUSE_TRUSTED_PROXIES');
+  } catch (error) {
+    throw new ConfigurationError('GATEHOUSE_TRUSTED_PROXIES', (error as Error).message.replace(/^Invalid option `[^`]+`: /, ''));
+  }
+
+  let keyEncryptionKeys: Uint8Array[];
+  let keySource: DemoConfig['keySource'];
+  let keyFilePath: string | null = null;
+  if (env['GATEHOUSE_KEK'] !== undefined && env['GATEHOUSE_KEK'] !== '') {
+    keyEncryptionKeys = parseKeyEncryptionKeys(env['GATEHOUSE_KEK'], 'GATEHOUSE_KEK');
+    keySource = 'env';
+  } else {
+    keyFilePath = `${databasePath}.kek`;
+    const loaded = loadOrCreateKeyFile(keyFilePath, warn);
+    keyEncryptionKeys = loaded.keys;
+    keySource = loaded.created ? 'generated' : 'file';
+  }
+
+  const costText = env['GATEHOUSE_PASSWORD_COST'] ?? '15';
+  const passwordCostExponent = Number(costText);
+  if (!Number.isInteger(passwordCostExponent) || passwordCostExponent < 10 || passwordCostExponent > 20) {
+    throw new ConfigurationError('GATEHOUSE_PASSWORD_COST', 'must be an integer from 10 to 20');
+  }
+
+  const account = (loginVar: string, passwordVar: string, login: string, password: string): SeedAccount => ({
+    login: env[loginVar] || login,
+    password: env[passwordVar] || password,
+  });
+  const accounts = {
+    master: account('GATEHOUSE_DEMO_LOGIN', 'GATEHOUSE_DEMO_PASSWORD', 'demo', 'demo-password'),
+    sub: account('GATEHOUSE_DEMO_SUB_LOGIN', 'GATEHOUSE_DEMO_SUB_PASSWORD', 'demo-sub', 'demo-password'),
+    panel: account('GATEHOUSE_ADMIN_LOGIN', 'GATEHOUSE_ADMIN_PASSWORD', 'admin', 'admin-password'),
+  };
+  const logins = new Set([accounts.master.login, accounts.sub.login, accounts.panel.login]);
+  if (logins.size !== 3) throw new ConfigurationError('GATEHOUSE_DEMO_LOGIN', 'the three demo logins must differ');
+
+  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, accounts, passwordCostExponent };
+}

@@ -1,0 +1,23 @@
+import type { AuthRequest, Clock, CredentialStore, EphemeralStore, SecretSealer } from '@gatehouse/auth-core';
+import type { AccountDirectory } from './accounts.js';
+import type { DemoConfig } from './config.js';
+
+/** What every route of the demo may use. */
+export interface DemoContext {
+  readonly config: DemoConfig;
+  readonly clock: Clock;
+  readonly credentials: CredentialStore;
+  readonly ephemeral: EphemeralStore;
+  readonly sealer: SecretSealer;
+  readonly accounts: AccountDirectory;
+  /** Lines for the start-up log that routes want to add (e.g. which compatibility modes are on). */
+  readonly notices: string[];
+  /** True while the database answers. */
+  isHealthy(): boolean;
+}
+
+/** Hono variables set per request. */
+export interface DemoVariables {
+  /** The request as Gatehouse strategies see it; read the body through it, once. */
+  auth: AuthRequest;
+}

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from './server.js';
+
+const directories: string[] = [];
+const running: RunningDemo[] = [];
+
+function freshEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-demo-'));
+  directories.push(directory);
+  return { PORT: '0', GATEHOUSE_DB: join(directory, 'demo.db'), GATEHOUSE_PASSWORD_COST: '10', ...extra };
+}
+
+async function start(env: NodeJS.ProcessEnv, lines: string[] = []): Promise<RunningDemo> {
+  const demo = await startDemo(env, { log: (line) => lines.push(line) });
+  running.push(demo);
+  return demo;
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((demo) => demo.close()));
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+describe('demo server', () => {
+  it('answers /healthz on 127.0.0.1 by default', async () => {
+    const demo = await start(freshEnv());
+    expect(demo.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${demo.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('seeds the three demo accounts on first start and prints them with their passwords', async () => {
+    const lines: string[] = [];
+    const demo = await start(freshEnv(), lines);
+    const log = lines.join('\n');
+    expect(log).toMatch(/master user\s+demo \/ demo-password/);
+    expect(log).toMatch(/sub-user\s+demo-sub \/ demo-password/);
+    expect(log).toMatch(/panel admin\s+admin \/ admin-password/);
+    const accounts = demo.context.accounts.list();
+    expect(accounts.map((account) => [account.login, account.role, account.parentId])).toEqual([
+      ['demo', 'master', null],
+      ['demo-sub', 'sub', accounts[0]?.id],
+      ['admin', 'panel', null],
+    ]);
+    expect(await demo.context.accounts.verifyLogin('demo', 'demo-password')).toMatchObject({ login: 'demo' });
+    expect(await demo.context.accounts.verifyLogin('demo', 'wrong')).toBeNull();
+    expect(await demo.context.accounts.verifyLogin('nobody', 'demo-password')).toBeNull();
+  });
+
+  it('takes the seeded logins and passwords from the environment', async () => {
+    const lines: string[] = [];
+    const demo = await start(freshEnv({ GATEHOUSE_ADMIN_LOGIN: 'root', GATEHOUSE_ADMIN_PASSWORD: 'root-pass' }), lines);
+    expect(lines.join('\n')).toMatch(/panel admin\s+root \/ root-pass/);
+    expect(await demo.context.accounts.verifyLogin('root', 'root-pass')).toMatchObject({ role: 'panel' });
+  });
+
+  it('generates a key-encryption key file with mode 0600 and a warning when GATEHOUSE_KEK is unset', async () => {
+    const lines: string[] = [];
+    const env = freshEnv();
+    await start(env, lines);
+    const keyFile = `${env['GATEHOUSE_DB']}.kek`;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyFile, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(lines.join('\n')).toMatch(/warning: GATEHOUSE_KEK is not set/);
+  });
+
+  it('keeps every account, credential and the key across a restart', async () => {
+    const env = freshEnv();
+    const first = await start(env);
+    const keyBefore = readFileSync(`${env['GATEHOUSE_DB']}.kek`, 'utf8');
+    const sealed = first.context.sealer.seal('recoverable', 'ctx');
+    const inserted = await first.context.credentials.insert({
+      id: 'c_restart',
+      digest: 'd'.repeat(64),
+      strategy: 'test',
+      kind: 'api-key',
+      ownerId: '1',
+      parentId: null,
+      label: 'kept',
+      hint: 'dddd',
+      scopes: [],
+      allowedIps: [],
+      sealedSecret: sealed,
+      attributes: {},
+      createdAt: 1,
+      expiresAt: null,
+    });
+    expect(inserted.type).toBe('inserted');
+    const accountsBefore = first.context.accounts.list();
+    await first.close();
+    running.splice(running.indexOf(first), 1);
+
+    const lines: string[] = [];
+    const second = await start(env, lines);
+    expect(second.context.accounts.list()).toEqual(accountsBefore);
+    expect(lines.join('\n')).toMatch(/passwords as set on first start/);
+    expect(readFileSync(`${env['GATEHOUSE_DB']}.kek`, 'utf8')).toBe(keyBefore);
+    const record = await second.context.credentials.findById('c_restart');
+    expect(record?.label).toBe('kept');
+    expect(second.context.sealer.open(record?.sealedSecret ?? '', 'ctx')).toBe('recoverable');
+  });
+
+  it('uses GATEHOUSE_KEK when set and writes no key file', async () => {
+    const env = freshEnv({ GATEHOUSE_KEK: 'ab'.repeat(32) });
+    const demo = await start(env);
+    expect(demo.context.config.keySource).toBe('env');
+    expect(() => statSync(`${env['GATEHOUSE_DB']}.kek`)).toThrow();
+  });
+
+  it('refuses bad configuration with the variable named', async () => {
+    await expect(startDemo(freshEnv({ PORT: 'eighty' }), { log: () => undefined })).rejects.toThrow(/`PORT`/);
+    await expect(startDemo(freshEnv({ GATEHOUSE_KEK: 'short' }), { log: () => undefined })).rejects.toThrow(/GATEHOUSE_KEK/);
+    await expect(startDemo(freshEnv({ GATEHOUSE_TRUSTED_PROXIES: '10.0.0.0/40' }), { log: () => undefined })).rejects.toThrow(/GATEHOUSE_TRUSTED_PROXIES/);
+  });
+});
+
+describe('demo entry point', () => {
+  it('starts from the built dist/main.js, answers /healthz and stops on SIGTERM', async () => {
+    const env = freshEnv();
+    const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+    const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 20_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match !== null) {
+          clearTimeout(timer);
+          resolve(match[1] as string);
+        }
+      });
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
+    });
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+});

@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createSecretSealer, systemClock, type Clock } from '@gatehouse/auth-core';
+import { openSqliteStores } from '@gatehouse/store-sqlite';
+import { openAccountDirectory } from './accounts.js';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import type { DemoContext } from './context.js';
+
+/** A running demo server. */
+export interface RunningDemo {
+  readonly url: string;
+  readonly port: number;
+  readonly context: DemoContext;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startDemo}. */
+export interface StartDemoOptions {
+  readonly log?: (line: string) => void;
+  readonly clock?: Clock;
+}
+
+/**
+ * Starts the demo: reads the environment, opens (and migrates) the SQLite database, seeds the demo accounts on
+ * first start, and listens.
+ */
+export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: StartDemoOptions = {}): Promise<RunningDemo> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const clock = options.clock ?? systemClock;
+  const config = loadConfig(env, log);
+  const stores = openSqliteStores(config.databasePath, { clock });
+  const accounts = openAccountDirectory(stores.database, config.passwordCostExponent);
+  const context: DemoContext = {
+    config,
+    clock,
+    credentials: stores.credentials,
+    ephemeral: stores.ephemeral,
+    sealer: createSecretSealer(config.keyEncryptionKeys),
+    accounts,
+    notices: [],
+    isHealthy() {
+      try {
+        stores.database.prepare('SELECT 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+  const seeded = await accounts.seed(config, clock.now());
+  const app = createApp(context);
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(started));
+    started.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  if (config.keySource === 'generated') {
+    log(`warning: GATEHOUSE_KEK is not set; generated a key-encryption key into ${config.keyFilePath} (mode 0600). Keep it: secrets sealed under it cannot be recovered without it.`);
+  } else if (config.keySource === 'file') {
+    log(`Key-encryption key: ${config.keyFilePath}`);
+  }
+  log(`Database: ${config.databasePath}`);
+  if (config.trustedProxies.length > 0) log(`Trusted proxies: ${config.trustedProxies.join(', ')}`);
+  if (seeded.length > 0) {
+    log('Seeded demo accounts:');
+    log(`  master user      ${config.accounts.master.login} / ${config.accounts.master.password}`);
+    log(`  sub-user         ${config.accounts.sub.login} / ${config.accounts.sub.password}`);
+    log(`  panel admin      ${config.accounts.panel.login} / ${config.accounts.panel.password}`);
+  } else {
+    log('Demo accounts (passwords as set on first start):');
+    for (const account of accounts.list()) log(`  ${account.role.padEnd(16)} ${account.login}`);
+  }
+  for (const notice of context.notices) log(notice);
+  log(`Gatehouse demo listening on ${url}`);
+
+  return {
+    url,
+    port,
+    context,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          stores.close();
+          resolve();
+        });
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * A reply ready to send: HTTP status, headers and a JSON body. Every strategy's envelope renderer returns this
+ * shape, so a framework adapter can send any scheme's reply without knowing the scheme.
+ *
+ * @example
+ * ```ts
+ * const reply: WireReply<{ error: string }> = { httpStatus: 401, headers: {}, body: { error: 'Invalid' } };
+ * return new Response(JSON.stringify(reply.body), { status: reply.httpStatus, headers: reply.headers });
+ * ```
+ */
+export interface WireReply<B> {
+  readonly httpStatus: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: B;
+}
+
+/** The JSON content type every envelope uses. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Turns a {@link WireReply} into a Fetch `Response` (JSON body).
+ *
+ * @example
+ * ```ts
+ * return toFetchResponse(renderNvxError(outcome.error));
+ * ```
+ */
+export function toFetchResponse<B>(reply: WireReply<B>): Response {
+  return new Response(JSON.stringify(reply.body), {
+    status: reply.httpStatus,
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...reply.headers },
+  });
+}

@@ -1,0 +1,195 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeRequestAdapter } from './node.js';
+import { createFetchRequestAdapter, type AuthRequest } from './request.js';
+
+const toAuthRequest = createFetchRequestAdapter({ maxBodyBytes: 1024 });
+
+describe('createFetchRequestAdapter', () => {
+  it('exposes method, path and query of the target, without scheme or host', () => {
+    const request = toAuthRequest(new Request('http://example.test/v2/a/../tracker/list?hash=ab&hash=cd#frag', { method: 'post', body: '' }));
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('/v2/tracker/list?hash=ab&hash=cd');
+    expect(request.path).toBe('/v2/tracker/list');
+    expect(request.query('hash')).toBe('ab');
+    expect(request.queryValues('hash')).toEqual(['ab', 'cd']);
+    expect(request.query('missing')).toBeNull();
+  });
+
+  it('reads headers case-insensitively and returns null when absent', () => {
+    const request = toAuthRequest(new Request('http://x/', { headers: { Authorization: 'NVX abc' } }));
+    expect(request.header('authorization')).toBe('NVX abc');
+    expect(request.header('AUTHORIZATION')).toBe('NVX abc');
+    expect(request.header('x-missing')).toBeNull();
+    expect(request.headerValues('x-missing')).toEqual([]);
+  });
+
+  it('reports a cookie sent twice through cookieValues and hides it from cookie()', () => {
+    const request = toAuthRequest(new Request('http://x/', { headers: { Cookie: 'access_hash=a; other=1; access_hash=b' } }));
+    expect(request.cookie('access_hash')).toBeNull();
+    expect(request.cookieValues('access_hash')).toEqual(['a', 'b']);
+    expect(request.cookie('other')).toBe('1');
+  });
+
+  it('treats cookie names such as __proto__ and toString as ordinary names', () => {
+    const request = toAuthRequest(new Request('http://x/', { headers: { Cookie: '__proto__=x; toString=y' } }));
+    expect(request.cookie('__proto__')).toBe('x');
+    expect(request.cookie('toString')).toBe('y');
+    expect(request.cookie('constructor')).toBeNull();
+    expect(({} as Record<string, unknown>)['x']).toBeUndefined();
+  });
+
+  it('uses the remote address given by the runtime as the client IP, normalised', () => {
+    const request = toAuthRequest(new Request('http://x/', { headers: { 'X-Forwarded-For': '1.2.3.4' } }), { remoteAddress: '::ffff:127.0.0.1' });
+    expect(request.clientIp).toBe('127.0.0.1');
+    expect(toAuthRequest(new Request('http://x/')).clientIp).toBeNull();
+  });
+
+  it('believes X-Forwarded-For only from a trusted proxy', () => {
+    const behindProxy = createFetchRequestAdapter({ trustedProxies: ['127.0.0.1'] });
+    const spoofed = new Request('http://x/', { headers: { 'X-Forwarded-For': '6.6.6.6, 203.0.113.5' } });
+    expect(behindProxy(spoofed, { remoteAddress: '127.0.0.1' }).clientIp).toBe('203.0.113.5');
+    expect(behindProxy(spoofed, { remoteAddress: '198.51.100.1' }).clientIp).toBe('198.51.100.1');
+  });
+
+  it('refuses a bad trusted proxy list at construction, naming the option', () => {
+    expect(() => createFetchRequestAdapter({ trustedProxies: ['10.0.0.0/99'] })).toThrow(/`trustedProxies`/);
+    expect(() => createFetchRequestAdapter({ maxBodyBytes: -1 })).toThrow(/`maxBodyBytes`/);
+  });
+
+  it('parses a JSON body once, with null prototypes and without __proto__ or constructor keys', async () => {
+    const request = toAuthRequest(
+      new Request('http://x/', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: '{"hash":"ab","__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"nested":{"__proto__":{"p":1},"k":2}}',
+      }),
+    );
+    const body = await request.body();
+    expect(body.type).toBe('json');
+    if (body.type !== 'json') return;
+    const value = body.value as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBeNull();
+    expect(Object.keys(value)).toEqual(['hash', 'nested']);
+    expect(Object.keys(value['nested'] as object)).toEqual(['k']);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(await request.body()).toBe(body);
+  });
+
+  it('parses a urlencoded body into every value per name', async () => {
+    const request = toAuthRequest(
+      new Request('http://x/', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'hash=ab&title=Integration+Key&hash=cd&__proto__=x' }),
+    );
+    const body = await request.body();
+    expect(body.type === 'form' && body.fields.get('hash')).toEqual(['ab', 'cd']);
+    expect(body.type === 'form' && body.fields.get('title')).toEqual(['Integration Key']);
+    expect(body.type === 'form' && body.fields.get('__proto__')).toEqual(['x']);
+  });
+
+  it('enforces the body cap on bytes read, whatever Content-Length claims', async () => {
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new Uint8Array(600).fill(0x20));
+        if (pulls > 100) controller.close();
+      },
+    });
+    const request = toAuthRequest(
+      new Request('http://x/', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '10' }, body: stream, duplex: 'half' } as RequestInit),
+    );
+    expect(await request.body()).toEqual({ type: 'too-large', maxBodyBytes: 1024 });
+    expect(pulls).toBeLessThan(5);
+  });
+
+  it('reports invalid JSON, invalid UTF-8 and bad percent-escapes as malformed, never throwing', async () => {
+    const post = (body: BodyInit, type: string): AuthRequest =>
+      toAuthRequest(new Request('http://x/', { method: 'POST', headers: { 'Content-Type': type }, body }));
+    expect(await post('{"a":', 'application/json').body()).toEqual({ type: 'malformed' });
+    expect(await post(new Uint8Array([0x7b, 0xff, 0x7d]), 'application/json').body()).toEqual({ type: 'malformed' });
+    expect(await post('a=%zz', 'application/x-www-form-urlencoded').body()).toEqual({ type: 'malformed' });
+    expect(await post('a=%C0%80', 'application/x-www-form-urlencoded').body()).toEqual({ type: 'malformed' });
+    expect(await post('x', 'text/plain').body()).toEqual({ type: 'unsupported', contentType: 'text/plain' });
+    expect(await post('{}', 'application/json; charset=latin1').body()).toEqual({ type: 'unsupported', contentType: 'application/json' });
+  });
+
+  it('reports no body for GET and for an empty POST', async () => {
+    expect(await toAuthRequest(new Request('http://x/')).body()).toEqual({ type: 'none' });
+    expect(await toAuthRequest(new Request('http://x/', { method: 'POST', body: '' })).body()).toEqual({ type: 'none' });
+  });
+});
+
+describe('createNodeRequestAdapter', () => {
+  let server: Server;
+  let port: number;
+  let handler: (request: AuthRequest, incoming: IncomingMessage) => Promise<unknown>;
+  const adapt = createNodeRequestAdapter({ maxBodyBytes: 1024, trustedProxies: ['127.0.0.2'] });
+
+  beforeAll(async () => {
+    server = createServer((incoming, response) => {
+      handler(adapt(incoming), incoming).then(
+        (result) => response.end(JSON.stringify(result)),
+        (error: unknown) => response.end(JSON.stringify({ thrown: String(error) })),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function rawRequest(lines: string[], body = ''): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\nConnection: close\r\n\r\n${body}`));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('end', () => resolve(data.slice(data.indexOf('\r\n\r\n') + 4)));
+      socket.on('error', reject);
+    });
+  }
+
+  it('sees a repeated Authorization header that Node itself would drop', async () => {
+    handler = async (request) => request.headerValues('authorization');
+    const reply = await rawRequest(['GET / HTTP/1.1', 'Host: x', 'Authorization: NVX aa', 'Authorization: NVX bb']);
+    expect(JSON.parse(reply)).toEqual(['NVX aa', 'NVX bb']);
+  });
+
+  it('sees cookies across two Cookie header lines', async () => {
+    handler = async (request) => request.cookieValues('access_hash');
+    const reply = await rawRequest(['GET / HTTP/1.1', 'Host: x', 'Cookie: access_hash=a', 'Cookie: access_hash=b']);
+    expect(JSON.parse(reply)).toEqual(['a', 'b']);
+  });
+
+  it('takes the client IP from the socket and ignores X-Forwarded-For from an untrusted peer', async () => {
+    handler = async (request) => request.clientIp;
+    const reply = await rawRequest(['GET / HTTP/1.1', 'Host: x', 'X-Forwarded-For: 6.6.6.6']);
+    expect(JSON.parse(reply)).toBe('127.0.0.1');
+  });
+
+  it('reads the body lazily under the cap and stops reading once it is exceeded', async () => {
+    handler = async (request, incoming) => {
+      const body = await request.body();
+      return { body, ended: incoming.readableEnded };
+    };
+    const small = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 12'], '{"hash":"a"}');
+    expect(JSON.parse(small).body).toEqual({ type: 'json', value: { hash: 'a' } });
+    const big = await new Promise<string>((resolve, reject) => {
+      const request = httpRequest({ port, host: '127.0.0.1', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (response) => {
+        let data = '';
+        response.on('data', (chunk) => (data += chunk));
+        response.on('end', () => resolve(data));
+      });
+      request.on('error', reject);
+      request.write('['.padEnd(5000, ' '));
+      request.end();
+    });
+    expect(JSON.parse(big).body).toEqual({ type: 'too-large', maxBodyBytes: 1024 });
+  });
+
+  it('does not read the body at all when no strategy asks for it', async () => {
+    handler = async (_request, incoming) => incoming.readableEnded || incoming.readableFlowing === true;
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Length: 3'], 'abc');
+    expect(JSON.parse(reply)).toBe(false);
+  });
+});

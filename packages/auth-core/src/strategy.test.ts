@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from './clock.js';
+import { AUTH_ERROR_CODES, AuthError, ConfigurationError, isAuthErrorCode } from './errors.js';
+import type { AuthEvent } from './events.js';
+import { createMemoryEphemeralStore } from './memory-stores.js';
+import { absent, authenticated, rejected, type AuthOutcome } from './outcome.js';
+import { createFetchRequestAdapter, type AuthRequest } from './request.js';
+import type { EphemeralStore } from './stores.js';
+import { allOf, authenticateSafely, firstOf, withOutcomeEvents, type AuthStrategy } from './strategy.js';
+import { withFailureThrottle } from './throttle.js';
+
+const toAuthRequest = createFetchRequestAdapter();
+const request = (headers: Record<string, string> = {}, remoteAddress = '203.0.113.1'): AuthRequest =>
+  toAuthRequest(new Request('http://x/', { headers }), { remoteAddress });
+
+function headerKey(id: string, header: string, secret: string, principalId = 'alice'): AuthStrategy {
+  return {
+    id,
+    async authenticate(req) {
+      const value = req.header(header);
+      if (value === null) return absent();
+      if (value !== secret) return rejected('CREDENTIALS_INVALID');
+      return authenticated({ id: principalId }, { id: `${id}-cred`, kind: 'api-key', scopes: [] });
+    },
+  };
+}
+
+const throwing: AuthStrategy = {
+  id: 'throwing',
+  async authenticate() {
+    throw new Error('database exploded with secret s3cr3t');
+  },
+};
+
+describe('AuthError', () => {
+  it('keeps every code, status and message stable', () => {
+    expect(Object.fromEntries(Object.entries(AUTH_ERROR_CODES).map(([code, entry]) => [code, entry.httpStatus]))).toEqual({
+      CREDENTIALS_MISSING: 401,
+      CREDENTIALS_MALFORMED: 400,
+      CREDENTIALS_INVALID: 401,
+      CREDENTIALS_EXPIRED: 401,
+      CREDENTIALS_AMBIGUOUS: 400,
+      CREDENTIALS_NOT_ACCEPTED_HERE: 403,
+      IP_NOT_ALLOWED: 403,
+      SCOPE_DENIED: 403,
+      NONCE_REPLAYED: 401,
+      TIMESTAMP_OUT_OF_RANGE: 401,
+      RATE_LIMITED: 429,
+      LIMIT_EXCEEDED: 403,
+      OPERATION_NOT_PERMITTED: 403,
+      REQUEST_MALFORMED: 400,
+      REQUEST_TOO_LARGE: 413,
+      STORE_UNAVAILABLE: 503,
+      INTERNAL_ERROR: 500,
+    });
+  });
+
+  it('carries a generic message and keeps the cause out of its JSON', () => {
+    const error = new AuthError('STORE_UNAVAILABLE', { cause: new Error('password=hunter2') });
+    expect(error.message).toBe('The credential store is unavailable.');
+    expect(JSON.stringify(error)).toBe('{"code":"STORE_UNAVAILABLE","httpStatus":503,"message":"The credential store is unavailable."}');
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('recognises only declared codes, not inherited property names', () => {
+    expect(isAuthErrorCode('RATE_LIMITED')).toBe(true);
+    expect(isAuthErrorCode('toString')).toBe(false);
+    expect(isAuthErrorCode('__proto__')).toBe(false);
+    expect(() => new AuthError('toString' as never)).toThrow(TypeError);
+  });
+
+  it('names the option in a ConfigurationError', () => {
+    expect(new ConfigurationError('maxAgeInSeconds', 'must be positive').message).toBe('Invalid option `maxAgeInSeconds`: must be positive');
+  });
+});
+
+describe('firstOf', () => {
+  const a = headerKey('a', 'x-a', 'good-a');
+  const b = headerKey('b', 'x-b', 'good-b', 'bob');
+
+  it('returns the first outcome that is not absent', async () => {
+    const either = firstOf([a, b]);
+    expect((await either.authenticate(request({ 'x-b': 'good-b' }))).type).toBe('authenticated');
+    expect(await either.authenticate(request({ 'x-a': 'bad', 'x-b': 'good-b' }))).toMatchObject({ type: 'rejected', error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('is absent when no strategy finds credentials', async () => {
+    expect((await firstOf([a, b]).authenticate(request())).type).toBe('absent');
+  });
+
+  it('turns a throwing strategy into an INTERNAL_ERROR rejection instead of crashing or passing', async () => {
+    const outcome = await firstOf([throwing, a]).authenticate(request({ 'x-a': 'good-a' }));
+    expect(outcome).toMatchObject({ type: 'rejected', error: { code: 'INTERNAL_ERROR', httpStatus: 500 } });
+    expect(outcome.type === 'rejected' && outcome.error.message).not.toContain('s3cr3t');
+  });
+
+  it('refuses an empty list, naming the option', () => {
+    expect(() => firstOf([])).toThrow(/`strategies`/);
+  });
+});
+
+describe('allOf', () => {
+  const a = headerKey('a', 'x-a', 'good-a');
+  const b = headerKey('b', 'x-b', 'good-b');
+  const bob = headerKey('b', 'x-b', 'good-b', 'bob');
+
+  it('authenticates only when every strategy authenticates the same principal', async () => {
+    expect((await allOf([a, b]).authenticate(request({ 'x-a': 'good-a', 'x-b': 'good-b' }))).type).toBe('authenticated');
+    expect(await allOf([a, bob]).authenticate(request({ 'x-a': 'good-a', 'x-b': 'good-b' }))).toMatchObject({ error: { code: 'CREDENTIALS_AMBIGUOUS' } });
+  });
+
+  it('rejects with CREDENTIALS_MISSING when only some credentials are present', async () => {
+    expect(await allOf([a, b]).authenticate(request({ 'x-a': 'good-a' }))).toMatchObject({ error: { code: 'CREDENTIALS_MISSING' } });
+    expect((await allOf([a, b]).authenticate(request())).type).toBe('absent');
+  });
+});
+
+describe('authenticateSafely', () => {
+  it('rejects an outcome of the wrong shape', async () => {
+    const broken = { id: 'broken', authenticate: async () => ({ type: 'ok' }) as unknown as AuthOutcome };
+    expect(await authenticateSafely(broken, request())).toMatchObject({ error: { code: 'INTERNAL_ERROR' } });
+  });
+
+  it('passes a thrown AuthError through as the rejection', async () => {
+    const failing = { id: 'f', authenticate: async (): Promise<AuthOutcome> => { throw new AuthError('STORE_UNAVAILABLE'); } };
+    expect(await authenticateSafely(failing, request())).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
+  });
+});
+
+describe('withOutcomeEvents', () => {
+  it('reports ids, codes and the client IP, never the secret', async () => {
+    const events: AuthEvent[] = [];
+    const clock = createManualClock(1_000);
+    const observed = withOutcomeEvents(headerKey('a', 'x-a', 'good-a-secret'), { onEvent: (event) => events.push(event), clock });
+    await observed.authenticate(request({ 'x-a': 'good-a-secret' }));
+    await observed.authenticate(request({ 'x-a': 'wrong-secret' }));
+    await observed.authenticate(request());
+    expect(events).toEqual([
+      { type: 'authenticated', strategyId: 'a', at: 1_000, principalId: 'alice', credentialId: 'a-cred', credentialKind: 'api-key', clientIp: '203.0.113.1' },
+      { type: 'rejected', strategyId: 'a', at: 1_000, code: 'CREDENTIALS_INVALID', clientIp: '203.0.113.1' },
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/secret/);
+  });
+
+  it('keeps the outcome when the hook throws', async () => {
+    const observed = withOutcomeEvents(headerKey('a', 'x-a', 'k'), { onEvent: () => { throw new Error('logger down'); } });
+    expect((await observed.authenticate(request({ 'x-a': 'k' }))).type).toBe('authenticated');
+  });
+});
+
+describe('withFailureThrottle', () => {
+  it('refuses an IP after maxFailures rejections in the window, and lets it back after the window', async () => {
+    const clock = createManualClock(0);
+    const store = createMemoryEphemeralStore({ clock });
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 3, windowInSeconds: 60 });
+    for (let i = 0; i < 3; i++) expect((await guarded.authenticate(request({ 'x-a': 'bad' }))).type).toBe('rejected');
+    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'RATE_LIMITED', httpStatus: 429 } });
+    expect((await guarded.authenticate(request({ 'x-a': 'good' }, '203.0.113.2'))).type).toBe('authenticated');
+    clock.advanceBySeconds(61);
+    expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
+  });
+
+  it('does not count successes or absent requests', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 1 });
+    for (let i = 0; i < 5; i++) await guarded.authenticate(request({ 'x-a': 'good' }));
+    for (let i = 0; i < 5; i++) await guarded.authenticate(request());
+    expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
+  });
+
+  it('denies access with STORE_UNAVAILABLE when the throttle store fails', async () => {
+    const broken = { ...createMemoryEphemeralStore(), get: async () => { throw new Error('down'); } } as EphemeralStore;
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), broken);
+    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE', httpStatus: 503 } });
+  });
+
+  it('refuses bad options, naming them', () => {
+    const store = createMemoryEphemeralStore();
+    expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { maxFailures: 0 })).toThrow(/`maxFailures`/);
+    expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { windowInSeconds: Number.NaN })).toThrow(/`windowInSeconds`/);
+  });
+});

@@ -1,0 +1,95 @@
+// Packaging smoke test: packs every published workspace package, then installs chosen packages alone from
+// their tarballs into an empty npm project outside the workspace and exercises them, as a user would.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+const work = mkdtempSync(join(tmpdir(), 'gatehouse-pack-'));
+const tarballs = join(work, 'tarballs');
+mkdirSync(tarballs);
+
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+
+const published = [];
+for (const folder of readdirSync(join(root, 'packages'))) {
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', folder, 'package.json'), 'utf8'));
+  if (manifest.private) continue;
+  run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', folder));
+  published.push(manifest.name);
+}
+const tarballOf = (name) => {
+  const prefix = name.replace('@', '').replace('/', '-');
+  const file = readdirSync(tarballs).find((entry) => entry.startsWith(`${prefix}-`) && entry.endsWith('.tgz'));
+  if (!file) throw new Error(`no tarball for ${name}`);
+  return join(tarballs, file);
+};
+
+for (const name of published) {
+  const listing = run('tar', ['-tzf', tarballOf(name)], tarballs).trim().split('\n');
+  const stray = listing.filter((entry) => !/^package\/(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$|bin\/)/.test(entry));
+  if (stray.length > 0) throw new Error(`${name} tarball ships unexpected files: ${stray.join(', ')}`);
+  const manifest = JSON.parse(run('tar', ['-xzOf', tarballOf(name), 'package/package.json'], tarballs));
+  if (JSON.stringify(manifest).includes('workspace:')) throw new Error(`${name} tarball still has workspace: ranges`);
+}
+
+/** Installs `names` alone into a fresh project and runs `script` there. */
+function installAndRun(label, names, script) {
+  const project = join(work, label);
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `smoke-${label}`, private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...names.map(tarballOf)], project);
+  writeFileSync(join(project, 'smoke.mjs'), script);
+  const output = run(process.execPath, ['smoke.mjs'], project);
+  process.stdout.write(`${label}: ${output}`);
+}
+
+installAndRun(
+  'auth-core',
+  ['@gatehouse/auth-core'],
+  `
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import * as core from '@gatehouse/auth-core';
+import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+
+const token = core.generateHexToken(16);
+assert.match(token, /^[0-9a-f]{32}$/);
+const digest = core.createSecretDigester();
+const store = core.createMemoryCredentialStore();
+const inserted = await store.insert({ id: 'c1', digest: digest(token), strategy: 'smoke', kind: 'api-key', ownerId: 'u1',
+  parentId: null, label: 'smoke', hint: token.slice(0, 4), scopes: [], allowedIps: [], sealedSecret: null, attributes: {},
+  createdAt: Date.now(), expiresAt: null });
+assert.equal(inserted.type, 'inserted');
+
+const strategy = {
+  id: 'smoke',
+  async authenticate(request) {
+    const value = request.header('x-key');
+    if (value === null) return core.absent();
+    const record = await store.findByDigest(digest(value));
+    return record ? core.authenticated({ id: record.ownerId }, { id: record.id, kind: record.kind, scopes: [] }) : core.rejected('CREDENTIALS_INVALID');
+  },
+};
+const toAuthRequest = core.createFetchRequestAdapter();
+assert.equal((await strategy.authenticate(toAuthRequest(new Request('http://x/', { headers: { 'x-key': token } })))).type, 'authenticated');
+assert.equal((await strategy.authenticate(toAuthRequest(new Request('http://x/', { headers: { 'x-key': 'nope' } })))).type, 'rejected');
+
+const sealer = core.createSecretSealer([core.randomBytes(32)]);
+assert.equal(sealer.open(sealer.seal('s', 'ctx'), 'ctx'), 's');
+assert.equal(core.encodeHex(core.hmacSha256('key', 'The quick brown fox jumps over the lazy dog')), 'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+
+const adapt = createNodeRequestAdapter();
+const server = createServer(async (req, res) => res.end((await strategy.authenticate(adapt(req))).type));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const reply = await fetch('http://127.0.0.1:' + server.address().port + '/', { headers: { 'x-key': token } });
+assert.equal(await reply.text(), 'authenticated');
+server.close();
+console.log('installed alone from its tarball, imported and exercised (' + Object.keys(core).length + ' exports)');
+`,
+);
+
+rmSync(work, { recursive: true, force: true });
+console.log(`packed ${published.length} packages: ${published.join(', ')}`);
