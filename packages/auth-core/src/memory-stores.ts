@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './clock.js';
+import { ConfigurationError } from './errors.js';
 import {
   isCredentialActive,
   ttlToMilliseconds,
@@ -25,6 +26,17 @@ export interface MemoryCredentialStoreOptions {
   readonly touchIntervalInSeconds?: number;
 }
 
+const PATCHABLE_FIELDS = ['label', 'scopes', 'allowedIps', 'sealedSecret', 'attributes', 'expiresAt'] as const;
+
+// Only the declared fields, and only those actually given: an untyped caller cannot move a digest or id.
+function pickPatch(patch: CredentialPatch): CredentialPatch {
+  const picked: Record<string, unknown> = {};
+  for (const field of PATCHABLE_FIELDS) {
+    if (patch !== null && typeof patch === 'object' && patch[field] !== undefined) picked[field] = patch[field];
+  }
+  return picked as CredentialPatch;
+}
+
 function freezeRecord(record: CredentialRecord): CredentialRecord {
   return Object.freeze({
     ...record,
@@ -48,7 +60,7 @@ function freezeRecord(record: CredentialRecord): CredentialRecord {
 export function createMemoryCredentialStore(options: MemoryCredentialStoreOptions = {}): CredentialStore {
   const touchIntervalInSeconds = options.touchIntervalInSeconds ?? 60;
   if (typeof touchIntervalInSeconds !== 'number' || !(touchIntervalInSeconds >= 0)) {
-    throw new TypeError('Invalid option `touchIntervalInSeconds`: must be a non-negative number');
+    throw new ConfigurationError('touchIntervalInSeconds', 'must be a non-negative number');
   }
   const touchIntervalMs = touchIntervalInSeconds * 1000;
   const byId = new Map<string, CredentialRecord>();
@@ -61,6 +73,9 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
       if (byId.has(record.id) || idByDigest.has(record.digest)) return { type: 'conflict' };
       const { maxActivePerOwner } = insertOptions;
       if (maxActivePerOwner !== undefined) {
+        if (!Number.isSafeInteger(maxActivePerOwner) || maxActivePerOwner < 0) {
+          throw new RangeError('insert: `maxActivePerOwner` must be a non-negative integer');
+        }
         const now = insertOptions.now;
         if (typeof now !== 'number') throw new TypeError('insert: `now` is required with `maxActivePerOwner`');
         let active = 0;
@@ -110,7 +125,7 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
     async update(id, patch: CredentialPatch) {
       const existing = byId.get(id);
       if (existing === undefined) return null;
-      const next = freezeRecord({ ...existing, ...patch });
+      const next = freezeRecord({ ...existing, ...pickPatch(patch) });
       byId.set(id, next);
       return next;
     },
@@ -119,8 +134,12 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
       const existing = byId.get(id);
       if (existing === undefined || existing.revokedAt !== null) return false;
       const pending = [id];
+      const visited = new Set<string>();
       while (pending.length > 0) {
         const current = pending.pop() as string;
+        // A parent chain can loop when callers reuse ids; never walk a record twice.
+        if (visited.has(current)) continue;
+        visited.add(current);
         const record = byId.get(current);
         if (record !== undefined && record.revokedAt === null) byId.set(current, freezeRecord({ ...record, revokedAt: at }));
         for (const child of childrenById.get(current) ?? []) pending.push(child);
@@ -138,8 +157,9 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
     async deleteInactive(before) {
       let deleted = 0;
       for (const [id, record] of byId) {
-        const inactiveSince = record.revokedAt ?? record.expiresAt;
-        if (inactiveSince === null || inactiveSince >= before) continue;
+        const revokedBefore = record.revokedAt !== null && record.revokedAt < before;
+        const expiredBefore = record.expiresAt !== null && record.expiresAt < before;
+        if (!revokedBefore && !expiredBefore) continue;
         byId.delete(id);
         idByDigest.delete(record.digest);
         idsByOwner.get(record.ownerId)?.delete(id);
@@ -181,6 +201,9 @@ export interface MemoryEphemeralStoreOptions {
 export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions = {}): EphemeralStore {
   const clock = options.clock ?? systemClock;
   const sweepEveryWrites = options.sweepEveryWrites ?? 1000;
+  if (!Number.isSafeInteger(sweepEveryWrites) || sweepEveryWrites < 1) {
+    throw new ConfigurationError('sweepEveryWrites', 'must be a positive integer');
+  }
   const entries = new Map<string, { value: number; expiresAt: number }>();
   let writes = 0;
 

@@ -182,6 +182,12 @@ export function isCredentialActive(record: CredentialRecord, now: number): boole
 /**
  * Checks a TTL argument and returns it in milliseconds; throws `RangeError` on anything but a positive finite
  * number, so a store never stores something that lives forever by mistake.
+ *
+ * @example
+ * ```ts
+ * ttlToMilliseconds(1.5); // 1500
+ * ttlToMilliseconds(0); // throws RangeError
+ * ```
  */
 export function ttlToMilliseconds(ttlInSeconds: number): number {
   if (typeof ttlInSeconds !== 'number' || !Number.isFinite(ttlInSeconds) || ttlInSeconds <= 0) {

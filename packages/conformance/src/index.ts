@@ -1,0 +1,12 @@
+export { ConformanceFailure } from './case.js';
+export type { ConformanceCase, ConformanceLevel, ConformanceProfile } from './case.js';
+export { formatSummary, runProfile, summarize } from './run.js';
+export type { CaseResult, RunProfileOptions, RunSummary } from './run.js';
+export { credentialStoreV1 } from './profiles/credential-store.js';
+export type { CredentialStoreDriver } from './profiles/credential-store.js';
+export { ephemeralStoreV1 } from './profiles/ephemeral-store.js';
+export type { EphemeralStoreContext, EphemeralStoreDriver } from './profiles/ephemeral-store.js';
+export { strategyContractV1 } from './profiles/strategy-contract.js';
+export type { CredentialedRequest, StrategyContractDriver, ToAuthRequest } from './profiles/strategy-contract.js';
+export { profiles } from './profiles/index.js';
+export type { DriverOf, ProfileId } from './profiles/index.js';

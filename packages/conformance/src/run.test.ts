@@ -1,0 +1,131 @@
+import { ConfigurationError, createMemoryCredentialStore } from '@gatehouse/auth-core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  ConformanceFailure,
+  formatSummary,
+  profiles,
+  runProfile,
+  strategyContractV1,
+  summarize,
+  type ConformanceProfile,
+  type CredentialStoreDriver,
+  type DriverOf,
+  type StrategyContractDriver,
+} from './index.js';
+
+interface ToyDriver {
+  readonly value: number;
+  readonly extra?: () => void;
+}
+
+const toy: ConformanceProfile<ToyDriver> = {
+  id: 'toy@1',
+  title: 'Toy profile',
+  cases: [
+    { id: 'TOY-001', level: 'MUST', ref: 'test', title: 'value is positive', run: async ({ value }) => {
+      if (value <= 0) throw new ConformanceFailure(`value is ${value}`);
+    } },
+    { id: 'TOY-002', level: 'SHOULD', ref: 'test', title: 'value is even', run: async ({ value }) => {
+      if (value % 2 !== 0) throw new ConformanceFailure(`value ${value} is odd`);
+    } },
+    { id: 'TOY-003', level: 'MUST', ref: 'test', title: 'extra works', requires: ['extra'], run: async ({ extra }) => extra?.() },
+    { id: 'TOY-004', level: 'MUST', ref: 'test', title: 'does not crash', run: async ({ value }) => {
+      if (value === 13) throw new RangeError('unlucky');
+    } },
+  ],
+  capabilitiesOf: (driver) => (driver.extra === undefined ? [] : ['extra']),
+};
+
+describe('runProfile', () => {
+  it('reports each case in profile order as passed, failed (with the failure message) or skipped', async () => {
+    const results = await runProfile(toy, { value: 3 });
+    expect(results.map(({ id, level, title, status, message }) => ({ id, level, title, status, message }))).toEqual([
+      { id: 'TOY-001', level: 'MUST', title: 'value is positive', status: 'passed', message: null },
+      { id: 'TOY-002', level: 'SHOULD', title: 'value is even', status: 'failed', message: 'value 3 is odd' },
+      { id: 'TOY-003', level: 'MUST', title: 'extra works', status: 'skipped', message: 'requires extra' },
+      { id: 'TOY-004', level: 'MUST', title: 'does not crash', status: 'passed', message: null },
+    ]);
+    for (const result of results) expect(result.durationInMilliseconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('skips disabled cases with the message "disabled"', async () => {
+    const results = await runProfile(toy, { value: 3 }, { disable: ['TOY-002'] });
+    expect(results[1]).toMatchObject({ id: 'TOY-002', status: 'skipped', message: 'disabled', durationInMilliseconds: 0 });
+  });
+
+  it('throws a ConfigurationError naming `disable` for a case id the profile does not have', async () => {
+    await expect(runProfile(toy, { value: 2 }, { disable: ['TOY-999'] })).rejects.toThrow(ConfigurationError);
+    await expect(runProfile(toy, { value: 2 }, { disable: ['TOY-999'] })).rejects.toThrow(/`disable`.*TOY-999/);
+  });
+
+  it('derives capabilities from the driver through the profile, and explicit capabilities replace them', async () => {
+    const derived = await runProfile(toy, { value: 2, extra: () => undefined });
+    expect(derived.find((result) => result.id === 'TOY-003')?.status).toBe('passed');
+    const narrowed = await runProfile(toy, { value: 2, extra: () => undefined }, { capabilities: [] });
+    expect(narrowed.find((result) => result.id === 'TOY-003')?.status).toBe('skipped');
+  });
+
+  it('fails a case that throws an unexpected error, naming the error', async () => {
+    const results = await runProfile(toy, { value: 13 });
+    expect(results.find((result) => result.id === 'TOY-004')).toMatchObject({ status: 'failed', message: 'unexpected RangeError: unlucky' });
+  });
+
+  it('fails a case that never settles after timeoutInMilliseconds', async () => {
+    const hanging: ConformanceProfile<null> = {
+      id: 'hang@1',
+      title: 'Hanging',
+      cases: [{ id: 'HANG-001', level: 'MUST', ref: 'test', title: 'hangs', run: () => new Promise<void>(() => undefined) }],
+    };
+    const [result] = await runProfile(hanging, null, { timeoutInMilliseconds: 20 });
+    expect(result).toMatchObject({ status: 'failed', message: 'did not finish within 20 ms' });
+  });
+
+  it('strategy-contract@1 skips the cases needing credentialed or events when the driver lacks them', async () => {
+    expect(strategyContractV1.capabilitiesOf?.({ strategy: { id: 'x', authenticate: async () => ({ type: 'absent' }) } })).toEqual([]);
+    expect(
+      strategyContractV1.capabilitiesOf?.({
+        strategy: { id: 'x', authenticate: async () => ({ type: 'absent' }) },
+        credentialed: async () => ({ request: new Request('http://x/'), secrets: [] }),
+        events: () => [],
+      }),
+    ).toEqual(['credentialed', 'events']);
+  });
+});
+
+describe('summarize and formatSummary', () => {
+  it('count results by status and render exactly "N passed, N failed, N skipped"', async () => {
+    const results = await runProfile(toy, { value: 3 });
+    expect(summarize(results)).toEqual({ passed: 2, failed: 1, skipped: 1 });
+    expect(formatSummary(summarize(results))).toBe('2 passed, 1 failed, 1 skipped');
+    expect(formatSummary(results)).toBe('2 passed, 1 failed, 1 skipped');
+    expect(formatSummary({ passed: 0, failed: 0, skipped: 0 })).toBe('0 passed, 0 failed, 0 skipped');
+  });
+});
+
+describe('the profiles registry', () => {
+  it('holds every profile under its own versioned id', () => {
+    expect(Object.keys(profiles)).toEqual(['credential-store@1', 'ephemeral-store@1', 'strategy-contract@1']);
+    for (const [id, profile] of Object.entries(profiles)) expect(profile.id).toBe(id);
+  });
+
+  it('types each profile\'s driver through DriverOf', () => {
+    expectTypeOf<DriverOf<'credential-store@1'>>().toEqualTypeOf<CredentialStoreDriver>();
+    expectTypeOf<DriverOf<'strategy-contract@1'>>().toEqualTypeOf<StrategyContractDriver>();
+    const driver: DriverOf<'credential-store@1'> = { createStore: () => createMemoryCredentialStore() };
+    expect(typeof driver.createStore).toBe('function');
+  });
+
+  it('gives every case a unique, stable-looking id, a level, a ref and a title', () => {
+    const seen = new Set<string>();
+    for (const profile of Object.values(profiles)) {
+      for (const testCase of profile.cases as readonly { id: string; level: string; ref: string; title: string }[]) {
+        expect(testCase.id).toMatch(/^[A-Z]{2}-[A-Z]+-\d{3}$/);
+        expect(seen.has(testCase.id)).toBe(false);
+        seen.add(testCase.id);
+        expect(['MUST', 'SHOULD']).toContain(testCase.level);
+        expect(testCase.ref.length).toBeGreaterThan(0);
+        expect(testCase.title.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, it } from 'vitest';
+import type { ConformanceProfile } from './case.js';
+import { credentialStoreV1, type CredentialStoreDriver } from './profiles/credential-store.js';
+import { ephemeralStoreV1, type EphemeralStoreDriver } from './profiles/ephemeral-store.js';
+import { strategyContractV1, type StrategyContractDriver } from './profiles/strategy-contract.js';
+import { planProfile } from './run.js';
+
+/**
+ * Which cases to leave out of a {@link describeConformance} suite.
+ *
+ * @example
+ * ```ts
+ * const selection: ConformanceSelection = { disable: ['SC-TAMPER-002'] };
+ * ```
+ */
+export interface ConformanceSelection {
+  /** Case ids to skip (registered with `it.skip`). An id the profile does not have throws. */
+  readonly disable?: readonly string[];
+}
+
+/**
+ * Options of {@link describeConformance}: the profile id and that profile's driver, side by side.
+ *
+ * @example
+ * ```ts
+ * const options: DescribeConformanceOptions = {
+ *   profile: 'credential-store@1',
+ *   createStore: () => createMemoryCredentialStore(),
+ *   disable: ['CS-COPY-002'],
+ * };
+ * ```
+ */
+export type DescribeConformanceOptions =
+  | ({ readonly profile: 'strategy-contract@1' } & StrategyContractDriver & ConformanceSelection)
+  | ({ readonly profile: 'credential-store@1' } & CredentialStoreDriver & ConformanceSelection)
+  | ({ readonly profile: 'ephemeral-store@1' } & EphemeralStoreDriver & ConformanceSelection);
+
+function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonly string[] | undefined): void {
+  const planned = planProfile(profile, driver, disable === undefined ? {} : { disable });
+  describe(profile.title, () => {
+    for (const { testCase, skipReason } of planned) {
+      const name = `${testCase.id} ${testCase.title}`;
+      if (skipReason !== null) it.skip(name, () => undefined);
+      else it(name, () => testCase.run(driver));
+    }
+  });
+}
+
+/**
+ * Registers a vitest `describe` block for a conformance profile, with one `it` per case titled
+ * `<id> <title>`. MUST and SHOULD cases both run and fail the suite when broken; disable a case by id to accept
+ * a deviation. Cases whose capability the driver lacks (`credentialed`, `events`) are registered as skipped.
+ *
+ * @example
+ * ```ts
+ * import { describeConformance } from '@gatehouse/conformance/vitest';
+ *
+ * describeConformance({ profile: 'strategy-contract@1', strategy: myStrategy, credentialed, events: () => events });
+ * describeConformance({ profile: 'credential-store@1', createStore: () => createMyCredentialStore() });
+ * describeConformance({ profile: 'ephemeral-store@1', createStore: ({ clock }) => createMemoryEphemeralStore({ clock }) });
+ * ```
+ */
+export function describeConformance(options: DescribeConformanceOptions): void {
+  switch (options.profile) {
+    case 'strategy-contract@1':
+      return register(strategyContractV1, options, options.disable);
+    case 'credential-store@1':
+      return register(credentialStoreV1, options, options.disable);
+    case 'ephemeral-store@1':
+      return register(ephemeralStoreV1, options, options.disable);
+    default:
+      throw new TypeError(`Invalid option \`profile\`: unknown profile ${JSON.stringify((options as { profile?: unknown }).profile)}`);
+  }
+}
