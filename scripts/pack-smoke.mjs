@@ -91,5 +91,28 @@ console.log('installed alone from its tarball, imported and exercised (' + Objec
 `,
 );
 
+installAndRun(
+  'strategy-nvx-hash',
+  ['@gatehouse/auth-core', '@gatehouse/strategy-nvx-hash'],
+  `
+import assert from 'node:assert/strict';
+import { createFetchRequestAdapter, createMemoryCredentialStore } from '@gatehouse/auth-core';
+import { createNvxHashManager, nvxAuthorization, nvxHash, renderNvxError } from '@gatehouse/strategy-nvx-hash';
+
+const store = createMemoryCredentialStore();
+const strategy = nvxHash({ store });
+const manager = createNvxHashManager({ store });
+const created = await manager.createApiKey({ id: '1', accountType: 'master' }, 'Integration Key');
+assert.ok(created.ok);
+const toAuthRequest = createFetchRequestAdapter();
+const ok = await strategy.authenticate(toAuthRequest(new Request('http://x/v2/tracker/list', { headers: { authorization: nvxAuthorization(created.value.hash) } })));
+assert.equal(ok.type, 'authenticated');
+const wrong = await strategy.authenticate(toAuthRequest(new Request('http://x/v2/tracker/list', { headers: { authorization: 'NVX 882fb333405d006df0d5a3f410115e92' } })));
+assert.equal(wrong.type, 'rejected');
+assert.equal(JSON.stringify(renderNvxError(wrong.error).body), '{"success":false,"status":{"code":3,"description":"Wrong hash"}}');
+console.log('installed alone with auth-core from tarballs, verified a key and rendered "Wrong hash"');
+`,
+);
+
 rmSync(work, { recursive: true, force: true });
 console.log(`packed ${published.length} packages: ${published.join(', ')}`);

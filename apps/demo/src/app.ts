@@ -2,6 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
 import { Hono } from 'hono';
 import type { DemoContext, DemoVariables } from './context.js';
+import { mountNvxRoutes, NVX_BASE_PATH, NVX_ROUTES } from './routes/nvx.js';
 
 /** The Hono environment of the demo: Node bindings plus per-request variables. */
 export type DemoEnv = { Bindings: HttpBindings; Variables: DemoVariables };
@@ -34,9 +35,14 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
         'Gatehouse demo',
         '',
         'GET /healthz  liveness and database check',
+        '',
+        `Navixy hash API (GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash):`,
+        ...NVX_ROUTES.map((route) => `  ${`${NVX_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`),
       ].join('\n'),
     ),
   );
+
+  mountNvxRoutes(app, context);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
   app.onError((error, c) => {

@@ -25,6 +25,8 @@ export const TEMPLATE_WIRE_ERRORS: Readonly<Record<AuthErrorCode, { readonly htt
   OPERATION_NOT_PERMITTED: { httpStatus: 403, text: 'Operation not permitted' },
   REQUEST_MALFORMED: { httpStatus: 400, text: 'Malformed request' },
   REQUEST_TOO_LARGE: { httpStatus: 413, text: 'Request too large' },
+  PARAMETER_INVALID: { httpStatus: 400, text: 'Invalid parameter' },
+  CREDENTIAL_NOT_FOUND: { httpStatus: 404, text: 'API key not found' },
   STORE_UNAVAILABLE: { httpStatus: 503, text: 'Service unavailable' },
   INTERNAL_ERROR: { httpStatus: 500, text: 'Internal error' },
 };

@@ -24,6 +24,8 @@ export const AUTH_ERROR_CODES = {
   OPERATION_NOT_PERMITTED: { httpStatus: 403, message: 'This operation is not permitted for this account.' },
   REQUEST_MALFORMED: { httpStatus: 400, message: 'The request is malformed.' },
   REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request is too large.' },
+  PARAMETER_INVALID: { httpStatus: 400, message: 'A parameter is missing or invalid.' },
+  CREDENTIAL_NOT_FOUND: { httpStatus: 404, message: 'The credential was not found.' },
   STORE_UNAVAILABLE: { httpStatus: 503, message: 'The credential store is unavailable.' },
   INTERNAL_ERROR: { httpStatus: 500, message: 'Authentication could not be completed.' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly message: string }>;

@@ -1,0 +1,152 @@
+import {
+  ConfigurationError,
+  createSecretDigester,
+  systemClock,
+  type AuthEventListener,
+  type Clock,
+  type CredentialStore,
+  type EphemeralStore,
+  type SecretSealer,
+} from '@gatehouse/auth-core';
+
+/** The strategy id, stored with every credential this package issues. */
+export const NVX_STRATEGY_ID = 'nvx-hash';
+/** A hash is 16 random bytes, 32 hex characters (seed 000: `882fb333405d006df0d5a3f410115e92`). */
+export const NVX_HASH_BYTES = 16;
+/** Navixy's limit of API keys per user (seed 001). */
+export const NVX_DEFAULT_MAX_API_KEYS = 20;
+
+/**
+ * The kinds of hash: API keys never expire; user sessions come from `user/auth`; panel sessions from
+ * `panel/account/auth` and are valid only under `/panel/`.
+ *
+ * @example
+ * ```ts
+ * const kind: NvxCredentialKind = 'api-key';
+ * ```
+ */
+export type NvxCredentialKind = 'api-key' | 'user-session' | 'panel-session';
+
+/**
+ * The kind of account a hash belongs to. Sub-users have no API keys (seed 001).
+ *
+ * @example
+ * ```ts
+ * const type: NvxAccountType = 'sub';
+ * ```
+ */
+export type NvxAccountType = 'master' | 'sub' | 'panel';
+
+/**
+ * The key-management and session routes, relative to `basePath`, where a user session hash is accepted by
+ * default (seed 000: "The only thing that API calls with a user session will work for is creating, reading,
+ * and deleting API keys").
+ *
+ * @example
+ * ```ts
+ * NVX_DEFAULT_USER_SESSION_PATHS.includes('/api/key/create'); // true
+ * ```
+ */
+export const NVX_DEFAULT_USER_SESSION_PATHS: readonly string[] = Object.freeze([
+  '/api/key/create',
+  '/api/key/list',
+  '/api/key/delete',
+  '/user/session/renew',
+  '/user/logout',
+]);
+
+/**
+ * Options of the verifying strategy {@link nvxHash}.
+ *
+ * @example
+ * ```ts
+ * const options: NvxHashOptions = { store, allowQueryHash: false };
+ * ```
+ */
+export interface NvxHashOptions {
+  /** Where hashes are stored (as digests). */
+  readonly store: CredentialStore;
+  /** A server pepper of at least 32 bytes: lookup digests become HMAC-SHA256 under it. */
+  readonly pepper?: Uint8Array;
+  /** The API's base path. Default `/v2`. Panel routes are those under `<basePath>/panel/`. */
+  readonly basePath?: string;
+  /**
+   * Accept a hash in the query string (`?hash=`). Default `false`: the seed allows it "for testing purposes
+   * only", and credentials in URLs end up in logs (OWASP ASVS 14.2.1). When off, a query hash is rejected
+   * rather than ignored, so a client relying on it learns why.
+   */
+  readonly allowQueryHash?: boolean;
+  /**
+   * Where user session hashes are accepted: `key-management` (default; only `userSessionPaths`) or
+   * `everywhere` (every user route, as Navixy did before deprecating session hashes for the API).
+   */
+  readonly userSessionScope?: 'key-management' | 'everywhere';
+  /** Paths (relative to `basePath`) that accept a user session hash. Default {@link NVX_DEFAULT_USER_SESSION_PATHS}. */
+  readonly userSessionPaths?: readonly string[];
+  /** Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` (code 15). Off unless given. */
+  readonly failureThrottle?: {
+    readonly store: EphemeralStore;
+    readonly maxFailures?: number;
+    readonly windowInSeconds?: number;
+  };
+  readonly clock?: Clock;
+  readonly onEvent?: AuthEventListener;
+}
+
+/**
+ * Options of the management face {@link createNvxHashManager}.
+ *
+ * @example
+ * ```ts
+ * const options: NvxHashManagerOptions = { store, listing: { mode: 'revealable', sealer } };
+ * ```
+ */
+export interface NvxHashManagerOptions {
+  readonly store: CredentialStore;
+  readonly pepper?: Uint8Array;
+  /**
+   * How `listApiKeys` shows hashes: `masked` (default: the first 4 characters, then `*`) or `revealable` (the
+   * full hash, as Navixy's UI shows it; keys are then also stored sealed under the key-encryption key).
+   */
+  readonly listing?: { readonly mode: 'masked' } | { readonly mode: 'revealable'; readonly sealer: SecretSealer };
+  /** Default 20 (seed 001). */
+  readonly maxApiKeysPerUser?: number;
+  /** Lifetime of a user session hash, renewable. Default 30 days. */
+  readonly userSessionMaxAgeInSeconds?: number;
+  /** Lifetime of a panel session hash, renewable. Default 1 day: a panel hash can do everything. */
+  readonly panelSessionMaxAgeInSeconds?: number;
+  readonly clock?: Clock;
+  readonly onEvent?: AuthEventListener;
+}
+
+/** Shared option checks. */
+export function resolveCommon(options: { store: CredentialStore; pepper?: Uint8Array; clock?: Clock }): {
+  store: CredentialStore;
+  digest: (secret: string) => string;
+  clock: Clock;
+} {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  const { store } = options;
+  if (store === null || typeof store !== 'object' || typeof store.findByDigest !== 'function') {
+    throw new ConfigurationError('store', 'must be a CredentialStore');
+  }
+  const clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function') throw new ConfigurationError('clock', 'must have a now() method');
+  return { store, digest: createSecretDigester(options.pepper === undefined ? {} : { pepper: options.pepper }), clock };
+}
+
+/** Checks a positive whole number of seconds. */
+export function positiveSeconds(value: number | undefined, fallback: number, option: string): number {
+  const seconds = value ?? fallback;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) throw new ConfigurationError(option, 'must be a positive whole number of seconds');
+  return seconds;
+}
+
+/** Normalises a base path option: leading slash, no trailing slash. */
+export function resolveBasePath(basePath: string | undefined): string {
+  const value = basePath ?? '/v2';
+  if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~-]+)*\/?$/.test(value)) {
+    throw new ConfigurationError('basePath', 'must be a path such as /v2');
+  }
+  return value.replace(/\/+$/, '').toLowerCase();
+}
