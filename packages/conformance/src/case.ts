@@ -71,3 +71,17 @@ export interface ConformanceProfile<D> {
 export class ConformanceFailure extends Error {
   override readonly name = 'ConformanceFailure';
 }
+
+/**
+ * Thrown by a case that learns only when it runs (for example from fixtures a driver's `setup()` returned)
+ * that the driver lacks a capability the case needs. Runners report the case as skipped with this message,
+ * never as failed. Cases whose needs are known up front declare them in `requires` instead.
+ *
+ * @example
+ * ```ts
+ * if (fixtures.queryHash !== 'enabled') throw new ConformanceSkip('requires query-hash');
+ * ```
+ */
+export class ConformanceSkip extends Error {
+  override readonly name = 'ConformanceSkip';
+}

@@ -1,4 +1,4 @@
-export { ConformanceFailure } from './case.js';
+export { ConformanceFailure, ConformanceSkip } from './case.js';
 export type { ConformanceCase, ConformanceLevel, ConformanceProfile } from './case.js';
 export { formatSummary, runProfile, summarize } from './run.js';
 export type { CaseResult, RunProfileOptions, RunSummary } from './run.js';
@@ -8,5 +8,10 @@ export { ephemeralStoreV1 } from './profiles/ephemeral-store.js';
 export type { EphemeralStoreContext, EphemeralStoreDriver } from './profiles/ephemeral-store.js';
 export { strategyContractV1 } from './profiles/strategy-contract.js';
 export type { CredentialedRequest, StrategyContractDriver, ToAuthRequest } from './profiles/strategy-contract.js';
+export { nvxHashV1 } from './profiles/nvx-hash.js';
+export type { NvxCapability, NvxFixtures, NvxHashDriver } from './profiles/nvx-hash.js';
+export { nvxInProcessDriver } from './drivers/nvx-in-process.js';
+export type { NvxInProcessDriverOptions } from './drivers/nvx-in-process.js';
+export type { WireResponse, WireSender, WireSendOptions } from './drivers/wire.js';
 export { profiles } from './profiles/index.js';
 export type { DriverOf, ProfileId } from './profiles/index.js';

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@gatehouse/auth-core';
-import { ConformanceFailure, type ConformanceCase, type ConformanceLevel, type ConformanceProfile } from './case.js';
+import { ConformanceFailure, ConformanceSkip, type ConformanceCase, type ConformanceLevel, type ConformanceProfile } from './case.js';
 
 /**
  * Options of {@link runProfile}.
@@ -93,6 +93,19 @@ export function planProfile<D>(
   });
 }
 
+/**
+ * Tells whether a case skipped itself at run time ({@link ConformanceSkip}), also across two copies of the kit.
+ * Internal to the package's entries.
+ *
+ * @example
+ * ```ts
+ * try { await testCase.run(driver); } catch (error) { if (isConformanceSkip(error)) context.skip(error.message); else throw error; }
+ * ```
+ */
+export function isConformanceSkip(error: unknown): error is ConformanceSkip {
+  return error instanceof ConformanceSkip || (error instanceof Error && error.name === 'ConformanceSkip');
+}
+
 function describeError(error: unknown): string {
   if (error instanceof ConformanceFailure) return error.message;
   if (error instanceof Error) return `unexpected ${error.name}: ${error.message}`;
@@ -143,13 +156,16 @@ export async function runProfile<D>(
     }
     const started = performance.now();
     let message: string | null = null;
+    let skipped = false;
     try {
       await runWithTimeout(() => testCase.run(driver), timeoutInMilliseconds);
     } catch (error) {
-      message = describeError(error);
+      skipped = isConformanceSkip(error);
+      message = skipped ? (error as Error).message : describeError(error);
     }
     const durationInMilliseconds = performance.now() - started;
-    results.push({ id, level, title, status: message === null ? 'passed' : 'failed', message, durationInMilliseconds });
+    const status = skipped ? 'skipped' : message === null ? 'passed' : 'failed';
+    results.push({ id, level, title, status, message, durationInMilliseconds });
   }
   return results;
 }

@@ -1,9 +1,11 @@
 import { describe, it } from 'vitest';
 import type { ConformanceProfile } from './case.js';
+import { nvxInProcessDriver, type NvxInProcessDriverOptions } from './drivers/nvx-in-process.js';
 import { credentialStoreV1, type CredentialStoreDriver } from './profiles/credential-store.js';
 import { ephemeralStoreV1, type EphemeralStoreDriver } from './profiles/ephemeral-store.js';
+import { nvxHashV1, type NvxHashDriver } from './profiles/nvx-hash.js';
 import { strategyContractV1, type StrategyContractDriver } from './profiles/strategy-contract.js';
-import { planProfile } from './run.js';
+import { isConformanceSkip, planProfile } from './run.js';
 
 /**
  * Which cases to leave out of a {@link describeConformance} suite.
@@ -33,7 +35,20 @@ export interface ConformanceSelection {
 export type DescribeConformanceOptions =
   | ({ readonly profile: 'strategy-contract@1' } & StrategyContractDriver & ConformanceSelection)
   | ({ readonly profile: 'credential-store@1' } & CredentialStoreDriver & ConformanceSelection)
-  | ({ readonly profile: 'ephemeral-store@1' } & EphemeralStoreDriver & ConformanceSelection);
+  | ({ readonly profile: 'ephemeral-store@1' } & EphemeralStoreDriver & ConformanceSelection)
+  | ({ readonly profile: 'nvx-hash@1' } & NvxHashDescribeOptions & ConformanceSelection);
+
+/**
+ * How {@link describeConformance} drives `nvx-hash@1`: the options of `nvxInProcessDriver` (a strategy, its
+ * renderer and a per-case `setup`), or a ready driver (e.g. one that talks to a live server).
+ *
+ * @example
+ * ```ts
+ * const inProcess: NvxHashDescribeOptions = { strategy: nvxHash({ store }), render: renderNvxError, setup };
+ * const ready: NvxHashDescribeOptions = { driver: nvxInProcessDriver({ strategy: nvxHash({ store }), render: renderNvxError, setup }) };
+ * ```
+ */
+export type NvxHashDescribeOptions = NvxInProcessDriverOptions | { readonly driver: NvxHashDriver };
 
 function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonly string[] | undefined): void {
   const planned = planProfile(profile, driver, disable === undefined ? {} : { disable });
@@ -41,7 +56,17 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
     for (const { testCase, skipReason } of planned) {
       const name = `${testCase.id} ${testCase.title}`;
       if (skipReason !== null) it.skip(name, () => undefined);
-      else it(name, () => testCase.run(driver));
+      else {
+        it(name, async (context) => {
+          try {
+            await testCase.run(driver);
+          } catch (error) {
+            // A case that learns only when it runs that the driver lacks a capability skips itself.
+            if (isConformanceSkip(error)) context.skip(error.message);
+            throw error;
+          }
+        });
+      }
     }
   });
 }
@@ -49,7 +74,8 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
 /**
  * Registers a vitest `describe` block for a conformance profile, with one `it` per case titled
  * `<id> <title>`. MUST and SHOULD cases both run and fail the suite when broken; disable a case by id to accept
- * a deviation. Cases whose capability the driver lacks (`credentialed`, `events`) are registered as skipped.
+ * a deviation. Cases whose capability the driver lacks (`credentialed`, `events`, `store-failure`) are registered as
+ * skipped; `nvx-hash@1` cases whose fixture is missing (`query-hash`, `sub-user`, ...) skip themselves when they run.
  *
  * @example
  * ```ts
@@ -58,6 +84,7 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
  * describeConformance({ profile: 'strategy-contract@1', strategy: myStrategy, credentialed, events: () => events });
  * describeConformance({ profile: 'credential-store@1', createStore: () => createMyCredentialStore() });
  * describeConformance({ profile: 'ephemeral-store@1', createStore: ({ clock }) => createMemoryEphemeralStore({ clock }) });
+ * describeConformance({ profile: 'nvx-hash@1', strategy: nvxHash({ store }), render: renderNvxError, setup, storeFailure });
  * ```
  */
 export function describeConformance(options: DescribeConformanceOptions): void {
@@ -68,6 +95,8 @@ export function describeConformance(options: DescribeConformanceOptions): void {
       return register(credentialStoreV1, options, options.disable);
     case 'ephemeral-store@1':
       return register(ephemeralStoreV1, options, options.disable);
+    case 'nvx-hash@1':
+      return register(nvxHashV1, 'driver' in options ? options.driver : nvxInProcessDriver(options), options.disable);
     default:
       throw new TypeError(`Invalid option \`profile\`: unknown profile ${JSON.stringify((options as { profile?: unknown }).profile)}`);
   }

@@ -1,6 +1,7 @@
 import type { ConformanceProfile } from '../case.js';
 import { credentialStoreV1 } from './credential-store.js';
 import { ephemeralStoreV1 } from './ephemeral-store.js';
+import { nvxHashV1 } from './nvx-hash.js';
 import { strategyContractV1 } from './strategy-contract.js';
 
 /**
@@ -15,6 +16,7 @@ import { strategyContractV1 } from './strategy-contract.js';
 export const profiles = Object.freeze({
   'credential-store@1': credentialStoreV1,
   'ephemeral-store@1': ephemeralStoreV1,
+  'nvx-hash@1': nvxHashV1,
   'strategy-contract@1': strategyContractV1,
 });
 

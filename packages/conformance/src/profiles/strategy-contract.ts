@@ -271,7 +271,7 @@ function restorePrototypes(snapshot: PrototypeSnapshot): string[] {
 }
 
 /** Runs `action`, then undoes any prototype pollution it caused and fails if there was some. */
-async function guardingPrototypes(action: () => Promise<void>): Promise<void> {
+export async function guardingPrototypes(action: () => Promise<void>): Promise<void> {
   const snapshot = snapshotPrototypes();
   let failure: unknown = null;
   try {

@@ -1,0 +1,148 @@
+import {
+  AuthError,
+  ConfigurationError,
+  createFetchRequestAdapter,
+  type AuthOutcome,
+  type AuthStrategy,
+  type WireReply,
+} from '@gatehouse/auth-core';
+import { ConformanceFailure } from '../case.js';
+import { show } from '../check.js';
+import type { NvxFixtures, NvxHashDriver } from '../profiles/nvx-hash.js';
+import type { ToAuthRequest } from '../profiles/strategy-contract.js';
+import { DEFAULT_REMOTE_ADDRESS } from '../profiles/garbage.js';
+import type { WireResponse, WireSender } from './wire.js';
+
+/**
+ * Options of {@link nvxInProcessDriver}: the strategy under test, the function that renders its errors into
+ * Navixy's envelope, and a per-case `setup` that issues fresh hashes into the strategy's store.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryCredentialStore();
+ * const manager = createNvxHashManager({ store });
+ * const options: NvxInProcessDriverOptions = {
+ *   strategy: nvxHash({ store }),
+ *   render: renderNvxError,
+ *   setup: async () => ({ ...(await issueHashes(manager)), queryHash: 'disabled' }),
+ *   storeFailure: async () => ({ strategy: nvxHash({ store: failingStore }) }),
+ * };
+ * ```
+ */
+export interface NvxInProcessDriverOptions {
+  /** The verifying strategy, configured as the server would be. */
+  readonly strategy: AuthStrategy;
+  /** Renders a rejection (and `CREDENTIALS_MISSING` for an absent outcome) as the server would reply. */
+  readonly render: (error: AuthError) => WireReply<unknown>;
+  /** Issues fresh hashes for one case (called at the start of every case) and says how the server is set up. */
+  readonly setup: () => Promise<NvxFixtures>;
+  /** How the server turns a Fetch `Request` into an `AuthRequest`. Default `createFetchRequestAdapter()` (64 KiB body cap). */
+  readonly toAuthRequest?: ToAuthRequest;
+  /**
+   * The same strategy over a credential store that fails on every lookup. Enables capability
+   * `store-failure`.
+   */
+  readonly storeFailure?: () => Promise<{ readonly strategy: AuthStrategy }>;
+}
+
+const SUCCESS: WireResponse = Object.freeze({ status: 200, body: Object.freeze({ success: true }) });
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : show(error);
+}
+
+/** A body as it would arrive over the wire: serialized and parsed again. */
+function overTheWire(body: unknown): unknown {
+  if (body === undefined) return null;
+  const text = JSON.stringify(body);
+  return text === undefined ? null : (JSON.parse(text) as unknown);
+}
+
+function inProcessSender(
+  strategy: AuthStrategy,
+  render: (error: AuthError) => WireReply<unknown>,
+  toAuthRequest: ToAuthRequest,
+): WireSender {
+  const reply = (error: AuthError): WireResponse => {
+    let rendered: WireReply<unknown>;
+    try {
+      rendered = render(error);
+    } catch (thrown) {
+      throw new ConformanceFailure(`render(${error.code}) threw ${errorText(thrown)}`);
+    }
+    const status = (rendered as { httpStatus?: unknown } | null)?.httpStatus;
+    if (typeof status !== 'number' || !Number.isInteger(status)) {
+      throw new ConformanceFailure(`render(${error.code}) returned ${show(rendered)}, expected a WireReply { httpStatus, headers, body }`);
+    }
+    return { status, body: overTheWire(rendered.body) };
+  };
+  return {
+    async send(request, options = {}) {
+      let outcome: AuthOutcome;
+      try {
+        outcome = await strategy.authenticate(toAuthRequest(request, { remoteAddress: options.remoteAddress ?? DEFAULT_REMOTE_ADDRESS }));
+      } catch (thrown) {
+        throw new ConformanceFailure(`authenticate threw ${errorText(thrown)}`);
+      }
+      switch ((outcome as { type?: unknown } | null)?.type) {
+        case 'authenticated':
+          return SUCCESS;
+        case 'rejected':
+          return reply(outcome.type === 'rejected' ? outcome.error : new AuthError('INTERNAL_ERROR'));
+        case 'absent':
+          return reply(new AuthError('CREDENTIALS_MISSING'));
+        default:
+          throw new ConformanceFailure(`authenticate returned ${show(outcome)}, which is not an outcome`);
+      }
+    },
+  };
+}
+
+/**
+ * Drives an NVX strategy in-process for the `nvx-hash@1` profile: each request goes through the request
+ * adapter and `strategy.authenticate`, and comes back as the server's reply would: authenticated → HTTP 200
+ * `{"success":true}`; rejected → `render(error)`; absent → `render(new AuthError('CREDENTIALS_MISSING'))`.
+ * Rendered bodies are serialized and parsed again, as over the wire. Throws a `ConfigurationError` naming the
+ * option when an option is missing or of the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { nvxHashV1, nvxInProcessDriver, runProfile } from '@gatehouse/conformance';
+ * const driver = nvxInProcessDriver({ strategy: nvxHash({ store }), render: renderNvxError, setup });
+ * const results = await runProfile(nvxHashV1, driver);
+ * ```
+ */
+export function nvxInProcessDriver(options: NvxInProcessDriverOptions): NvxHashDriver {
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  const { strategy, render, setup, storeFailure } = options;
+  if (strategy === null || typeof strategy !== 'object' || typeof strategy.authenticate !== 'function') {
+    throw new ConfigurationError('strategy', 'must be an AuthStrategy');
+  }
+  if (typeof render !== 'function') throw new ConfigurationError('render', 'must be a function (error: AuthError) => WireReply');
+  if (typeof setup !== 'function') throw new ConfigurationError('setup', 'must be a function returning Promise<NvxFixtures>');
+  if (storeFailure !== undefined && typeof storeFailure !== 'function') {
+    throw new ConfigurationError('storeFailure', 'must be a function returning Promise<{ strategy }>');
+  }
+  if (options.toAuthRequest !== undefined && typeof options.toAuthRequest !== 'function') {
+    throw new ConfigurationError('toAuthRequest', 'must be a function (request, { remoteAddress }) => AuthRequest');
+  }
+  const toAuthRequest = options.toAuthRequest ?? createFetchRequestAdapter();
+  const sender = inProcessSender(strategy, render, toAuthRequest);
+  const driver: NvxHashDriver = {
+    capabilities: storeFailure === undefined ? [] : ['store-failure'],
+    setup: () => setup(),
+    send: (request, sendOptions) => sender.send(request, sendOptions),
+  };
+  if (storeFailure === undefined) return driver;
+  return {
+    ...driver,
+    async storeFailure() {
+      const failing: unknown = await storeFailure();
+      const failingStrategy = (failing as { strategy?: AuthStrategy } | null)?.strategy;
+      if (typeof failingStrategy?.authenticate !== 'function') {
+        throw new ConformanceFailure(`storeFailure() resolved to ${show(failing)}, expected { strategy: AuthStrategy }`);
+      }
+      return inProcessSender(failingStrategy, render, toAuthRequest);
+    },
+  };
+}

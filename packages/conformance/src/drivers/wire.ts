@@ -1,0 +1,52 @@
+// What a wire-level driver exchanges: a Fetch `Request` in, a status and a parsed body out. The per-scheme
+// profiles (`nvx-hash@1`, ...) speak only this, so the same cases run in-process and, through an HTTP driver,
+// against a live server.
+
+/**
+ * A reply as it came over the wire: the HTTP status and the body parsed as JSON (the raw text when it is not
+ * JSON, `null` when empty). Headers are not part of what the wire profiles judge.
+ *
+ * @example
+ * ```ts
+ * const reply: WireResponse = { status: 400, body: { success: false, status: { code: 3, description: 'Wrong hash' } } };
+ * ```
+ */
+export interface WireResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * Per-request information a Fetch `Request` does not carry.
+ *
+ * @example
+ * ```ts
+ * const options: WireSendOptions = { remoteAddress: '203.0.113.7' };
+ * ```
+ */
+export interface WireSendOptions {
+  /**
+   * The client's socket address. In-process it is handed to the request adapter (default `192.0.2.10`); an
+   * HTTP driver cannot choose its source address and ignores it.
+   */
+  readonly remoteAddress?: string;
+}
+
+/**
+ * Anything that exchanges a Fetch `Request` for a {@link WireResponse}. Cases build requests on the origin
+ * `http://gatehouse.test` and mean only their method, path, query, headers and body: a driver sends those to
+ * whatever it drives (a strategy in-process, a server by URL), keeping repeated header fields as sent where it
+ * can.
+ *
+ * @example
+ * ```ts
+ * const sender: WireSender = { send: async (request) => ({ status: 200, body: { success: true } }) };
+ * const reply = await sender.send(new Request('http://gatehouse.test/v2/tracker/list', { headers: { authorization: `NVX ${hash}` } }));
+ * ```
+ */
+export interface WireSender {
+  send(request: Request, options?: WireSendOptions): Promise<WireResponse>;
+}
+
+/** The origin every case builds its requests on; drivers use only what follows it. */
+export const CONFORMANCE_ORIGIN = 'http://gatehouse.test';

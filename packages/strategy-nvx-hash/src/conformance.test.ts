@@ -1,0 +1,84 @@
+import { createMemoryCredentialStore, type AuthEvent, type CredentialStore } from '@gatehouse/auth-core';
+import type { NvxFixtures } from '@gatehouse/conformance';
+import { describeConformance } from '@gatehouse/conformance/vitest';
+import { describe } from 'vitest';
+import { createNvxHashManager, nvxHash, renderNvxError, type NvxHashManager, type NvxOwner } from './index.js';
+
+/** A store whose lookups fail, as a database that is down or timing out. */
+function failingStore(): CredentialStore {
+  const store = createMemoryCredentialStore();
+  return {
+    ...store,
+    findByDigest: async () => {
+      throw new Error('database unavailable');
+    },
+  };
+}
+
+async function apiKeyOf(manager: NvxHashManager, owner: NvxOwner, title: string): Promise<string> {
+  const created = await manager.createApiKey(owner, title);
+  if (!created.ok) throw new Error(`createApiKey failed: ${created.error.code}`);
+  return created.value.hash;
+}
+
+/** Issues fresh hashes of every kind for one conformance case: a new master user, sub-user and panel account. */
+function fixtureFactory(manager: NvxHashManager, queryHash: 'enabled' | 'disabled'): () => Promise<NvxFixtures> {
+  let accounts = 0;
+  return async () => {
+    accounts++;
+    const master: NvxOwner = { id: `master-${accounts}`, accountType: 'master' };
+    const apiKey = await apiKeyOf(manager, master, 'Integration Key');
+    const revokedApiKey = await apiKeyOf(manager, master, 'Compromised Key');
+    const deleted = await manager.deleteApiKey(master, revokedApiKey);
+    if (!deleted.ok) throw new Error(`deleteApiKey failed: ${deleted.error.code}`);
+    const userSession = await manager.startUserSession(master);
+    const ended = await manager.startUserSession(master);
+    const endedResult = await manager.endSession({ id: ended.credentialId, kind: 'user-session', scopes: [] });
+    if (!endedResult.ok) throw new Error(`endSession failed: ${endedResult.error.code}`);
+    const subUser = await manager.startUserSession({ id: `sub-${accounts}`, accountType: 'sub' });
+    const panel = await manager.startPanelSession(`panel-${accounts}`);
+    return {
+      apiKey,
+      userSessionHash: userSession.hash,
+      subUserSessionHash: subUser.hash,
+      panelSessionHash: panel.hash,
+      revokedApiKey,
+      endedSessionHash: ended.hash,
+      queryHash,
+    };
+  };
+}
+
+for (const allowQueryHash of [false, true]) {
+  describe(`nvxHash with allowQueryHash: ${allowQueryHash}`, () => {
+    const store = createMemoryCredentialStore();
+    const manager = createNvxHashManager({ store });
+    describeConformance({
+      profile: 'nvx-hash@1',
+      strategy: nvxHash({ store, allowQueryHash }),
+      render: renderNvxError,
+      setup: fixtureFactory(manager, allowQueryHash ? 'enabled' : 'disabled'),
+      storeFailure: async () => ({ strategy: nvxHash({ store: failingStore(), allowQueryHash }) }),
+    });
+  });
+}
+
+describe('nvxHash against the AuthStrategy contract', () => {
+  const store = createMemoryCredentialStore();
+  const manager = createNvxHashManager({ store });
+  const events: AuthEvent[] = [];
+  let key: Promise<string> | undefined;
+  describeConformance({
+    profile: 'strategy-contract@1',
+    strategy: nvxHash({ store, onEvent: (event) => events.push(event) }),
+    credentialed: async () => {
+      // One API key of one master user, in a fresh request every time.
+      const apiKey = await (key ??= apiKeyOf(manager, { id: 'contract-user', accountType: 'master' }, 'Contract Key'));
+      return {
+        request: new Request('https://api.example.com/v2/tracker/list', { headers: { authorization: `NVX ${apiKey}` } }),
+        secrets: [apiKey],
+      };
+    },
+    events: () => events,
+  });
+});
