@@ -3,8 +3,7 @@ import {
   createEventEmitter,
   generateHexToken,
   isCredentialActive,
-  randomBytes,
-  encodeBase64Url,
+  newCredentialId,
   type CredentialRecord,
 } from '@gatehouse/auth-core';
 import { resolveTemplateKeyOptions, TEMPLATE_KEY_BYTES, TEMPLATE_STRATEGY_ID, type TemplateKeyOptions } from './options.js';
@@ -99,7 +98,7 @@ export function createTemplateKeyManager(options: TemplateKeyManagerOptions): Te
     async issue(ownerId, label) {
       const key = generateHexToken(TEMPLATE_KEY_BYTES);
       const now = clock.now();
-      const id = `tk_${encodeBase64Url(randomBytes(12))}`;
+      const id = newCredentialId('tk');
       const record = {
         id,
         digest: digest(key),

@@ -1,7 +1,6 @@
 import {
   ConfigurationError,
-  createSecretDigester,
-  systemClock,
+  resolveCredentialOptions,
   type AuthEventListener,
   type Clock,
   type CredentialStore,
@@ -44,20 +43,10 @@ export interface ResolvedTemplateKeyOptions {
  * ```
  */
 export function resolveTemplateKeyOptions(options: TemplateKeyOptions): ResolvedTemplateKeyOptions {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  const { store } = options;
-  if (store === null || typeof store !== 'object' || typeof store.findByDigest !== 'function') {
-    throw new ConfigurationError('store', 'must be a CredentialStore');
-  }
+  const { store, digest, clock } = resolveCredentialOptions(options);
   const headerName = (options.headerName ?? 'x-template-key').toLowerCase();
   if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(headerName)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
-  return {
-    store,
-    digest: createSecretDigester(options.pepper === undefined ? {} : { pepper: options.pepper }),
-    headerName,
-    clock: options.clock ?? systemClock,
-    onEvent: options.onEvent,
-  };
+  return { store, digest, headerName, clock, onEvent: options.onEvent };
 }
 
 /** The strategy id, stored with every credential this strategy issues. */

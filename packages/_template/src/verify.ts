@@ -4,6 +4,7 @@ import {
   isCredentialActive,
   isHexString,
   rejected,
+  touchQuietly,
   withOutcomeEvents,
   type AuthStrategy,
   type CredentialRecord,
@@ -42,7 +43,7 @@ export function templateKey(options: TemplateKeyOptions): AuthStrategy<Principal
       if (record === null || record.strategy !== TEMPLATE_STRATEGY_ID || !isCredentialActive(record, now)) {
         return rejected('CREDENTIALS_INVALID');
       }
-      store.touch(record.id, now).catch(() => undefined);
+      touchQuietly(store, record.id, now);
       return authenticated({ id: record.ownerId }, { id: record.id, kind: record.kind, scopes: record.scopes, expiresAt: record.expiresAt });
     },
   };

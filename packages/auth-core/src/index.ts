@@ -58,3 +58,5 @@ export { createMemoryCredentialStore, createMemoryEphemeralStore } from './memor
 export type { MemoryCredentialStoreOptions, MemoryEphemeralStoreOptions } from './memory-stores.js';
 export { JSON_CONTENT_TYPE, toFetchResponse } from './reply.js';
 export type { WireReply } from './reply.js';
+export { guardStore, manageFailure, manageSuccess, newCredentialId, resolveCredentialOptions, touchQuietly } from './manage.js';
+export type { CredentialOptions, ManageResult } from './manage.js';

@@ -2,12 +2,15 @@ import {
   AuthError,
   ConfigurationError,
   createEventEmitter,
-  encodeBase64Url,
   generateHexToken,
+  guardStore,
   isCredentialActive,
   isHexString,
-  randomBytes,
-  type AuthErrorCode,
+  manageFailure,
+  manageSuccess,
+  newCredentialId,
+  resolveCredentialOptions,
+  type ManageResult,
   type CredentialInfo,
   type CredentialRecord,
 } from '@gatehouse/auth-core';
@@ -16,7 +19,6 @@ import {
   NVX_HASH_BYTES,
   NVX_STRATEGY_ID,
   positiveSeconds,
-  resolveCommon,
   type NvxAccountType,
   type NvxCredentialKind,
   type NvxHashManagerOptions,
@@ -32,7 +34,7 @@ import type { NvxPrincipal } from './verify.js';
  * if (!result.ok) return send(renderNvxError(result.error));
  * ```
  */
-export type NvxResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AuthError };
+export type NvxResult<T> = ManageResult<T>;
 
 /**
  * The account that manages API keys.
@@ -128,8 +130,8 @@ export interface NvxHashManager {
   deleteApiKeyById(owner: NvxOwner, id: string): Promise<NvxResult<void>>;
 }
 
-const failure = (code: AuthErrorCode): NvxResult<never> => ({ ok: false, error: new AuthError(code) });
-const success = <T>(value: T): NvxResult<T> => ({ ok: true, value });
+const failure = manageFailure;
+const success = manageSuccess;
 
 // Controls, format characters (bidirectional overrides, zero-width spaces), line and paragraph separators,
 // private-use and unassigned code points make a title display differently from what it is. The zero-width
@@ -165,7 +167,7 @@ export function isValidNvxTitle(title: unknown): title is string {
  * ```
  */
 export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashManager {
-  const { store, digest, clock } = resolveCommon(options);
+  const { store, digest, clock } = resolveCredentialOptions(options);
   const maxApiKeys = options.maxApiKeysPerUser ?? NVX_DEFAULT_MAX_API_KEYS;
   if (!Number.isSafeInteger(maxApiKeys) || maxApiKeys < 0) throw new ConfigurationError('maxApiKeysPerUser', 'must be a non-negative integer');
   const userSessionMs = positiveSeconds(options.userSessionMaxAgeInSeconds, 30 * 86_400, 'userSessionMaxAgeInSeconds') * 1000;
@@ -182,7 +184,7 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
     const now = clock.now();
     for (let attempt = 0; attempt < 3; attempt++) {
       const hash = generateHexToken(NVX_HASH_BYTES);
-      const id = `nvx_${encodeBase64Url(randomBytes(12))}`;
+      const id = newCredentialId('nvx');
       const record = {
         id,
         digest: digest(hash),
@@ -239,13 +241,7 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
 
   // Store failures become STORE_UNAVAILABLE: a result for result-returning methods, a thrown AuthError otherwise.
   const storeFailure = (error: unknown): AuthError => (error instanceof AuthError ? error : new AuthError('STORE_UNAVAILABLE', { cause: error }));
-  async function resulting<T>(work: () => Promise<NvxResult<T>>): Promise<NvxResult<T>> {
-    try {
-      return await work();
-    } catch (error) {
-      return { ok: false, error: storeFailure(error) };
-    }
-  }
+  const resulting = guardStore;
   async function throwing<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();

@@ -1,7 +1,5 @@
 import {
   ConfigurationError,
-  createSecretDigester,
-  systemClock,
   type AuthEventListener,
   type Clock,
   type CredentialStore,
@@ -117,22 +115,6 @@ export interface NvxHashManagerOptions {
   readonly panelSessionMaxAgeInSeconds?: number;
   readonly clock?: Clock;
   readonly onEvent?: AuthEventListener;
-}
-
-/** Shared option checks. */
-export function resolveCommon(options: { store: CredentialStore; pepper?: Uint8Array; clock?: Clock }): {
-  store: CredentialStore;
-  digest: (secret: string) => string;
-  clock: Clock;
-} {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  const { store } = options;
-  if (store === null || typeof store !== 'object' || typeof store.findByDigest !== 'function') {
-    throw new ConfigurationError('store', 'must be a CredentialStore');
-  }
-  const clock = options.clock ?? systemClock;
-  if (typeof clock.now !== 'function') throw new ConfigurationError('clock', 'must have a now() method');
-  return { store, digest: createSecretDigester(options.pepper === undefined ? {} : { pepper: options.pepper }), clock };
 }
 
 /** Checks a positive whole number of seconds. */

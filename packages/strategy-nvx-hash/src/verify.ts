@@ -4,6 +4,8 @@ import {
   ConfigurationError,
   isCredentialActive,
   rejected,
+  resolveCredentialOptions,
+  touchQuietly,
   withFailureThrottle,
   withOutcomeEvents,
   type AuthStrategy,
@@ -15,7 +17,6 @@ import {
   NVX_DEFAULT_USER_SESSION_PATHS,
   NVX_STRATEGY_ID,
   resolveBasePath,
-  resolveCommon,
   type NvxAccountType,
   type NvxCredentialKind,
   type NvxHashOptions,
@@ -52,7 +53,7 @@ const KINDS: ReadonlySet<string> = new Set<NvxCredentialKind>(['api-key', 'user-
  * ```
  */
 export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
-  const { store, digest, clock } = resolveCommon(options);
+  const { store, digest, clock } = resolveCredentialOptions(options);
   const basePath = resolveBasePath(options.basePath);
   const allowQueryHash = options.allowQueryHash ?? false;
   if (typeof allowQueryHash !== 'boolean') throw new ConfigurationError('allowQueryHash', 'must be true or false');
@@ -95,11 +96,7 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
 
       // Least privilege when the record says nothing: only an explicit 'master' may manage API keys.
       const accountType: NvxAccountType = kind === 'panel-session' ? 'panel' : record.attributes['accountType'] === 'master' ? 'master' : 'sub';
-      // Last use is bookkeeping: a touch that fails (even synchronously) must not change the outcome.
-      const recordId = record.id;
-      Promise.resolve()
-        .then(() => store.touch(recordId, now))
-        .catch(() => undefined);
+      touchQuietly(store, record.id, now);
       return authenticated(
         { id: record.ownerId, attributes: { accountType } },
         { id: record.id, kind, scopes: record.scopes, expiresAt: record.expiresAt },
