@@ -114,5 +114,26 @@ console.log('installed alone with auth-core from tarballs, verified a key and re
 `,
 );
 
+installAndRun(
+  'strategy-access-hash-cookie',
+  ['@gatehouse/auth-core', '@gatehouse/strategy-access-hash-cookie'],
+  `
+import assert from 'node:assert/strict';
+import { createFetchRequestAdapter, createMemoryCredentialStore } from '@gatehouse/auth-core';
+import { accessHashCookie, createAccessHashManager, renderAccessHashError, withAccessHashCookie } from '@gatehouse/strategy-access-hash-cookie';
+
+const store = createMemoryCredentialStore();
+const created = await createAccessHashManager({ store }).create('admin', { name: 'smoke', ip: '127.0.0.1' });
+assert.ok(created.ok);
+const strategy = accessHashCookie({ store });
+const toAuthRequest = createFetchRequestAdapter();
+const request = new Request('http://x/api/v1/system/status', { headers: withAccessHashCookie({}, created.value.hash) });
+assert.equal((await strategy.authenticate(toAuthRequest(request, { remoteAddress: '::ffff:127.0.0.1' }))).type, 'authenticated');
+const elsewhere = await strategy.authenticate(toAuthRequest(request.clone(), { remoteAddress: '127.0.0.2' }));
+assert.equal(renderAccessHashError(elsewhere.error).httpStatus, 403);
+console.log('installed alone with auth-core from tarballs, bound a hash to an IP and refused another');
+`,
+);
+
 rmSync(work, { recursive: true, force: true });
 console.log(`packed ${published.length} packages: ${published.join(', ')}`);

@@ -2,10 +2,16 @@ import type { HttpBindings } from '@hono/node-server';
 import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
 import { Hono } from 'hono';
 import type { DemoContext, DemoVariables } from './context.js';
+import { ACCESS_HASH_ROUTES, mountAccessHashRoutes } from './routes/access-hash.js';
+import { API_V1_BASE_PATH, type ApiRoute } from './routes/api-v1.js';
 import { mountNvxRoutes, NVX_BASE_PATH, NVX_ROUTES } from './routes/nvx.js';
+import { mountWebSession, WEB_SESSION_ROUTES } from './web-session.js';
 
 /** The Hono environment of the demo: Node bindings plus per-request variables. */
 export type DemoEnv = { Bindings: HttpBindings; Variables: DemoVariables };
+
+const showApiRoute = (route: ApiRoute): string =>
+  `  ${route.methods.join(',').padEnd(6)} ${`${API_V1_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`;
 
 /**
  * Builds the demo's HTTP application. Each scheme's routes are mounted here as they are added.
@@ -38,11 +44,22 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
         '',
         `Navixy hash API (GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash):`,
         ...NVX_ROUTES.map((route) => `  ${`${NVX_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`),
+        '',
+        'Demo login session (JSON bodies; the session cookie is HttpOnly, SameSite=Strict, and Secure with the __Host- prefix over https;',
+        'writes need Content-Type: application/json and, when an Origin is sent, this server\'s own origin):',
+        ...WEB_SESSION_ROUTES.map(showApiRoute),
+        '',
+        'PUQ VPN panel API (seed 003): every reply is {"error":"","msg":...,"status":"success"} or {"error":"<text>","msg":"","status":"error"}.',
+        'Access hashes are managed by the panel administrator (admin) with the session cookie; each hash works only from its own IP,',
+        'sent as Cookie access_hash=<hash>, e.g.  curl -b "access_hash=<hash>" -X GET http://<host>:<port>/api/v1/system/status',
+        ...ACCESS_HASH_ROUTES.map(showApiRoute),
       ].join('\n'),
     ),
   );
 
   mountNvxRoutes(app, context);
+  const sessions = mountWebSession(app, context);
+  mountAccessHashRoutes(app, context, sessions);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
   app.onError((error, c) => {

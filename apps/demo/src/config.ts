@@ -19,6 +19,12 @@ export interface DemoConfig {
   readonly keySource: 'env' | 'file' | 'generated';
   readonly keyFilePath: string | null;
   readonly trustedProxies: readonly string[];
+  /**
+   * Clients reach the demo over https (a TLS-terminating proxy in front): session cookies are always `Secure`
+   * with the `__Host-` prefix. Without it, that holds per request when the socket is TLS or a trusted proxy
+   * says `X-Forwarded-Proto: https`.
+   */
+  readonly https: boolean;
   readonly accounts: { readonly master: SeedAccount; readonly sub: SeedAccount; readonly panel: SeedAccount };
   /** scrypt cost exponent for the demo's own password hashes. */
   readonly passwordCostExponent: number;
@@ -69,6 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
     throw new ConfigurationError('GATEHOUSE_TRUSTED_PROXIES', (error as Error).message.replace(/^Invalid option `[^`]+`: /, ''));
   }
 
+  const httpsText = (env['GATEHOUSE_HTTPS'] ?? '').trim().toLowerCase();
+  if (!['', '0', 'false', '1', 'true'].includes(httpsText)) throw new ConfigurationError('GATEHOUSE_HTTPS', 'must be 1, true, 0 or false');
+  const https = httpsText === '1' || httpsText === 'true';
+
   let keyEncryptionKeys: Uint8Array[];
   let keySource: DemoConfig['keySource'];
   let keyFilePath: string | null = null;
@@ -100,5 +110,5 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const logins = new Set([accounts.master.login, accounts.sub.login, accounts.panel.login]);
   if (logins.size !== 3) throw new ConfigurationError('GATEHOUSE_DEMO_LOGIN', 'the three demo logins must differ');
 
-  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, accounts, passwordCostExponent };
+  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent };
 }

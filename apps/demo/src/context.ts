@@ -1,6 +1,7 @@
 import type { AuthRequest, Clock, CredentialStore, EphemeralStore, SecretSealer } from '@gatehouse/auth-core';
 import type { AccountDirectory } from './accounts.js';
 import type { DemoConfig } from './config.js';
+import type { VpnAccountStore } from './vpn-accounts.js';
 
 /** What every route of the demo may use. */
 export interface DemoContext {
@@ -10,6 +11,8 @@ export interface DemoContext {
   readonly ephemeral: EphemeralStore;
   readonly sealer: SecretSealer;
   readonly accounts: AccountDirectory;
+  /** The control panel's VPN accounts (the `/api/v1/accounts` resource). */
+  readonly vpnAccounts: VpnAccountStore;
   /** Lines for the start-up log that routes want to add (e.g. which compatibility modes are on). */
   readonly notices: string[];
   /** True while the database answers. */

@@ -6,6 +6,7 @@ import { openAccountDirectory } from './accounts.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import type { DemoContext } from './context.js';
+import { openVpnAccountStore } from './vpn-accounts.js';
 
 /** A running demo server. */
 export interface RunningDemo {
@@ -38,6 +39,7 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: S
     ephemeral: stores.ephemeral,
     sealer: createSecretSealer(config.keyEncryptionKeys),
     accounts,
+    vpnAccounts: openVpnAccountStore(stores.database),
     notices: [],
     isHealthy() {
       try {

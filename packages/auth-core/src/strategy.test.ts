@@ -170,10 +170,20 @@ describe('withFailureThrottle', () => {
     expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
   });
 
-  it('denies access with STORE_UNAVAILABLE when the throttle store fails', async () => {
+  it('denies access with STORE_UNAVAILABLE when the throttle store fails and credentials are present', async () => {
     const broken = { ...createMemoryEphemeralStore(), get: async () => { throw new Error('down'); } } as EphemeralStore;
     const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), broken);
     expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE', httpStatus: 503 } });
+    expect((await guarded.authenticate(request())).type).toBe('absent');
+  });
+
+  it('keeps a throttled client without credentials absent, so the next strategy in firstOf can answer', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 1 });
+    await guarded.authenticate(request({ 'x-a': 'bad' }));
+    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    const either = firstOf([guarded, headerKey('b', 'x-b', 'good-b')]);
+    expect((await either.authenticate(request({ 'x-b': 'good-b' }))).type).toBe('authenticated');
   });
 
   it('refuses bad options, naming them', () => {

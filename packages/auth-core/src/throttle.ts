@@ -23,9 +23,10 @@ export interface FailureThrottleOptions {
 }
 
 /**
- * Wraps a strategy so that a client IP with too many rejected attempts in a window is refused with
- * `RATE_LIMITED` before its credentials are even looked at. Successful requests are never counted. A throttle
- * store that fails denies access (`STORE_UNAVAILABLE`), as every store failure does.
+ * Wraps a strategy so that a client IP with too many rejected attempts in a window gets `RATE_LIMITED` for
+ * every request that carries credentials of this scheme, right or wrong, so guessing stops paying off.
+ * Requests without such credentials stay `absent`; successes are never counted. When credentials are present
+ * and the throttle store fails, access is denied (`STORE_UNAVAILABLE`), as every store failure does.
  *
  * @example
  * ```ts
@@ -50,16 +51,19 @@ export function withFailureThrottle<P extends Principal>(
   return {
     id: strategy.id,
     async authenticate(request) {
-      const ip = request.clientIp;
-      const key = `${prefix}${ip ?? 'unknown'}`;
+      // The inner strategy runs first so a request without credentials of this scheme stays `absent` (and a
+      // later strategy in firstOf can still answer it); a throttled client then learns nothing from the
+      // lookup, because every answer it gets is RATE_LIMITED.
+      const outcome = await authenticateSafely(strategy, request);
+      if (outcome.type === 'absent') return outcome;
+      const key = `${prefix}${request.clientIp ?? 'unknown'}`;
       try {
         const failures = await store.get(key);
         if (failures !== null && failures >= maxFailures) return rejected('RATE_LIMITED');
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
       }
-      const outcome = await authenticateSafely(strategy, request);
-      if (outcome.type === 'rejected' && outcome.error.code !== 'STORE_UNAVAILABLE' && outcome.error.code !== 'RATE_LIMITED') {
+      if (outcome.type === 'rejected' && outcome.error.code !== 'STORE_UNAVAILABLE' && outcome.error.code !== 'INTERNAL_ERROR') {
         try {
           await store.increment(key, windowInSeconds);
         } catch {

@@ -104,7 +104,7 @@ describe('summarize and formatSummary', () => {
 
 describe('the profiles registry', () => {
   it('holds every profile under its own versioned id', () => {
-    expect(Object.keys(profiles)).toEqual(['credential-store@1', 'ephemeral-store@1', 'nvx-hash@1', 'strategy-contract@1']);
+    expect(Object.keys(profiles)).toEqual(['access-hash-cookie@1', 'credential-store@1', 'ephemeral-store@1', 'nvx-hash@1', 'strategy-contract@1']);
     for (const [id, profile] of Object.entries(profiles)) expect(profile.id).toBe(id);
   });
 

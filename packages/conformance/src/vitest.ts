@@ -1,6 +1,8 @@
 import { describe, it } from 'vitest';
 import type { ConformanceProfile } from './case.js';
+import { accessHashInProcessDriver, type AccessHashInProcessDriverOptions } from './drivers/access-hash-in-process.js';
 import { nvxInProcessDriver, type NvxInProcessDriverOptions } from './drivers/nvx-in-process.js';
+import { accessHashCookieV1, type AccessHashDriver } from './profiles/access-hash-cookie.js';
 import { credentialStoreV1, type CredentialStoreDriver } from './profiles/credential-store.js';
 import { ephemeralStoreV1, type EphemeralStoreDriver } from './profiles/ephemeral-store.js';
 import { nvxHashV1, type NvxHashDriver } from './profiles/nvx-hash.js';
@@ -36,7 +38,8 @@ export type DescribeConformanceOptions =
   | ({ readonly profile: 'strategy-contract@1' } & StrategyContractDriver & ConformanceSelection)
   | ({ readonly profile: 'credential-store@1' } & CredentialStoreDriver & ConformanceSelection)
   | ({ readonly profile: 'ephemeral-store@1' } & EphemeralStoreDriver & ConformanceSelection)
-  | ({ readonly profile: 'nvx-hash@1' } & NvxHashDescribeOptions & ConformanceSelection);
+  | ({ readonly profile: 'nvx-hash@1' } & NvxHashDescribeOptions & ConformanceSelection)
+  | ({ readonly profile: 'access-hash-cookie@1' } & AccessHashDescribeOptions & ConformanceSelection);
 
 /**
  * How {@link describeConformance} drives `nvx-hash@1`: the options of `nvxInProcessDriver` (a strategy, its
@@ -49,6 +52,18 @@ export type DescribeConformanceOptions =
  * ```
  */
 export type NvxHashDescribeOptions = NvxInProcessDriverOptions | { readonly driver: NvxHashDriver };
+
+/**
+ * How {@link describeConformance} drives `access-hash-cookie@1`: the options of `accessHashInProcessDriver` (a
+ * strategy, its renderer and a per-case `setup`), or a ready driver (e.g. one that talks to a live server).
+ *
+ * @example
+ * ```ts
+ * const inProcess: AccessHashDescribeOptions = { strategy: accessHashCookie({ store }), render: renderAccessHashError, setup };
+ * const ready: AccessHashDescribeOptions = { driver: accessHashInProcessDriver({ strategy: accessHashCookie({ store }), render: renderAccessHashError, setup }) };
+ * ```
+ */
+export type AccessHashDescribeOptions = AccessHashInProcessDriverOptions | { readonly driver: AccessHashDriver };
 
 function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonly string[] | undefined): void {
   const planned = planProfile(profile, driver, disable === undefined ? {} : { disable });
@@ -74,8 +89,9 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
 /**
  * Registers a vitest `describe` block for a conformance profile, with one `it` per case titled
  * `<id> <title>`. MUST and SHOULD cases both run and fail the suite when broken; disable a case by id to accept
- * a deviation. Cases whose capability the driver lacks (`credentialed`, `events`, `store-failure`) are registered as
- * skipped; `nvx-hash@1` cases whose fixture is missing (`query-hash`, `sub-user`, ...) skip themselves when they run.
+ * a deviation. Cases whose capability the driver lacks (`credentialed`, `events`, `store-failure`, `remote-address`,
+ * `revoke`) are registered as skipped; wire-profile cases whose fixture is missing (`query-hash`, `sub-user`,
+ * `revoked-hash`, ...) skip themselves when they run.
  *
  * @example
  * ```ts
@@ -85,6 +101,7 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
  * describeConformance({ profile: 'credential-store@1', createStore: () => createMyCredentialStore() });
  * describeConformance({ profile: 'ephemeral-store@1', createStore: ({ clock }) => createMemoryEphemeralStore({ clock }) });
  * describeConformance({ profile: 'nvx-hash@1', strategy: nvxHash({ store }), render: renderNvxError, setup, storeFailure });
+ * describeConformance({ profile: 'access-hash-cookie@1', strategy: accessHashCookie({ store }), render: renderAccessHashError, setup, storeFailure, revoke });
  * ```
  */
 export function describeConformance(options: DescribeConformanceOptions): void {
@@ -97,6 +114,8 @@ export function describeConformance(options: DescribeConformanceOptions): void {
       return register(ephemeralStoreV1, options, options.disable);
     case 'nvx-hash@1':
       return register(nvxHashV1, 'driver' in options ? options.driver : nvxInProcessDriver(options), options.disable);
+    case 'access-hash-cookie@1':
+      return register(accessHashCookieV1, 'driver' in options ? options.driver : accessHashInProcessDriver(options), options.disable);
     default:
       throw new TypeError(`Invalid option \`profile\`: unknown profile ${JSON.stringify((options as { profile?: unknown }).profile)}`);
   }

@@ -1,17 +1,10 @@
-import {
-  AuthError,
-  ConfigurationError,
-  createFetchRequestAdapter,
-  type AuthOutcome,
-  type AuthStrategy,
-  type WireReply,
-} from '@gatehouse/auth-core';
+import { ConfigurationError, createFetchRequestAdapter, type AuthError, type AuthStrategy, type WireReply } from '@gatehouse/auth-core';
 import { ConformanceFailure } from '../case.js';
 import { show } from '../check.js';
 import type { NvxFixtures, NvxHashDriver } from '../profiles/nvx-hash.js';
 import type { ToAuthRequest } from '../profiles/strategy-contract.js';
-import { DEFAULT_REMOTE_ADDRESS } from '../profiles/garbage.js';
-import type { WireResponse, WireSender } from './wire.js';
+import { inProcessSender } from './in-process.js';
+import type { WireResponse } from './wire.js';
 
 /**
  * Options of {@link nvxInProcessDriver}: the strategy under test, the function that renders its errors into
@@ -47,57 +40,6 @@ export interface NvxInProcessDriverOptions {
 
 const SUCCESS: WireResponse = Object.freeze({ status: 200, body: Object.freeze({ success: true }) });
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : show(error);
-}
-
-/** A body as it would arrive over the wire: serialized and parsed again. */
-function overTheWire(body: unknown): unknown {
-  if (body === undefined) return null;
-  const text = JSON.stringify(body);
-  return text === undefined ? null : (JSON.parse(text) as unknown);
-}
-
-function inProcessSender(
-  strategy: AuthStrategy,
-  render: (error: AuthError) => WireReply<unknown>,
-  toAuthRequest: ToAuthRequest,
-): WireSender {
-  const reply = (error: AuthError): WireResponse => {
-    let rendered: WireReply<unknown>;
-    try {
-      rendered = render(error);
-    } catch (thrown) {
-      throw new ConformanceFailure(`render(${error.code}) threw ${errorText(thrown)}`);
-    }
-    const status = (rendered as { httpStatus?: unknown } | null)?.httpStatus;
-    if (typeof status !== 'number' || !Number.isInteger(status)) {
-      throw new ConformanceFailure(`render(${error.code}) returned ${show(rendered)}, expected a WireReply { httpStatus, headers, body }`);
-    }
-    return { status, body: overTheWire(rendered.body) };
-  };
-  return {
-    async send(request, options = {}) {
-      let outcome: AuthOutcome;
-      try {
-        outcome = await strategy.authenticate(toAuthRequest(request, { remoteAddress: options.remoteAddress ?? DEFAULT_REMOTE_ADDRESS }));
-      } catch (thrown) {
-        throw new ConformanceFailure(`authenticate threw ${errorText(thrown)}`);
-      }
-      switch ((outcome as { type?: unknown } | null)?.type) {
-        case 'authenticated':
-          return SUCCESS;
-        case 'rejected':
-          return reply(outcome.type === 'rejected' ? outcome.error : new AuthError('INTERNAL_ERROR'));
-        case 'absent':
-          return reply(new AuthError('CREDENTIALS_MISSING'));
-        default:
-          throw new ConformanceFailure(`authenticate returned ${show(outcome)}, which is not an outcome`);
-      }
-    },
-  };
-}
-
 /**
  * Drives an NVX strategy in-process for the `nvx-hash@1` profile: each request goes through the request
  * adapter and `strategy.authenticate`, and comes back as the server's reply would: authenticated → HTTP 200
@@ -127,7 +69,7 @@ export function nvxInProcessDriver(options: NvxInProcessDriverOptions): NvxHashD
     throw new ConfigurationError('toAuthRequest', 'must be a function (request, { remoteAddress }) => AuthRequest');
   }
   const toAuthRequest = options.toAuthRequest ?? createFetchRequestAdapter();
-  const sender = inProcessSender(strategy, render, toAuthRequest);
+  const sender = inProcessSender(strategy, render, toAuthRequest, SUCCESS);
   const driver: NvxHashDriver = {
     capabilities: storeFailure === undefined ? [] : ['store-failure'],
     setup: () => setup(),
@@ -142,7 +84,7 @@ export function nvxInProcessDriver(options: NvxInProcessDriverOptions): NvxHashD
       if (typeof failingStrategy?.authenticate !== 'function') {
         throw new ConformanceFailure(`storeFailure() resolved to ${show(failing)}, expected { strategy: AuthStrategy }`);
       }
-      return inProcessSender(failingStrategy, render, toAuthRequest);
+      return inProcessSender(failingStrategy, render, toAuthRequest, SUCCESS);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ConformanceProfile } from '../case.js';
+import { accessHashCookieV1 } from './access-hash-cookie.js';
 import { credentialStoreV1 } from './credential-store.js';
 import { ephemeralStoreV1 } from './ephemeral-store.js';
 import { nvxHashV1 } from './nvx-hash.js';
@@ -14,6 +15,7 @@ import { strategyContractV1 } from './strategy-contract.js';
  * ```
  */
 export const profiles = Object.freeze({
+  'access-hash-cookie@1': accessHashCookieV1,
   'credential-store@1': credentialStoreV1,
   'ephemeral-store@1': ephemeralStoreV1,
   'nvx-hash@1': nvxHashV1,

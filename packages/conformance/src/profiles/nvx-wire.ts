@@ -1,9 +1,8 @@
 // The NVX wire scheme as the kit states it, from the seeds (000, 001, 002), seeds/README.md (Navixy's status
 // codes) and DESIGN.md "NVX hash". Deliberately independent of @gatehouse/strategy-nvx-hash: the kit judges
 // that package, it does not borrow its answers.
-import { ConformanceFailure } from '../case.js';
-import { show } from '../check.js';
-import { CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from '../drivers/wire.js';
+import type { WireResponse } from '../drivers/wire.js';
+import { buildWireRequest, requestTexts, type Exchange as WireExchange, type WireRequestSpec } from './wire-request.js';
 
 /**
  * Navixy's status codes the profile expects, with the HTTP status and the description Navixy sends (seed 000
@@ -21,89 +20,14 @@ export type NvxWireCode = keyof typeof NVX_WIRE_STATUS;
 /** A hash: 16 random bytes as 32 hex characters (seed 000, DESIGN.md NVX hash). */
 export const NVX_HASH_PATTERN = /^[0-9a-fA-F]{32}$/;
 
-export type HeaderList = readonly (readonly [string, string])[];
+export type { HeaderList, NamedSecret, Redact } from './wire-request.js';
+export { describeReply, exchange, redactSecrets, replyText, requestTexts, targetOf } from './wire-request.js';
 
-/** One request of a case, described by its parts (so a failure message can say what was sent). */
-export interface NvxRequestSpec {
-  /** Default `GET`, or `POST` when there is a body. */
-  readonly method?: string;
-  /** Absolute path, possibly with a query already. */
-  readonly path: string;
-  /** Query parameters appended to the path, in order (repeats allowed). */
-  readonly query?: HeaderList;
-  /** Header fields, in order; a name given twice is appended twice. */
-  readonly headers?: HeaderList;
-  /** A JSON body: serialized with `JSON.stringify` unless it is already a string, sent as application/json. */
-  readonly json?: unknown;
-  /** An `application/x-www-form-urlencoded` body, as sent. */
-  readonly form?: string;
-}
+/** One request of an `nvx-hash@1` case. */
+export type NvxRequestSpec = WireRequestSpec;
 
-function encodeQueryPart(value: string): string {
-  return encodeURIComponent(value);
-}
-
-export function targetOf(spec: NvxRequestSpec): string {
-  let target = spec.path;
-  for (const [name, value] of spec.query ?? []) {
-    target += `${target.includes('?') ? '&' : '?'}${encodeQueryPart(name)}=${encodeQueryPart(value)}`;
-  }
-  return target;
-}
-
-function bodyOf(spec: NvxRequestSpec): { contentType: string; text: string } | null {
-  if (spec.json !== undefined) {
-    return { contentType: 'application/json', text: typeof spec.json === 'string' ? spec.json : JSON.stringify(spec.json) };
-  }
-  if (spec.form !== undefined) return { contentType: 'application/x-www-form-urlencoded', text: spec.form };
-  return null;
-}
-
-/** Builds a fresh Fetch `Request` (a body can be read once) on the conformance origin. */
-export function buildNvxRequest(spec: NvxRequestSpec): Request {
-  const headers = new Headers();
-  const body = bodyOf(spec);
-  if (body !== null) headers.set('content-type', body.contentType);
-  for (const [name, value] of spec.headers ?? []) headers.append(name, value);
-  const init: RequestInit = { method: spec.method ?? (body === null ? 'GET' : 'POST'), headers };
-  if (body !== null) init.body = body.text;
-  return new Request(CONFORMANCE_ORIGIN + targetOf(spec), init);
-}
-
-/** Every string of the request that could carry a hash: target, header values, body. */
-export function requestTexts(spec: NvxRequestSpec): string[] {
-  const texts = [targetOf(spec), ...(spec.headers ?? []).map(([, value]) => value)];
-  const body = bodyOf(spec);
-  if (body !== null) texts.push(body.text);
-  return texts;
-}
-
-/** Named secrets: failure messages show the name (`<apiKey>`), never the value. */
-export interface NamedSecret {
-  readonly name: string;
-  readonly value: string;
-}
-
-/** Replaces every named secret in a text with its name (case-insensitively: hex is hex in either case). */
-export function redactSecrets(text: string, secrets: readonly NamedSecret[]): string {
-  let out = text;
-  for (const { name, value } of secrets) {
-    if (value === '') continue;
-    const pattern = new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
-    out = out.replace(pattern, `<${name}>`);
-  }
-  return out;
-}
-
-/** A reply body as text, for leak searches. */
-export function replyText(body: unknown): string {
-  if (typeof body === 'string') return body;
-  try {
-    return JSON.stringify(body) ?? String(body);
-  } catch {
-    return String(body);
-  }
-}
+/** Builds a fresh Fetch `Request` on the conformance origin. */
+export const buildNvxRequest = buildWireRequest;
 
 /** 32-character hex runs of the request (the first and last 32 of each longer run), lower-cased. */
 export function presentedHexRuns(spec: NvxRequestSpec): string[] {
@@ -135,31 +59,4 @@ export function failureBody(code: NvxWireCode): { success: false; status: { code
   return { success: false, status: { code, description: NVX_WIRE_STATUS[code].description } };
 }
 
-export interface Exchange {
-  readonly label: string;
-  readonly spec: NvxRequestSpec;
-  readonly reply: WireResponse;
-}
-
-export type Redact = (text: string) => string;
-
-export function describeReply(reply: WireResponse, redact: Redact): string {
-  return redact(`${reply.status} ${show(reply.body, 300)}`);
-}
-
-/** Sends one request, failing clearly when the driver throws or answers with something that is not a reply. */
-export async function exchange(sender: WireSender, label: string, spec: NvxRequestSpec, redact: Redact, remoteAddress?: string): Promise<Exchange> {
-  let reply: unknown;
-  try {
-    reply = await sender.send(buildNvxRequest(spec), remoteAddress === undefined ? {} : { remoteAddress });
-  } catch (error) {
-    if (error instanceof ConformanceFailure) throw new ConformanceFailure(redact(`${label}: ${error.message}`));
-    const what = error instanceof Error ? `${error.name}: ${error.message}` : show(error);
-    throw new ConformanceFailure(redact(`${label}: the driver threw ${what}`));
-  }
-  const status = (reply as { status?: unknown } | null)?.status;
-  if (typeof reply !== 'object' || reply === null || typeof status !== 'number' || !Number.isInteger(status)) {
-    throw new ConformanceFailure(redact(`${label}: the driver returned ${show(reply)}, not { status, body }`));
-  }
-  return { label, spec, reply: reply as WireResponse };
-}
+export type Exchange = WireExchange<NvxRequestSpec>;

@@ -1,0 +1,128 @@
+// Requests described by their parts, built into Fetch `Request`s and exchanged through a WireSender. Shared by
+// the per-scheme wire profiles (`nvx-hash@1`, `access-hash-cookie@1`); internal to the package.
+import { ConformanceFailure } from '../case.js';
+import { show } from '../check.js';
+import { CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from '../drivers/wire.js';
+
+export type HeaderList = readonly (readonly [string, string])[];
+
+/** One request of a case, described by its parts (so a failure message can say what was sent). */
+export interface WireRequestSpec {
+  /** Default `GET`, or `POST` when there is a body. */
+  readonly method?: string;
+  /** Absolute path, possibly with a query already. */
+  readonly path: string;
+  /** Query parameters appended to the path, in order (repeats allowed). */
+  readonly query?: HeaderList;
+  /** Header fields, in order; a name given twice is appended twice. */
+  readonly headers?: HeaderList;
+  /** A JSON body: serialized with `JSON.stringify` unless it is already a string, sent as application/json. */
+  readonly json?: unknown;
+  /** An `application/x-www-form-urlencoded` body, as sent. */
+  readonly form?: string;
+}
+
+function encodeQueryPart(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export function targetOf(spec: WireRequestSpec): string {
+  let target = spec.path;
+  for (const [name, value] of spec.query ?? []) {
+    target += `${target.includes('?') ? '&' : '?'}${encodeQueryPart(name)}=${encodeQueryPart(value)}`;
+  }
+  return target;
+}
+
+function bodyOf(spec: WireRequestSpec): { contentType: string; text: string } | null {
+  if (spec.json !== undefined) {
+    return { contentType: 'application/json', text: typeof spec.json === 'string' ? spec.json : JSON.stringify(spec.json) };
+  }
+  if (spec.form !== undefined) return { contentType: 'application/x-www-form-urlencoded', text: spec.form };
+  return null;
+}
+
+/**
+ * Builds a fresh Fetch `Request` (a body can be read once) on the conformance origin. A header given twice is
+ * appended twice: a Fetch runtime joins the values (`Cookie` with `; `, as undici does; others with `, `), and
+ * an HTTP driver sends them as separate field lines.
+ */
+export function buildWireRequest(spec: WireRequestSpec): Request {
+  const headers = new Headers();
+  const body = bodyOf(spec);
+  if (body !== null) headers.set('content-type', body.contentType);
+  for (const [name, value] of spec.headers ?? []) headers.append(name, value);
+  const init: RequestInit = { method: spec.method ?? (body === null ? 'GET' : 'POST'), headers };
+  if (body !== null) init.body = body.text;
+  return new Request(CONFORMANCE_ORIGIN + targetOf(spec), init);
+}
+
+/** Every string of the request that could carry a secret: target, header values, body. */
+export function requestTexts(spec: WireRequestSpec): string[] {
+  const texts = [targetOf(spec), ...(spec.headers ?? []).map(([, value]) => value)];
+  const body = bodyOf(spec);
+  if (body !== null) texts.push(body.text);
+  return texts;
+}
+
+/** Named secrets: failure messages show the name (`<apiKey>`), never the value. */
+export interface NamedSecret {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Replaces every named secret in a text with its name (case-insensitively: hex is hex in either case). */
+export function redactSecrets(text: string, secrets: readonly NamedSecret[]): string {
+  let out = text;
+  for (const { name, value } of secrets) {
+    if (value === '') continue;
+    const pattern = new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    out = out.replace(pattern, `<${name}>`);
+  }
+  return out;
+}
+
+/** A reply body as text, for leak searches. */
+export function replyText(body: unknown): string {
+  if (typeof body === 'string') return body;
+  try {
+    return JSON.stringify(body) ?? String(body);
+  } catch {
+    return String(body);
+  }
+}
+
+export interface Exchange<S extends WireRequestSpec = WireRequestSpec> {
+  readonly label: string;
+  readonly spec: S;
+  readonly reply: WireResponse;
+}
+
+export type Redact = (text: string) => string;
+
+export function describeReply(reply: WireResponse, redact: Redact): string {
+  return redact(`${reply.status} ${show(reply.body, 300)}`);
+}
+
+/** Sends one request, failing clearly when the driver throws or answers with something that is not a reply. */
+export async function exchange<S extends WireRequestSpec>(
+  sender: WireSender,
+  label: string,
+  spec: S,
+  redact: Redact,
+  remoteAddress?: string,
+): Promise<Exchange<S>> {
+  let reply: unknown;
+  try {
+    reply = await sender.send(buildWireRequest(spec), remoteAddress === undefined ? {} : { remoteAddress });
+  } catch (error) {
+    if (error instanceof ConformanceFailure) throw new ConformanceFailure(redact(`${label}: ${error.message}`));
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : show(error);
+    throw new ConformanceFailure(redact(`${label}: the driver threw ${what}`));
+  }
+  const status = (reply as { status?: unknown } | null)?.status;
+  if (typeof reply !== 'object' || reply === null || typeof status !== 'number' || !Number.isInteger(status)) {
+    throw new ConformanceFailure(redact(`${label}: the driver returned ${show(reply)}, not { status, body }`));
+  }
+  return { label, spec, reply: reply as WireResponse };
+}

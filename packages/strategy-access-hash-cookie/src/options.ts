@@ -1,0 +1,60 @@
+import { ConfigurationError, type AuthEventListener, type CredentialOptions, type EphemeralStore } from '@gatehouse/auth-core';
+
+/** The strategy id, stored with every access hash. */
+export const ACCESS_HASH_STRATEGY_ID = 'access-hash-cookie';
+/** The kind of credential this package issues. */
+export const ACCESS_HASH_KIND = 'access-hash';
+/** An access hash is 40 random bytes, 80 lower-case hex characters (seed 003's example hash). */
+export const ACCESS_HASH_BYTES = 40;
+/** The cookie the seed names: `access_hash`. */
+export const ACCESS_HASH_DEFAULT_COOKIE = 'access_hash';
+
+/**
+ * Options of the verifying strategy {@link accessHashCookie}.
+ *
+ * @example
+ * ```ts
+ * const options: AccessHashCookieOptions = { store, cookieName: 'access_hash' };
+ * ```
+ */
+export interface AccessHashCookieOptions extends CredentialOptions {
+  /** The cookie that carries the hash. Default `access_hash`. */
+  readonly cookieName?: string;
+  /** Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` (HTTP 429). Off unless given. */
+  readonly failureThrottle?: {
+    readonly store: EphemeralStore;
+    readonly maxFailures?: number;
+    readonly windowInSeconds?: number;
+  };
+  readonly onEvent?: AuthEventListener;
+}
+
+/**
+ * Options of the management face {@link createAccessHashManager}.
+ *
+ * @example
+ * ```ts
+ * const options: AccessHashManagerOptions = { store, maxHashesPerOwner: 50 };
+ * ```
+ */
+export interface AccessHashManagerOptions extends CredentialOptions {
+  /** Live access hashes per owner. Default 100. */
+  readonly maxHashesPerOwner?: number;
+  readonly onEvent?: AuthEventListener;
+}
+
+/**
+ * Checks a cookie name: an RFC 6265 token.
+ *
+ * @example
+ * ```ts
+ * resolveCookieName(undefined); // 'access_hash'
+ * ```
+ */
+export function resolveCookieName(cookieName: string | undefined): string {
+  const name = cookieName ?? ACCESS_HASH_DEFAULT_COOKIE;
+  if (typeof name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+    throw new ConfigurationError('cookieName', 'must be a cookie name (an RFC 6265 token)');
+  }
+  return name;
+}

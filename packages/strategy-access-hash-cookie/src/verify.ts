@@ -1,0 +1,83 @@
+import {
+  absent,
+  authenticated,
+  isCredentialActive,
+  normalizeIpAddress,
+  rejected,
+  resolveCredentialOptions,
+  touchQuietly,
+  withFailureThrottle,
+  withOutcomeEvents,
+  type AuthStrategy,
+  type CredentialRecord,
+  type Principal,
+} from '@gatehouse/auth-core';
+import {
+  ACCESS_HASH_BYTES,
+  ACCESS_HASH_KIND,
+  ACCESS_HASH_STRATEGY_ID,
+  resolveCookieName,
+  type AccessHashCookieOptions,
+} from './options.js';
+
+const HASH_PATTERN = new RegExp(`^[0-9a-f]{${ACCESS_HASH_BYTES * 2}}$`);
+
+/**
+ * Creates the verifying face: an `AuthStrategy` for access hashes sent only in the `access_hash` cookie, each
+ * valid only from the one IP address it was created for (seed 003: "Each API Access Hash only works from a
+ * specific IP address").
+ *
+ * - The hash is exactly 80 lower-case hex characters, as issued; quotes, spaces, upper case or other lengths are
+ *   malformed and never reach the store.
+ * - A second `access_hash` cookie, in one `Cookie` header or across two, is ambiguous.
+ * - The client IP is `request.clientIp` (the socket address, or `X-Forwarded-For` behind configured trusted
+ *   proxies), compared after normalisation (`::ffff:127.0.0.1` is `127.0.0.1`).
+ * - A hash in a header or the query is not a credential of this scheme: the request is `absent`.
+ *
+ * @example
+ * ```ts
+ * import { accessHashCookie, renderAccessHashError } from '@gatehouse/strategy-access-hash-cookie';
+ * const strategy = accessHashCookie({ store });
+ * const outcome = await strategy.authenticate(toAuthRequest(req));
+ * ```
+ */
+export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy<Principal> {
+  const { store, digest, clock } = resolveCredentialOptions(options);
+  const cookieName = resolveCookieName(options.cookieName);
+
+  const strategy: AuthStrategy<Principal> = {
+    id: ACCESS_HASH_STRATEGY_ID,
+    async authenticate(request) {
+      const values = request.cookieValues(cookieName);
+      if (values.length === 0) return absent();
+      if (values.length > 1) return rejected('CREDENTIALS_AMBIGUOUS');
+      const hash = values[0] as string;
+      if (!HASH_PATTERN.test(hash)) return rejected('CREDENTIALS_MALFORMED');
+
+      let record: CredentialRecord | null;
+      try {
+        record = await store.findByDigest(digest(hash));
+      } catch (error) {
+        return rejected('STORE_UNAVAILABLE', error);
+      }
+      const now = clock.now();
+      if (record === null || record.strategy !== ACCESS_HASH_STRATEGY_ID || record.kind !== ACCESS_HASH_KIND || !isCredentialActive(record, now)) {
+        return rejected('CREDENTIALS_INVALID');
+      }
+      const boundIp = record.allowedIps.length === 1 ? normalizeIpAddress(record.allowedIps[0] as string) : null;
+      const clientIp = request.clientIp;
+      // Fail closed: a record without exactly one valid IP, or a request whose client IP is unknown, never passes.
+      if (boundIp === null || clientIp === null || normalizeIpAddress(clientIp) !== boundIp) return rejected('IP_NOT_ALLOWED');
+
+      touchQuietly(store, record.id, now);
+      return authenticated({ id: record.ownerId }, { id: record.id, kind: ACCESS_HASH_KIND, scopes: record.scopes, expiresAt: record.expiresAt });
+    },
+  };
+
+  let wrapped: AuthStrategy<Principal> = strategy;
+  if (options.failureThrottle !== undefined) {
+    const { store: throttleStore, ...limits } = options.failureThrottle;
+    wrapped = withFailureThrottle(wrapped, throttleStore, limits);
+  }
+  return options.onEvent === undefined ? wrapped : withOutcomeEvents(wrapped, { onEvent: options.onEvent, clock });
+}
