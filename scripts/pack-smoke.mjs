@@ -135,5 +135,34 @@ console.log('installed alone with auth-core from tarballs, bound a hash to an IP
 `,
 );
 
+installAndRun(
+  'strategy-hmac-signature',
+  ['@gatehouse/auth-core', '@gatehouse/strategy-hmac-signature'],
+  `
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createFetchRequestAdapter, createMemoryCredentialStore, createMemoryEphemeralStore, createSecretSealer, randomBytes } from '@gatehouse/auth-core';
+import { createHmacKeyManager, hmacSession, hmacSignature, signAuthenticateUser } from '@gatehouse/strategy-hmac-signature';
+
+const store = createMemoryCredentialStore();
+const sealer = createSecretSealer([randomBytes(32)]);
+const manager = createHmacKeyManager({ store, sealer });
+const created = await manager.createKey('1', { permissions: ['Trading'] });
+assert.ok(created.ok);
+const verifier = hmacSignature({ store, sealer, ephemeralStore: createMemoryEphemeralStore() });
+const signed = signAuthenticateUser({ apiKey: created.value.APIKey, apiSecret: created.value.APISecret, userId: 1, nonce: 42 });
+const cli = execFileSync('npx', ['--no-install', 'gatehouse-hmac', 'sign', '--key', created.value.APIKey, '--secret', created.value.APISecret, '--user', '1', '--nonce', '42'], { encoding: 'utf8' }).trim();
+assert.equal(cli, signed.signature);
+const toAuthRequest = createFetchRequestAdapter();
+const outcome = await verifier.authenticate(toAuthRequest(new Request('http://x/AuthenticateUser', { method: 'POST', headers: signed.headers })));
+assert.equal(outcome.type, 'authenticated');
+const session = await manager.startSession(outcome);
+assert.ok(session.ok);
+const later = await hmacSession({ store }).authenticate(toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } })));
+assert.equal(later.type, 'authenticated');
+console.log('installed alone with auth-core from tarballs; the gatehouse-hmac bin signed, AuthenticateUser and aptoken verified');
+`,
+);
+
 rmSync(work, { recursive: true, force: true });
 console.log(`packed ${published.length} packages: ${published.join(', ')}`);

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import type { DemoContext, DemoVariables } from './context.js';
 import { ACCESS_HASH_ROUTES, mountAccessHashRoutes } from './routes/access-hash.js';
 import { API_V1_BASE_PATH, type ApiRoute } from './routes/api-v1.js';
+import { hmacIndexLines, mountHmacRoutes } from './routes/hmac.js';
 import { mountNvxRoutes, NVX_BASE_PATH, NVX_ROUTES } from './routes/nvx.js';
 import { mountWebSession, WEB_SESSION_ROUTES } from './web-session.js';
 
@@ -53,6 +54,8 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
         'Access hashes are managed by the panel administrator (admin) with the session cookie; each hash works only from its own IP,',
         'sent as Cookie access_hash=<hash>, e.g.  curl -b "access_hash=<hash>" -X GET http://<host>:<port>/api/v1/system/status',
         ...ACCESS_HASH_ROUTES.map(showApiRoute),
+        '',
+        ...hmacIndexLines(context.config.hmacNoncePolicy),
       ].join('\n'),
     ),
   );
@@ -60,6 +63,7 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
   mountNvxRoutes(app, context);
   const sessions = mountWebSession(app, context);
   mountAccessHashRoutes(app, context, sessions);
+  mountHmacRoutes(app, context);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
   app.onError((error, c) => {

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError, createIpMatcher, encodeHex, parseKeyEncryptionKeys, randomBytes } from '@gatehouse/auth-core';
+import type { HmacNoncePolicy } from '@gatehouse/strategy-hmac-signature';
 
 /** One seeded demo login. */
 export interface SeedAccount {
@@ -28,6 +29,22 @@ export interface DemoConfig {
   readonly accounts: { readonly master: SeedAccount; readonly sub: SeedAccount; readonly panel: SeedAccount };
   /** scrypt cost exponent for the demo's own password hashes. */
   readonly passwordCostExponent: number;
+  /**
+   * How `AuthenticateUser` (seed 004) checks nonces, from `GATEHOUSE_HMAC_NONCE`. Default `issued`, the seed's
+   * flow (the nonce shown at key creation, reused: a static, replayable signature); `increasing` or `unique`
+   * for replay protection.
+   */
+  readonly hmacNoncePolicy: HmacNoncePolicy;
+}
+
+const HMAC_NONCE_POLICIES: readonly HmacNoncePolicy[] = ['issued', 'increasing', 'unique'];
+
+function readHmacNoncePolicy(text: string | undefined): HmacNoncePolicy {
+  const value = (text ?? '').trim().toLowerCase();
+  if (value === '') return 'issued';
+  const policy = HMAC_NONCE_POLICIES.find((candidate) => candidate === value);
+  if (policy === undefined) throw new ConfigurationError('GATEHOUSE_HMAC_NONCE', 'must be issued, increasing or unique');
+  return policy;
 }
 
 const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const httpsText = (env['GATEHOUSE_HTTPS'] ?? '').trim().toLowerCase();
   if (!['', '0', 'false', '1', 'true'].includes(httpsText)) throw new ConfigurationError('GATEHOUSE_HTTPS', 'must be 1, true, 0 or false');
   const https = httpsText === '1' || httpsText === 'true';
+  const hmacNoncePolicy = readHmacNoncePolicy(env['GATEHOUSE_HMAC_NONCE']);
 
   let keyEncryptionKeys: Uint8Array[];
   let keySource: DemoConfig['keySource'];
@@ -110,5 +128,5 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const logins = new Set([accounts.master.login, accounts.sub.login, accounts.panel.login]);
   if (logins.size !== 3) throw new ConfigurationError('GATEHOUSE_DEMO_LOGIN', 'the three demo logins must differ');
 
-  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent };
+  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent, hmacNoncePolicy };
 }

@@ -16,6 +16,15 @@ export { accessHashCookieV1 } from './profiles/access-hash-cookie.js';
 export type { AccessHashCapability, AccessHashDriver, AccessHashFixtures } from './profiles/access-hash-cookie.js';
 export { accessHashInProcessDriver } from './drivers/access-hash-in-process.js';
 export type { AccessHashInProcessDriverOptions } from './drivers/access-hash-in-process.js';
+export { hmacSignatureV1 } from './profiles/hmac-signature.js';
+export type { HmacCapability, HmacFixtures, HmacIpRestrictedKeyFixture, HmacKeyFixture, HmacSignatureDriver } from './profiles/hmac-signature.js';
+export { hmacInProcessDriver } from './drivers/hmac-in-process.js';
+export type {
+  HmacAuthenticatedOutcome,
+  HmacAuthenticateEndpoint,
+  HmacInProcessDriverOptions,
+  HmacSessionEndpoint,
+} from './drivers/hmac-in-process.js';
 export type { WireResponse, WireSender, WireSendOptions } from './drivers/wire.js';
 export { profiles } from './profiles/index.js';
 export type { DriverOf, ProfileId } from './profiles/index.js';

@@ -104,7 +104,7 @@ describe('summarize and formatSummary', () => {
 
 describe('the profiles registry', () => {
   it('holds every profile under its own versioned id', () => {
-    expect(Object.keys(profiles)).toEqual(['access-hash-cookie@1', 'credential-store@1', 'ephemeral-store@1', 'nvx-hash@1', 'strategy-contract@1']);
+    expect(Object.keys(profiles)).toEqual(['access-hash-cookie@1', 'credential-store@1', 'ephemeral-store@1', 'hmac-signature@1', 'nvx-hash@1', 'strategy-contract@1']);
     for (const [id, profile] of Object.entries(profiles)) expect(profile.id).toBe(id);
   });
 
@@ -119,7 +119,7 @@ describe('the profiles registry', () => {
     const seen = new Set<string>();
     for (const profile of Object.values(profiles)) {
       for (const testCase of profile.cases as readonly { id: string; level: string; ref: string; title: string }[]) {
-        expect(testCase.id).toMatch(/^[A-Z]{2,3}-[A-Z]+-\d{3}$/);
+        expect(testCase.id).toMatch(/^[A-Z]{2,4}-[A-Z]+-\d{3}$/);
         expect(seen.has(testCase.id)).toBe(false);
         seen.add(testCase.id);
         expect(['MUST', 'SHOULD']).toContain(testCase.level);

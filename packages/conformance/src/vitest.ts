@@ -1,10 +1,12 @@
 import { describe, it } from 'vitest';
 import type { ConformanceProfile } from './case.js';
 import { accessHashInProcessDriver, type AccessHashInProcessDriverOptions } from './drivers/access-hash-in-process.js';
+import { hmacInProcessDriver, type HmacInProcessDriverOptions } from './drivers/hmac-in-process.js';
 import { nvxInProcessDriver, type NvxInProcessDriverOptions } from './drivers/nvx-in-process.js';
 import { accessHashCookieV1, type AccessHashDriver } from './profiles/access-hash-cookie.js';
 import { credentialStoreV1, type CredentialStoreDriver } from './profiles/credential-store.js';
 import { ephemeralStoreV1, type EphemeralStoreDriver } from './profiles/ephemeral-store.js';
+import { hmacSignatureV1, type HmacSignatureDriver } from './profiles/hmac-signature.js';
 import { nvxHashV1, type NvxHashDriver } from './profiles/nvx-hash.js';
 import { strategyContractV1, type StrategyContractDriver } from './profiles/strategy-contract.js';
 import { isConformanceSkip, planProfile } from './run.js';
@@ -39,7 +41,8 @@ export type DescribeConformanceOptions =
   | ({ readonly profile: 'credential-store@1' } & CredentialStoreDriver & ConformanceSelection)
   | ({ readonly profile: 'ephemeral-store@1' } & EphemeralStoreDriver & ConformanceSelection)
   | ({ readonly profile: 'nvx-hash@1' } & NvxHashDescribeOptions & ConformanceSelection)
-  | ({ readonly profile: 'access-hash-cookie@1' } & AccessHashDescribeOptions & ConformanceSelection);
+  | ({ readonly profile: 'access-hash-cookie@1' } & AccessHashDescribeOptions & ConformanceSelection)
+  | ({ readonly profile: 'hmac-signature@1' } & HmacSignatureDescribeOptions & ConformanceSelection);
 
 /**
  * How {@link describeConformance} drives `nvx-hash@1`: the options of `nvxInProcessDriver` (a strategy, its
@@ -64,6 +67,19 @@ export type NvxHashDescribeOptions = NvxInProcessDriverOptions | { readonly driv
  * ```
  */
 export type AccessHashDescribeOptions = AccessHashInProcessDriverOptions | { readonly driver: AccessHashDriver };
+
+/**
+ * How {@link describeConformance} drives `hmac-signature@1`: the options of `hmacInProcessDriver` (the
+ * AuthenticateUser endpoint, the session endpoint and a per-case `setup`), or a ready driver (e.g. one that talks
+ * to a live server).
+ *
+ * @example
+ * ```ts
+ * const inProcess: HmacSignatureDescribeOptions = { authenticate, session, setup, storeFailure, revokeKey };
+ * const ready: HmacSignatureDescribeOptions = { driver: hmacInProcessDriver({ authenticate, session, setup }) };
+ * ```
+ */
+export type HmacSignatureDescribeOptions = HmacInProcessDriverOptions | { readonly driver: HmacSignatureDriver };
 
 function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonly string[] | undefined): void {
   const planned = planProfile(profile, driver, disable === undefined ? {} : { disable });
@@ -91,7 +107,7 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
  * `<id> <title>`. MUST and SHOULD cases both run and fail the suite when broken; disable a case by id to accept
  * a deviation. Cases whose capability the driver lacks (`credentialed`, `events`, `store-failure`, `remote-address`,
  * `revoke`) are registered as skipped; wire-profile cases whose fixture is missing (`query-hash`, `sub-user`,
- * `revoked-hash`, ...) skip themselves when they run.
+ * `revoked-hash`, `replay-protection`, `ip-restricted-key`, ...) skip themselves when they run.
  *
  * @example
  * ```ts
@@ -102,6 +118,12 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
  * describeConformance({ profile: 'ephemeral-store@1', createStore: ({ clock }) => createMemoryEphemeralStore({ clock }) });
  * describeConformance({ profile: 'nvx-hash@1', strategy: nvxHash({ store }), render: renderNvxError, setup, storeFailure });
  * describeConformance({ profile: 'access-hash-cookie@1', strategy: accessHashCookie({ store }), render: renderAccessHashError, setup, storeFailure, revoke });
+ * describeConformance({
+ *   profile: 'hmac-signature@1',
+ *   authenticate: { strategy: hmacSignature({ store, sealer, ephemeralStore }), render: renderAuthenticateUserError, startSession, renderSuccess },
+ *   session: { strategy: hmacSession({ store }), render: renderApexError },
+ *   setup,
+ * });
  * ```
  */
 export function describeConformance(options: DescribeConformanceOptions): void {
@@ -116,6 +138,8 @@ export function describeConformance(options: DescribeConformanceOptions): void {
       return register(nvxHashV1, 'driver' in options ? options.driver : nvxInProcessDriver(options), options.disable);
     case 'access-hash-cookie@1':
       return register(accessHashCookieV1, 'driver' in options ? options.driver : accessHashInProcessDriver(options), options.disable);
+    case 'hmac-signature@1':
+      return register(hmacSignatureV1, 'driver' in options ? options.driver : hmacInProcessDriver(options), options.disable);
     default:
       throw new TypeError(`Invalid option \`profile\`: unknown profile ${JSON.stringify((options as { profile?: unknown }).profile)}`);
   }

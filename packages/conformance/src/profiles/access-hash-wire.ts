@@ -3,7 +3,6 @@
 // @gatehouse/strategy-access-hash-cookie: the kit judges that package, it does not borrow its answers.
 import { formatIpAddress, normalizeIpAddress, parseIpAddress } from '@gatehouse/auth-core';
 import type { WireResponse } from '../drivers/wire.js';
-import { requestTexts, type NamedSecret, type WireRequestSpec } from './wire-request.js';
 
 /** An access hash: 40 random bytes as exactly 80 lower-case hex characters (seed 003's curl example). */
 export const ACCESS_HASH_PATTERN = /^[0-9a-f]{80}$/;
@@ -76,36 +75,7 @@ export function envelopeKeys(reply: WireResponse): string[] | null {
   return body === null ? null : Object.keys(body).sort();
 }
 
-/** 32-character windows (the first and last of each run of 32 or more hex digits) of a request, lower-cased. */
-export function presentedHexRuns(spec: WireRequestSpec): string[] {
-  const runs = new Set<string>();
-  for (const text of requestTexts(spec)) {
-    for (const match of text.matchAll(/[0-9a-fA-F]{32,}/g)) {
-      const run = match[0].toLowerCase();
-      runs.add(run.slice(0, 32));
-      runs.add(run.slice(-32));
-    }
-  }
-  return [...runs];
-}
-
-/**
- * Replaces every named secret with its name, saying when it was sent in another case (`<accessHash, upper
- * case>`), then every other run of 32 or more hex digits with its length, so a failure message never repeats
- * a hash or most of one.
- */
-export function redactHashes(text: string, secrets: readonly NamedSecret[]): string {
-  let out = text;
-  for (const { name, value } of secrets) {
-    if (value === '') continue;
-    const pattern = new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
-    out = out.replace(pattern, (match) => {
-      if (match === value) return `<${name}>`;
-      return match === value.toUpperCase() ? `<${name}, upper case>` : `<${name}, case changed>`;
-    });
-  }
-  return out.replace(/[0-9a-fA-F]{32,}/g, (run) => `<${run.length} hex digits>`);
-}
+export { presentedHexRuns, redactHashes } from './wire-request.js';
 
 /** Whether an address is IPv4 (dotted quad), after normalisation. */
 export function isIpv4(address: string): boolean {

@@ -2,6 +2,7 @@ import type { ConformanceProfile } from '../case.js';
 import { accessHashCookieV1 } from './access-hash-cookie.js';
 import { credentialStoreV1 } from './credential-store.js';
 import { ephemeralStoreV1 } from './ephemeral-store.js';
+import { hmacSignatureV1 } from './hmac-signature.js';
 import { nvxHashV1 } from './nvx-hash.js';
 import { strategyContractV1 } from './strategy-contract.js';
 
@@ -18,6 +19,7 @@ export const profiles = Object.freeze({
   'access-hash-cookie@1': accessHashCookieV1,
   'credential-store@1': credentialStoreV1,
   'ephemeral-store@1': ephemeralStoreV1,
+  'hmac-signature@1': hmacSignatureV1,
   'nvx-hash@1': nvxHashV1,
   'strategy-contract@1': strategyContractV1,
 });

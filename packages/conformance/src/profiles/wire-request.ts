@@ -1,5 +1,5 @@
 // Requests described by their parts, built into Fetch `Request`s and exchanged through a WireSender. Shared by
-// the per-scheme wire profiles (`nvx-hash@1`, `access-hash-cookie@1`); internal to the package.
+// the per-scheme wire profiles (`nvx-hash@1`, `access-hash-cookie@1`, `hmac-signature@1`); internal to the package.
 import { ConformanceFailure } from '../case.js';
 import { show } from '../check.js';
 import { CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from '../drivers/wire.js';
@@ -125,4 +125,35 @@ export async function exchange<S extends WireRequestSpec>(
     throw new ConformanceFailure(redact(`${label}: the driver returned ${show(reply)}, not { status, body }`));
   }
   return { label, spec, reply: reply as WireResponse };
+}
+
+/** 32-character windows (the first and last of each run of 32 or more hex digits) of a request, lower-cased. */
+export function presentedHexRuns(spec: WireRequestSpec): string[] {
+  const runs = new Set<string>();
+  for (const text of requestTexts(spec)) {
+    for (const match of text.matchAll(/[0-9a-fA-F]{32,}/g)) {
+      const run = match[0].toLowerCase();
+      runs.add(run.slice(0, 32));
+      runs.add(run.slice(-32));
+    }
+  }
+  return [...runs];
+}
+
+/**
+ * Replaces every named secret with its name, saying when it was sent in another case (`<accessHash, upper
+ * case>`), then every other run of 32 or more hex digits with its length, so a failure message never repeats
+ * a hash or most of one.
+ */
+export function redactHashes(text: string, secrets: readonly NamedSecret[]): string {
+  let out = text;
+  for (const { name, value } of secrets) {
+    if (value === '') continue;
+    const pattern = new RegExp(value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    out = out.replace(pattern, (match) => {
+      if (match === value) return `<${name}>`;
+      return match === value.toUpperCase() ? `<${name}, upper case>` : `<${name}, case changed>`;
+    });
+  }
+  return out.replace(/[0-9a-fA-F]{32,}/g, (run) => `<${run.length} hex digits>`);
 }

@@ -1,0 +1,166 @@
+import {
+  createFetchRequestAdapter,
+  createMemoryCredentialStore,
+  createMemoryEphemeralStore,
+  createSecretSealer,
+  randomBytes,
+  type AuthEvent,
+  type CredentialStore,
+} from '@gatehouse/auth-core';
+import type { HmacFixtures, HmacInProcessDriverOptions, HmacKeyFixture } from '@gatehouse/conformance';
+import { describeConformance } from '@gatehouse/conformance/vitest';
+import { describe } from 'vitest';
+import {
+  createHmacKeyManager,
+  hmacSession,
+  hmacSignature,
+  renderApexError,
+  renderAuthenticateUserError,
+  renderAuthenticateUserSuccess,
+  requirePermission,
+  signAuthenticateUser,
+  type HmacKeyManager,
+  type HmacNoncePolicy,
+} from './index.js';
+
+/** The address the kit's requests come from. */
+const CLIENT_IP = '203.0.113.7';
+/** The only address the IP-restricted key allows. */
+const ALLOWED_IP = '198.51.100.23';
+/** The permission `SendOrder` needs: the main key has it, the limited key does not. */
+const PERMISSION = 'Trading';
+const PERMISSION_PATH = '/ap/SendOrder';
+
+/** A store whose lookups fail, as a database that is down or timing out. */
+function failingStore(): CredentialStore {
+  const store = createMemoryCredentialStore();
+  const down = async (): Promise<never> => {
+    throw new Error('database unavailable');
+  };
+  return { ...store, findByDigest: down, findById: down };
+}
+
+async function createKey(
+  manager: HmacKeyManager,
+  userId: string,
+  input: { readonly permissions?: readonly string[]; readonly allowedIps?: readonly string[] },
+): Promise<HmacKeyFixture> {
+  const created = await manager.createKey(userId, { ...input, label: 'conformance', userName: `user${userId}` });
+  if (!created.ok) throw new Error(`createKey failed: ${created.error.code}`);
+  return { apiKey: created.value.APIKey, apiSecret: created.value.APISecret, userId: created.value.UserId, nonce: created.value.Nonce };
+}
+
+/**
+ * The package assembled as a server would: `hmacSignature` behind `POST /AuthenticateUser` (exchanging the
+ * outcome for a session with `manager.startSession`), `hmacSession` behind every other call with
+ * `requirePermission(…, 'Trading')` on `/ap/SendOrder`, the package's renderers, and fresh keys per case.
+ */
+function serverFor(noncePolicy: HmacNoncePolicy): HmacInProcessDriverOptions {
+  const store = createMemoryCredentialStore();
+  const sealer = createSecretSealer([randomBytes(32)]);
+  const ephemeralStore = createMemoryEphemeralStore();
+  const manager = createHmacKeyManager({ store, sealer, permissions: ['Trading', 'Deposit', 'Withdraw'] });
+  const verifierOptions = { sealer, noncePolicy, ...(noncePolicy === 'issued' ? {} : { ephemeralStore }) };
+  const owners = new Map<string, string>();
+  const issue = async (userId: string, input: { readonly permissions?: readonly string[]; readonly allowedIps?: readonly string[] }): Promise<HmacKeyFixture> => {
+    const key = await createKey(manager, userId, input);
+    owners.set(key.apiKey, userId);
+    return key;
+  };
+  let users = 0;
+  return {
+    authenticate: {
+      strategy: hmacSignature({ store, ...verifierOptions }),
+      render: renderAuthenticateUserError,
+      startSession: async (outcome) => {
+        const started = await manager.startSession(outcome);
+        return started.ok ? started.value.token : started.error;
+      },
+      renderSuccess: (token, outcome) =>
+        renderAuthenticateUserSuccess(token, { userId: outcome.principal.id, userName: String(outcome.principal.attributes?.['userName'] ?? '') }),
+    },
+    session: {
+      strategy: hmacSession({ store }),
+      render: renderApexError,
+      authorize: (outcome) => requirePermission(outcome, PERMISSION),
+    },
+    async setup(): Promise<HmacFixtures> {
+      users++;
+      const userId = String(100 + users);
+      const otherUserId = String(5000 + users);
+      const main = await issue(userId, { permissions: [PERMISSION] });
+      await issue(otherUserId, { permissions: [PERMISSION] });
+      const ipRestrictedKey = { ...(await issue(userId, { permissions: [PERMISSION], allowedIps: [ALLOWED_IP] })), allowedIp: ALLOWED_IP };
+      const limitedKey = await issue(userId, { permissions: [] });
+      return { ...main, noncePolicy, otherUserId, ipRestrictedKey, limitedKey, permissionPath: PERMISSION_PATH, clientIp: CLIENT_IP };
+    },
+    storeFailure: async () => ({
+      authenticate: { strategy: hmacSignature({ store: failingStore(), ...verifierOptions }) },
+      session: { strategy: hmacSession({ store: failingStore() }) },
+    }),
+    async revokeKey(apiKey) {
+      const userId = owners.get(apiKey);
+      if (userId === undefined) throw new Error('revokeKey: not a key of these fixtures');
+      const removed = await manager.removeKey(userId, { apiKey });
+      if (!removed.ok) throw new Error(`removeKey failed: ${removed.error.code}`);
+    },
+  };
+}
+
+for (const noncePolicy of ['unique', 'increasing', 'issued'] as const) {
+  describe(`hmacSignature + hmacSession with noncePolicy '${noncePolicy}' against hmac-signature@1`, () => {
+    describeConformance({ profile: 'hmac-signature@1', ...serverFor(noncePolicy) });
+  });
+}
+
+describe('hmacSignature (AuthenticateUser) against the AuthStrategy contract', () => {
+  const store = createMemoryCredentialStore();
+  const sealer = createSecretSealer([randomBytes(32)]);
+  const manager = createHmacKeyManager({ store, sealer });
+  const events: AuthEvent[] = [];
+  let key: Promise<HmacKeyFixture> | undefined;
+  let nonce = Date.now();
+  describeConformance({
+    profile: 'strategy-contract@1',
+    strategy: hmacSignature({ store, sealer, ephemeralStore: createMemoryEphemeralStore(), noncePolicy: 'unique', onEvent: (event) => events.push(event) }),
+    credentialed: async () => {
+      // One key of one user, signed anew with a fresh nonce every time (the unique policy refuses replays).
+      const { apiKey, apiSecret, userId } = await (key ??= createKey(manager, '7', { permissions: ['Trading'] }));
+      const signed = signAuthenticateUser({ apiKey, apiSecret, userId, nonce: ++nonce });
+      return {
+        request: new Request('https://api.example.com/AuthenticateUser', { method: 'POST', headers: signed.headers }),
+        secrets: [apiKey, signed.signature, apiSecret],
+      };
+    },
+    events: () => events,
+  });
+});
+
+describe('hmacSession (aptoken) against the AuthStrategy contract', () => {
+  const store = createMemoryCredentialStore();
+  const sealer = createSecretSealer([randomBytes(32)]);
+  const manager = createHmacKeyManager({ store, sealer });
+  const verifier = hmacSignature({ store, sealer, noncePolicy: 'issued' });
+  const toAuthRequest = createFetchRequestAdapter();
+  const events: AuthEvent[] = [];
+  let token: Promise<string> | undefined;
+  const signIn = async (): Promise<string> => {
+    const { apiKey, apiSecret, userId, nonce } = await createKey(manager, '8', { permissions: ['Trading'] });
+    const signed = signAuthenticateUser({ apiKey, apiSecret, userId, nonce });
+    const outcome = await verifier.authenticate(toAuthRequest(new Request('https://api.example.com/AuthenticateUser', { method: 'POST', headers: signed.headers }), { remoteAddress: CLIENT_IP }));
+    if (outcome.type !== 'authenticated') throw new Error(`AuthenticateUser failed: ${outcome.type}`);
+    const started = await manager.startSession(outcome);
+    if (!started.ok) throw new Error(`startSession failed: ${started.error.code}`);
+    return started.value.token;
+  };
+  describeConformance({
+    profile: 'strategy-contract@1',
+    strategy: hmacSession({ store, onEvent: (event) => events.push(event) }),
+    credentialed: async () => {
+      // One session of one key, sent in a fresh request every time.
+      const aptoken = await (token ??= signIn());
+      return { request: new Request('https://api.example.com/ap/GetUserInfo', { method: 'POST', headers: { aptoken } }), secrets: [aptoken] };
+    },
+    events: () => events,
+  });
+});

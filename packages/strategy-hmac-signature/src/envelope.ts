@@ -1,0 +1,110 @@
+import { AuthError, JSON_CONTENT_TYPE, type WireReply } from '@gatehouse/auth-core';
+import { HMAC_WIRE_ERRORS } from './errors.js';
+
+const HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
+const wireOf = (error: AuthError): (typeof HMAC_WIRE_ERRORS)[keyof typeof HMAC_WIRE_ERRORS] =>
+  error instanceof AuthError ? HMAC_WIRE_ERRORS[error.code] : HMAC_WIRE_ERRORS.INTERNAL_ERROR;
+
+/**
+ * A successful `AuthenticateUser` body (APEX).
+ *
+ * @example
+ * ```ts
+ * const body: AuthenticateUserSuccessBody = { Authenticated: true, SessionToken: '…', User: { UserId: 1, UserName: 'demo' }, Locked: false, Requires2FA: false, errormsg: null };
+ * ```
+ */
+export interface AuthenticateUserSuccessBody {
+  readonly Authenticated: true;
+  readonly SessionToken: string;
+  readonly User: { readonly UserId: number | string; readonly UserName: string };
+  readonly Locked: false;
+  readonly Requires2FA: false;
+  readonly errormsg: null;
+}
+
+/**
+ * A failed `AuthenticateUser` body: `{"Authenticated":false,"errormsg":"..."}`.
+ *
+ * @example
+ * ```ts
+ * const body: AuthenticateUserFailureBody = { Authenticated: false, errormsg: 'Nonce already used' };
+ * ```
+ */
+export interface AuthenticateUserFailureBody {
+  readonly Authenticated: false;
+  readonly errormsg: string;
+}
+
+/**
+ * Any other call's failure: `{"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}`.
+ *
+ * @example
+ * ```ts
+ * const body: ApexFailureBody = { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null };
+ * ```
+ */
+export interface ApexFailureBody {
+  readonly result: false;
+  readonly errormsg: string;
+  readonly errorcode: number;
+  readonly detail: string | null;
+}
+
+/**
+ * Renders a successful `AuthenticateUser` reply. A numeric-looking user id is sent as a number, as APEX does.
+ *
+ * @example
+ * ```ts
+ * renderAuthenticateUserSuccess(session.token, { userId: '1', userName: 'demo' });
+ * ```
+ */
+export function renderAuthenticateUserSuccess(
+  sessionToken: string,
+  user: { readonly userId: string; readonly userName: string },
+): WireReply<AuthenticateUserSuccessBody> {
+  const userId = /^(0|[1-9][0-9]{0,14})$/.test(user.userId) ? Number(user.userId) : user.userId;
+  return {
+    httpStatus: 200,
+    headers: HEADERS,
+    body: { Authenticated: true, SessionToken: sessionToken, User: { UserId: userId, UserName: user.userName }, Locked: false, Requires2FA: false, errormsg: null },
+  };
+}
+
+/**
+ * Renders a failed `AuthenticateUser` reply (401 for credential problems).
+ *
+ * @example
+ * ```ts
+ * if (outcome.type === 'rejected') return send(renderAuthenticateUserError(outcome.error));
+ * ```
+ */
+export function renderAuthenticateUserError(error: AuthError): WireReply<AuthenticateUserFailureBody> {
+  const wire = wireOf(error);
+  return { httpStatus: wire.httpStatus, headers: HEADERS, body: { Authenticated: false, errormsg: wire.authenticateUser } };
+}
+
+/**
+ * Renders any other call's failure in the APEX shape. The one place a rejection of an `aptoken` request
+ * becomes wire bytes.
+ *
+ * @example
+ * ```ts
+ * renderApexError(new AuthError('CREDENTIALS_INVALID')); // 401 {"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}
+ * ```
+ */
+export function renderApexError(error: AuthError): WireReply<ApexFailureBody> {
+  const wire = wireOf(error);
+  return { httpStatus: wire.httpStatus, headers: HEADERS, body: { result: false, errormsg: wire.errormsg, errorcode: wire.errorcode, detail: null } };
+}
+
+/**
+ * Renders a successful call with any JSON payload (APEX replies with the payload itself).
+ *
+ * @example
+ * ```ts
+ * renderApexSuccess({ result: true, errormsg: null, errorcode: 0, detail: null });
+ * ```
+ */
+export function renderApexSuccess<T>(payload: T, httpStatus = 200): WireReply<T> {
+  return { httpStatus, headers: HEADERS, body: payload };
+}

@@ -1,0 +1,109 @@
+import { ConfigurationError, type AuthEventListener, type CredentialOptions, type EphemeralStore, type SecretSealer } from '@gatehouse/auth-core';
+
+/** The strategy id, stored with every key and session this package issues. */
+export const HMAC_STRATEGY_ID = 'hmac-signature';
+/** APIKey: 16 random bytes, 32 hex characters. */
+export const HMAC_API_KEY_BYTES = 16;
+/** APISecret: 32 random bytes, 64 hex characters (an HMAC-SHA256 key of the hash's block-relevant size). */
+export const HMAC_API_SECRET_BYTES = 32;
+/** Session token (`aptoken`): 32 random bytes, 64 hex characters. */
+export const HMAC_SESSION_TOKEN_BYTES = 32;
+
+/**
+ * How nonces are checked:
+ * - `issued`: the nonce shown when the key was created, reusable, as in the seed. The signature is then a
+ *   static value: anyone who sees one `AuthenticateUser` request can replay it. Only for compatibility.
+ * - `increasing`: a decimal integer strictly above the last one accepted for the key (a unix time works).
+ * - `unique`: any value, each accepted once per key within `nonceRetentionInSeconds`.
+ *
+ * @example
+ * ```ts
+ * const policy: HmacNoncePolicy = 'unique';
+ * ```
+ */
+export type HmacNoncePolicy = 'issued' | 'increasing' | 'unique';
+
+/**
+ * Options of the `AuthenticateUser` verifier {@link hmacSignature}.
+ *
+ * @example
+ * ```ts
+ * const options: HmacSignatureOptions = { store, sealer, ephemeralStore, noncePolicy: 'unique' };
+ * ```
+ */
+export interface HmacSignatureOptions extends CredentialOptions {
+  /** Opens the sealed API secrets (`createSecretSealer` with your key-encryption keys). */
+  readonly sealer: SecretSealer;
+  /** Default `unique` (replay-safe). `issued` reproduces the seed and is replayable. */
+  readonly noncePolicy?: HmacNoncePolicy;
+  /** Where `unique` and `increasing` remember nonces. Required unless `noncePolicy` is `issued`. */
+  readonly ephemeralStore?: EphemeralStore;
+  /** How long a `unique` nonce is remembered. Default 86,400 (a day); at least twice the timestamp tolerance. */
+  readonly nonceRetentionInSeconds?: number;
+  /**
+   * The hardened mode: a `Timestamp` header (unix seconds) is required, signed with the other values (see
+   * {@link authenticateUserMessage}), and rejected more than `toleranceInSeconds` (default 300) away from now.
+   */
+  readonly timestamp?: { readonly toleranceInSeconds?: number };
+  /** Refuse an IP after `maxFailures` rejected attempts in `windowInSeconds`. Off unless given. */
+  readonly failureThrottle?: { readonly store: EphemeralStore; readonly maxFailures?: number; readonly windowInSeconds?: number };
+  readonly onEvent?: AuthEventListener;
+}
+
+/**
+ * Options of the session verifier {@link hmacSession} (the `aptoken` header).
+ *
+ * @example
+ * ```ts
+ * const options: HmacSessionOptions = { store, idleTimeoutInSeconds: 1800 };
+ * ```
+ */
+export interface HmacSessionOptions extends CredentialOptions {
+  /** The header that carries the session token. Default `aptoken`. */
+  readonly headerName?: string;
+  /**
+   * A session unused this long ends. Default 1,800 (30 minutes); at least 120. Keep it well above the store's
+   * touch interval (the store records use at most once per interval).
+   */
+  readonly idleTimeoutInSeconds?: number;
+  readonly failureThrottle?: { readonly store: EphemeralStore; readonly maxFailures?: number; readonly windowInSeconds?: number };
+  readonly onEvent?: AuthEventListener;
+}
+
+/**
+ * Options of the management face {@link createHmacKeyManager}.
+ *
+ * @example
+ * ```ts
+ * const options: HmacKeyManagerOptions = { store, sealer, permissions: ['Trading', 'Deposit', 'Withdraw'] };
+ * ```
+ */
+export interface HmacKeyManagerOptions extends CredentialOptions {
+  readonly sealer: SecretSealer;
+  /** The permission names keys may carry. Default: any name of letters, digits, `_` and `-`. */
+  readonly permissions?: readonly string[];
+  /** Live keys per user. Default 20. */
+  readonly maxKeysPerUser?: number;
+  /** Absolute lifetime of a session token. Default 86,400 (a day). */
+  readonly sessionMaxAgeInSeconds?: number;
+  /** Live sessions per user; at the limit a new session ends the oldest. Default 100. */
+  readonly maxSessionsPerUser?: number;
+  readonly onEvent?: AuthEventListener;
+}
+
+/** Checks a positive whole number of seconds. */
+export function positiveSeconds(value: number | undefined, fallback: number, option: string, minimum = 1): number {
+  const seconds = value ?? fallback;
+  if (!Number.isSafeInteger(seconds) || seconds < minimum) {
+    throw new ConfigurationError(option, `must be a whole number of seconds, at least ${minimum}`);
+  }
+  return seconds;
+}
+
+/** Checks that a sealer was given. */
+export function requireSealer(sealer: SecretSealer | undefined): SecretSealer {
+  if (sealer === undefined || sealer === null || typeof sealer.open !== 'function' || typeof sealer.seal !== 'function') {
+    throw new ConfigurationError('sealer', 'is required: API secrets are stored sealed under a key-encryption key (createSecretSealer)');
+  }
+  return sealer;
+}

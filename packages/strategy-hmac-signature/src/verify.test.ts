@@ -1,0 +1,441 @@
+import {
+  createFetchRequestAdapter,
+  createManualClock,
+  createMemoryCredentialStore,
+  createMemoryEphemeralStore,
+  createSecretSealer,
+  type AuthEvent,
+  type AuthRequest,
+  type CredentialStore,
+  type EphemeralStore,
+} from '@gatehouse/auth-core';
+import { describe, expect, it } from 'vitest';
+import {
+  createHmacKeyManager,
+  hmacSession,
+  hmacSignature,
+  renderApexError,
+  renderAuthenticateUserError,
+  requirePermission,
+  signAuthenticateUser,
+  type HmacNoncePolicy,
+  type HmacSignatureOptions,
+} from './index.js';
+
+const toAuthRequest = createFetchRequestAdapter();
+const sealer = createSecretSealer([new Uint8Array(32).fill(9)]);
+const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
+
+function setup(overrides: Partial<HmacSignatureOptions> = {}, store: CredentialStore = createMemoryCredentialStore()) {
+  const clock = createManualClock(NOW);
+  const ephemeral = createMemoryEphemeralStore({ clock });
+  const events: AuthEvent[] = [];
+  const verifier = hmacSignature({ store, sealer, ephemeralStore: ephemeral, clock, onEvent: (event) => events.push(event), ...overrides });
+  const sessions = hmacSession({ store, clock });
+  const manager = createHmacKeyManager({ store, sealer, clock, permissions: ['Trading', 'Deposit', 'Withdraw'] });
+  return { store, clock, ephemeral, events, verifier, sessions, manager };
+}
+
+async function createKey(manager: ReturnType<typeof setup>['manager'], userId = '1', input: { permissions?: string[]; allowedIps?: string[] } = {}) {
+  const created = await manager.createKey(userId, { permissions: ['Trading'], userName: 'demo', ...input });
+  if (!created.ok) throw created.error;
+  return created.value;
+}
+
+function authenticateRequest(headers: Record<string, string>, options: { body?: unknown; remoteAddress?: string } = {}): AuthRequest {
+  return toAuthRequest(
+    new Request('http://x/AuthenticateUser', {
+      method: 'POST',
+      headers: { ...headers, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+    }),
+    { remoteAddress: options.remoteAddress ?? '127.0.0.1' },
+  );
+}
+
+const signed = (key: { APIKey: string; APISecret: string; UserId: string }, nonce: string | number, extra: { timestamp?: number; userId?: string } = {}) =>
+  signAuthenticateUser({ apiKey: key.APIKey, apiSecret: key.APISecret, userId: extra.userId ?? key.UserId, nonce, ...(extra.timestamp === undefined ? {} : { timestamp: extra.timestamp }) });
+
+describe('hmacSignature: AuthenticateUser', () => {
+  it('authenticates the four headers of the seed, with the key as credential and its permissions as scopes', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers))).toMatchObject({
+      type: 'authenticated',
+      principal: { id: '1', attributes: { userName: 'demo' } },
+      credential: { id: key.id, kind: 'api-key', scopes: ['Trading'] },
+    });
+  });
+
+  it('authenticates the same values as a JSON body, UserId and Nonce as numbers too', async () => {
+    const { verifier, manager } = setup({ noncePolicy: 'increasing' });
+    const key = await createKey(manager);
+    const { body } = signed(key, 1_700_000_000);
+    expect((await verifier.authenticate(authenticateRequest({}, { body: { ...body, UserId: 1, Nonce: 1_700_000_000 } }))).type).toBe('authenticated');
+  });
+
+  it('accepts an upper-case hex signature (older AlphaPoint clients)', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    expect((await verifier.authenticate(authenticateRequest({ ...headers, Signature: headers.Signature!.toUpperCase() }))).type).toBe('authenticated');
+  });
+
+  it('rejects a wrong signature as invalid and truncated, odd-length or non-hex ones as malformed', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    const good = headers.Signature!;
+    const wrong = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
+    expect(await verifier.authenticate(authenticateRequest({ ...headers, Signature: wrong }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    for (const bad of [good.slice(0, 62), good.slice(0, 63), `${good.slice(0, 63)}z`, '']) {
+      expect(await verifier.authenticate(authenticateRequest({ ...headers, Signature: bad }))).toMatchObject({ type: 'rejected', error: { code: 'CREDENTIALS_MALFORMED' } });
+    }
+  });
+
+  it("rejects another user's UserId with a valid key and signature, with the same reply as an unknown key", async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager, '1');
+    await createKey(manager, '12');
+    const foreign = await verifier.authenticate(authenticateRequest(signed(key, 'n-1', { userId: '12' }).headers));
+    expect(foreign).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    const unknown = await verifier.authenticate(authenticateRequest(signed({ ...key, APIKey: 'ab'.repeat(16) }, 'n-2').headers));
+    expect(foreign.type === 'rejected' && unknown.type === 'rejected' && renderAuthenticateUserError(foreign.error)).toEqual(unknown.type === 'rejected' && renderAuthenticateUserError(unknown.error));
+  });
+
+  it('closes the Nonce + UserId ambiguity: nonce "12" for user "3" does not pass as nonce "1" for user "23"', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager, '3');
+    await createKey(manager, '23');
+    const { Signature } = signed(key, '12').headers;
+    expect(await verifier.authenticate(authenticateRequest({ APIKey: key.APIKey, Signature: Signature!, UserId: '23', Nonce: '1' }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('rejects a removed key', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    await manager.removeKey('1', { id: key.id });
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('rejects a request missing any one of the four values', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    for (const name of ['APIKey', 'Signature', 'UserId', 'Nonce']) {
+      const partial = Object.fromEntries(Object.entries(headers).filter(([header]) => header !== name));
+      expect(await verifier.authenticate(authenticateRequest(partial))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    }
+  });
+
+  it('is absent when none of the four values is sent', async () => {
+    const { verifier } = setup();
+    expect((await verifier.authenticate(authenticateRequest({ 'x-other': '1' }))).type).toBe('absent');
+  });
+
+  it('rejects headers and body that disagree, and accepts them when they agree', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const one = signed(key, 'n-1');
+    const two = signed(key, 'n-2');
+    expect(await verifier.authenticate(authenticateRequest(one.headers, { body: two.body }))).toMatchObject({ error: { code: 'CREDENTIALS_AMBIGUOUS' } });
+    expect((await verifier.authenticate(authenticateRequest(one.headers, { body: one.body }))).type).toBe('authenticated');
+  });
+
+  it('rejects JSON values that are objects, arrays, floats, negatives or null', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const { body } = signed(key, 'n-1');
+    for (const UserId of [{ $gt: '' }, ['1'], 1.5, -1, null, true]) {
+      expect(await verifier.authenticate(authenticateRequest({}, { body: { ...body, UserId } }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    }
+  });
+
+  it('rejects 1 MB values without a store lookup', async () => {
+    const store = createMemoryCredentialStore();
+    let lookups = 0;
+    const { verifier, manager } = setup({}, { ...store, findByDigest: async (digest: string) => (lookups++, store.findByDigest(digest)) });
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    expect(await verifier.authenticate(authenticateRequest({ ...headers, Nonce: 'n'.repeat(1 << 20) }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    expect(await verifier.authenticate(authenticateRequest({ ...headers, APIKey: 'a'.repeat(1 << 20) }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    expect(await verifier.authenticate(authenticateRequest({}, { body: { ...headers, Signature: 'a'.repeat(1 << 20) } }))).toMatchObject({ error: { code: 'REQUEST_TOO_LARGE' } });
+    expect(lookups).toBe(0);
+  });
+
+  it('rejects a client IP outside the key\'s allowed IPs, after the signature is proven', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager, '1', { allowedIps: ['10.9.9.0/24', '::ffff:192.0.2.1'] });
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers, { remoteAddress: '127.0.0.1' }))).toMatchObject({ error: { code: 'IP_NOT_ALLOWED' } });
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 'n-2').headers, { remoteAddress: '10.9.9.77' }))).type).toBe('authenticated');
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 'n-3').headers, { remoteAddress: '::ffff:192.0.2.1' }))).type).toBe('authenticated');
+  });
+
+  it('fails closed with STORE_UNAVAILABLE when the credential store or the nonce store throws', async () => {
+    const broken = { ...createMemoryCredentialStore(), findByDigest: async () => { throw new Error('down'); } };
+    const first = setup({}, broken);
+    const outcome = await first.verifier.authenticate(authenticateRequest({ APIKey: 'ab'.repeat(16), Signature: 'ab'.repeat(32), UserId: '1', Nonce: '1' }));
+    expect(outcome).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
+    expect(outcome.type === 'rejected' && renderAuthenticateUserError(outcome.error)).toMatchObject({ httpStatus: 503, body: { Authenticated: false } });
+
+    const store = createMemoryCredentialStore();
+    const failingNonces = { ...createMemoryEphemeralStore(), setIfAbsent: async () => { throw new Error('redis down'); } } as EphemeralStore;
+    const second = setup({ ephemeralStore: failingNonces }, store);
+    const key = await createKey(second.manager);
+    expect(await second.verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
+  });
+
+  it('reports events without the secret or the signature', async () => {
+    const { verifier, manager, events } = setup();
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    await verifier.authenticate(authenticateRequest(headers));
+    await verifier.authenticate(authenticateRequest(headers));
+    expect(events.map((event) => (event.type === 'rejected' ? event.code : event.type))).toEqual(['authenticated', 'NONCE_REPLAYED']);
+    expect(JSON.stringify(events)).not.toContain(key.APISecret);
+    expect(JSON.stringify(events)).not.toContain(headers.Signature);
+  });
+});
+
+describe('hmacSignature: nonce policies', () => {
+  it("'unique' (the default) accepts a nonce once and rejects its replay", async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
+    expect(await verifier.authenticate(authenticateRequest(headers))).toMatchObject({ error: { code: 'NONCE_REPLAYED' } });
+  });
+
+  it("'unique' lets exactly one of 100 parallel requests with one nonce through", async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'same-nonce');
+    const outcomes = await Promise.all(Array.from({ length: 100 }, () => verifier.authenticate(authenticateRequest(headers))));
+    expect(outcomes.filter((outcome) => outcome.type === 'authenticated')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.type === 'rejected' && outcome.error.code === 'NONCE_REPLAYED')).toHaveLength(99);
+  });
+
+  it("'unique' forgets a nonce after the retention window", async () => {
+    const { verifier, manager, clock } = setup({ nonceRetentionInSeconds: 600 });
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    await verifier.authenticate(authenticateRequest(headers));
+    clock.advanceBySeconds(601);
+    expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
+  });
+
+  it("'increasing' accepts strictly larger integers only, atomically", async () => {
+    const { verifier, manager } = setup({ noncePolicy: 'increasing' });
+    const key = await createKey(manager);
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 100).headers))).type).toBe('authenticated');
+    for (const nonce of [100, 99, 0]) {
+      expect(await verifier.authenticate(authenticateRequest(signed(key, nonce).headers))).toMatchObject({ error: { code: 'NONCE_REPLAYED' } });
+    }
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'abc').headers))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    expect(await verifier.authenticate(authenticateRequest(signed(key, '0101').headers))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    const parallel = await Promise.all(Array.from({ length: 50 }, () => verifier.authenticate(authenticateRequest(signed(key, 200).headers))));
+    expect(parallel.filter((outcome) => outcome.type === 'authenticated')).toHaveLength(1);
+  });
+
+  it("'issued' accepts the nonce shown at creation again and again (replayable, as in the seed) and no other", async () => {
+    const { verifier, manager } = setup({ noncePolicy: 'issued' });
+    const key = await createKey(manager);
+    const { headers } = signed(key, key.Nonce);
+    expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
+    expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
+    expect(await verifier.authenticate(authenticateRequest(signed(key, '999').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('requires an ephemeral store for the replay-safe policies, naming the option', () => {
+    const store = createMemoryCredentialStore();
+    expect(() => hmacSignature({ store, sealer })).toThrow(/`ephemeralStore`.*'unique' \(the default\)/);
+    expect(() => hmacSignature({ store, sealer, noncePolicy: 'increasing' })).toThrow(/`ephemeralStore`/);
+    expect(() => hmacSignature({ store, sealer, noncePolicy: 'issued' })).not.toThrow();
+    expect(() => hmacSignature({ store, sealer, noncePolicy: 'random' as HmacNoncePolicy })).toThrow(/`noncePolicy`/);
+    expect(() => hmacSignature({ store } as HmacSignatureOptions)).toThrow(/`sealer`/);
+  });
+});
+
+describe('hmacSignature: the hardened timestamp mode', () => {
+  const nowSeconds = NOW / 1000;
+
+  it('accepts a signed timestamp inside ±300 s, in both directions', async () => {
+    const { verifier, manager } = setup({ timestamp: {} });
+    const key = await createKey(manager);
+    for (const [index, offset] of [0, 300, -300].entries()) {
+      expect((await verifier.authenticate(authenticateRequest(signed(key, `n-${index}`, { timestamp: nowSeconds + offset }).headers))).type).toBe('authenticated');
+    }
+  });
+
+  it('rejects a timestamp at ±301 s and at 0 as out of range', async () => {
+    const { verifier, manager } = setup({ timestamp: {} });
+    const key = await createKey(manager);
+    for (const [index, timestamp] of [nowSeconds + 301, nowSeconds - 301, 0].entries()) {
+      expect(await verifier.authenticate(authenticateRequest(signed(key, `n-${index}`, { timestamp }).headers))).toMatchObject({ error: { code: 'TIMESTAMP_OUT_OF_RANGE' } });
+    }
+  });
+
+  it('rejects a negative, fractional, NaN or missing timestamp as malformed', async () => {
+    const { verifier, manager } = setup({ timestamp: {} });
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1', { timestamp: nowSeconds });
+    for (const Timestamp of ['-1', `${nowSeconds}.5`, 'NaN', '1e9', ' ']) {
+      expect(await verifier.authenticate(authenticateRequest({ ...headers, Timestamp }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    }
+    const { Timestamp: _omitted, ...withoutTimestamp } = headers;
+    expect(await verifier.authenticate(authenticateRequest(withoutTimestamp))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+  });
+
+  it('rejects a timestamp that was not signed (a seed-style signature with a Timestamp header)', async () => {
+    const { verifier, manager } = setup({ timestamp: {} });
+    const key = await createKey(manager);
+    const { headers } = signed(key, 'n-1');
+    expect(await verifier.authenticate(authenticateRequest({ ...headers, Timestamp: String(nowSeconds) }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('refuses a nonce retention shorter than twice the tolerance', () => {
+    expect(() => hmacSignature({ store: createMemoryCredentialStore(), sealer, ephemeralStore: createMemoryEphemeralStore(), timestamp: { toleranceInSeconds: 300 }, nonceRetentionInSeconds: 500 })).toThrow(/`nonceRetentionInSeconds`/);
+  });
+});
+
+describe('secret rotation', () => {
+  it('accepts both secrets during the overlap and only the new one after it', async () => {
+    const { verifier, manager, clock } = setup();
+    const key = await createKey(manager);
+    const rotated = await manager.rotateSecret('1', key.id, { overlapInSeconds: 600 });
+    if (!rotated.ok) throw rotated.error;
+    expect(rotated.value.APISecret).not.toBe(key.APISecret);
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 'old-1').headers))).type).toBe('authenticated');
+    expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, 'new-1').headers))).type).toBe('authenticated');
+    clock.advanceBySeconds(601);
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'old-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, 'new-2').headers))).type).toBe('authenticated');
+  });
+
+  it('drops the old secret at once without an overlap', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    await manager.rotateSecret('1', key.id);
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'old').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+});
+
+describe('hmacSession: aptoken', () => {
+  async function login(context: ReturnType<typeof setup>, permissions = ['Trading']) {
+    const key = await createKey(context.manager, '1', { permissions });
+    const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, `n-${Math.random()}`).headers));
+    if (outcome.type !== 'authenticated') throw new Error(outcome.type);
+    const session = await context.manager.startSession(outcome);
+    if (!session.ok) throw session.error;
+    return { key, session: session.value };
+  }
+  const call = (token: string, path = '/ap/GetUserInfo') => toAuthRequest(new Request(`http://x${path}`, { method: 'POST', headers: { aptoken: token } }), { remoteAddress: '127.0.0.1' });
+
+  it('authenticates a fresh session token, distinct from the key and secret, with the key\'s permissions', async () => {
+    const context = setup();
+    const { key, session } = await login(context);
+    expect(session.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(session.token).not.toContain(key.APIKey);
+    expect(session.token).not.toBe(key.APISecret);
+    expect(await context.sessions.authenticate(call(session.token))).toMatchObject({ type: 'authenticated', principal: { id: '1' }, credential: { kind: 'session', scopes: ['Trading'] } });
+  });
+
+  it('gives every AuthenticateUser its own token', async () => {
+    const context = setup();
+    const first = await login(context);
+    const second = await login(context);
+    expect(first.session.token).not.toBe(second.session.token);
+  });
+
+  it("kills a removed key's live sessions at once", async () => {
+    const context = setup();
+    const { key, session } = await login(context);
+    expect((await context.sessions.authenticate(call(session.token))).type).toBe('authenticated');
+    expect((await context.manager.removeKey('1', { apiKey: key.APIKey })).ok).toBe(true);
+    expect(await context.sessions.authenticate(call(session.token))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('ends a session after the idle timeout and after the absolute lifetime', async () => {
+    const context = setup();
+    const { session } = await login(context);
+    context.clock.advanceBySeconds(1_801);
+    expect(await context.sessions.authenticate(call(session.token))).toMatchObject({ error: { code: 'CREDENTIALS_EXPIRED' } });
+    const fresh = await login(context);
+    for (let i = 0; i < 60; i++) {
+      context.clock.advanceBySeconds(1_500);
+      await context.sessions.authenticate(call(fresh.session.token));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    expect(await context.sessions.authenticate(call(fresh.session.token))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('ends a session on LogOut', async () => {
+    const context = setup();
+    const { session } = await login(context);
+    const outcome = await context.sessions.authenticate(call(session.token));
+    if (outcome.type !== 'authenticated') throw new Error('not authenticated');
+    expect((await context.manager.endSession(outcome.credential)).ok).toBe(true);
+    expect(await context.sessions.authenticate(call(session.token))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('refuses a session token or an API key where only API keys start sessions', async () => {
+    const context = setup();
+    const { session } = await login(context);
+    const outcome = await context.sessions.authenticate(call(session.token));
+    if (outcome.type !== 'authenticated') throw new Error('not authenticated');
+    expect(await context.manager.startSession(outcome)).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
+  });
+
+  it('requires a permission with requirePermission, rendered as the APEX 403 error', async () => {
+    const context = setup();
+    const { session } = await login(context, ['Deposit']);
+    const outcome = requirePermission(await context.sessions.authenticate(call(session.token, '/ap/SendOrder')), 'Trading');
+    expect(outcome).toMatchObject({ error: { code: 'SCOPE_DENIED' } });
+    expect(outcome.type === 'rejected' && renderApexError(outcome.error)).toEqual({
+      httpStatus: 403,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null },
+    });
+  });
+
+  it("carries the key's allowed IPs to its sessions", async () => {
+    const context = setup();
+    const key = await createKey(context.manager, '1', { allowedIps: ['127.0.0.2'] });
+    const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, 'n-ip').headers, { remoteAddress: '127.0.0.2' }));
+    if (outcome.type !== 'authenticated') throw new Error(outcome.type);
+    const session = await context.manager.startSession(outcome);
+    if (!session.ok) throw session.error;
+    const from = (remoteAddress: string) => toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } }), { remoteAddress });
+    expect((await context.sessions.authenticate(from('127.0.0.2'))).type).toBe('authenticated');
+    expect(await context.sessions.authenticate(from('127.0.0.1'))).toMatchObject({ error: { code: 'IP_NOT_ALLOWED' } });
+  });
+
+  it('ends the oldest session when a user reaches the session limit', async () => {
+    const store = createMemoryCredentialStore();
+    const context = setup({}, store);
+    const manager = createHmacKeyManager({ store, sealer, clock: context.clock, maxSessionsPerUser: 2 });
+    const key = await createKey(manager);
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, `n-limit-${i}`).headers));
+      if (outcome.type !== 'authenticated') throw new Error(outcome.type);
+      const session = await manager.startSession(outcome);
+      if (!session.ok) throw session.error;
+      tokens.push(session.value.token);
+      context.clock.advanceBySeconds(1);
+    }
+    expect(await context.sessions.authenticate(call(tokens[0]!))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect((await context.sessions.authenticate(call(tokens[2]!))).type).toBe('authenticated');
+  });
+
+  it('rejects malformed, duplicated and unknown tokens, absent when none', async () => {
+    const context = setup();
+    expect((await context.sessions.authenticate(toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST' })))).type).toBe('absent');
+    expect(await context.sessions.authenticate(call('nope'))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
+    expect(await context.sessions.authenticate(call('ab'.repeat(32)))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('refuses an idle timeout under 120 s, naming the option', () => {
+    expect(() => hmacSession({ store: createMemoryCredentialStore(), idleTimeoutInSeconds: 60 })).toThrow(/`idleTimeoutInSeconds`/);
+  });
+});

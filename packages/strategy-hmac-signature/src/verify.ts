@@ -1,0 +1,241 @@
+import {
+  absent,
+  authenticated,
+  ConfigurationError,
+  createIpMatcher,
+  isCredentialActive,
+  rejected,
+  resolveCredentialOptions,
+  touchQuietly,
+  withFailureThrottle,
+  withOutcomeEvents,
+  type AuthOutcome,
+  type AuthStrategy,
+  type CredentialRecord,
+  type Principal,
+} from '@gatehouse/auth-core';
+import {
+  HMAC_API_KEY_BYTES,
+  HMAC_SESSION_TOKEN_BYTES,
+  HMAC_STRATEGY_ID,
+  positiveSeconds,
+  requireSealer,
+  type HmacNoncePolicy,
+  type HmacSessionOptions,
+  type HmacSignatureOptions,
+} from './options.js';
+import { readAuthenticateUser } from './read.js';
+import { signatureMatches } from './signature.js';
+
+const API_KEY = new RegExp(`^[0-9a-f]{${HMAC_API_KEY_BYTES * 2}}$`);
+const SESSION_TOKEN = new RegExp(`^[0-9a-f]{${HMAC_SESSION_TOKEN_BYTES * 2}}$`);
+const SIGNATURE = /^[0-9a-fA-F]{64}$/;
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DECIMAL_NONCE = /^(0|[1-9][0-9]{0,15})$/;
+const TOKEN_NONCE = /^[A-Za-z0-9._~-]{1,128}$/;
+const UNIX_SECONDS = /^(0|[1-9][0-9]{0,11})$/;
+
+/** The record kinds this package stores. */
+export const HMAC_KINDS = { apiKey: 'api-key', session: 'session' } as const;
+
+/**
+ * Who an API key or session belongs to: the user id.
+ *
+ * @example
+ * ```ts
+ * if (outcome.type === 'authenticated') console.log(outcome.principal.id);
+ * ```
+ */
+export type HmacPrincipal = Principal;
+
+/**
+ * Opens the current secret of a key and, during a rotation overlap, the previous one.
+ */
+function secretsOf(record: CredentialRecord, open: (sealed: string) => string | null, now: number): string[] | null {
+  if (record.sealedSecret === null) return null;
+  const current = open(record.sealedSecret);
+  if (current === null) return null;
+  const secrets = [current];
+  const previous = record.attributes['previousSealedSecret'];
+  const previousUntil = record.attributes['previousSecretExpiresAt'];
+  if (typeof previous === 'string' && typeof previousUntil === 'number' && previousUntil > now) {
+    const opened = open(previous);
+    if (opened !== null) secrets.push(opened);
+  }
+  return secrets;
+}
+
+/**
+ * Creates the `AuthenticateUser` verifier: an `AuthStrategy` that checks `APIKey`, `Signature`, `UserId` and
+ * `Nonce` (headers or JSON body) and, on success, authenticates the key's owner with the key as credential and
+ * the key's permissions as scopes. Exchange the outcome for a session token with
+ * `manager.startSession(outcome)`.
+ *
+ * Order of checks: format (before any lookup), timestamp window (hardened mode), key lookup, key owner =
+ * `UserId`, signature (constant time, either hex case, current or overlapping previous secret), allowed IPs,
+ * then the nonce policy, so nonces are spent only by requests that proved the secret.
+ *
+ * @example
+ * ```ts
+ * const verifier = hmacSignature({ store, sealer, ephemeralStore, noncePolicy: 'unique' });
+ * const outcome = await verifier.authenticate(toAuthRequest(req));
+ * ```
+ */
+export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacPrincipal> {
+  const { store, digest, clock } = resolveCredentialOptions(options);
+  const sealer = requireSealer(options.sealer);
+  const policy: HmacNoncePolicy = options.noncePolicy ?? 'unique';
+  if (policy !== 'issued' && policy !== 'increasing' && policy !== 'unique') {
+    throw new ConfigurationError('noncePolicy', "must be 'unique', 'increasing' or 'issued'");
+  }
+  const ephemeral = options.ephemeralStore;
+  if (policy !== 'issued' && (ephemeral === undefined || typeof ephemeral.setIfAbsent !== 'function')) {
+    throw new ConfigurationError('ephemeralStore', `is required by noncePolicy '${policy}'${options.noncePolicy === undefined ? ' (the default)' : ''}`);
+  }
+  const toleranceInSeconds = options.timestamp === undefined ? null : positiveSeconds(options.timestamp.toleranceInSeconds, 300, 'timestamp.toleranceInSeconds');
+  const retentionInSeconds = positiveSeconds(options.nonceRetentionInSeconds, 86_400, 'nonceRetentionInSeconds');
+  if (toleranceInSeconds !== null && retentionInSeconds < 2 * toleranceInSeconds) {
+    // A nonce forgotten while its timestamp is still acceptable could be replayed.
+    throw new ConfigurationError('nonceRetentionInSeconds', 'must be at least twice timestamp.toleranceInSeconds');
+  }
+
+  const strategy: AuthStrategy<HmacPrincipal> = {
+    id: HMAC_STRATEGY_ID,
+    async authenticate(request): Promise<AuthOutcome<HmacPrincipal>> {
+      const read = await readAuthenticateUser(request);
+      if (read.type === 'none') return absent();
+      if (read.type === 'invalid') return rejected(read.code);
+      const { apiKey, signature, userId, nonce, timestamp } = read.values;
+      if (apiKey === undefined || signature === undefined || userId === undefined || nonce === undefined) return rejected('CREDENTIALS_MALFORMED');
+      if (!API_KEY.test(apiKey) || !SIGNATURE.test(signature) || !USER_ID.test(userId)) return rejected('CREDENTIALS_MALFORMED');
+      if (!(policy === 'increasing' ? DECIMAL_NONCE.test(nonce) && Number.isSafeInteger(Number(nonce)) : TOKEN_NONCE.test(nonce))) {
+        return rejected('CREDENTIALS_MALFORMED');
+      }
+      const now = clock.now();
+      if (toleranceInSeconds !== null) {
+        if (timestamp === undefined || !UNIX_SECONDS.test(timestamp)) return rejected('CREDENTIALS_MALFORMED');
+        if (Math.abs(Number(timestamp) * 1000 - now) > toleranceInSeconds * 1000) return rejected('TIMESTAMP_OUT_OF_RANGE');
+      }
+
+      let record: CredentialRecord | null;
+      try {
+        record = await store.findByDigest(digest(apiKey));
+      } catch (error) {
+        return rejected('STORE_UNAVAILABLE', error);
+      }
+      // Unknown key, another user's key, a revoked key and a wrong signature share one answer.
+      if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.apiKey || !isCredentialActive(record, now) || record.ownerId !== userId) {
+        return rejected('CREDENTIALS_INVALID');
+      }
+      const recordId = record.id;
+      const secrets = secretsOf(record, (sealed) => sealer.open(sealed, `${HMAC_STRATEGY_ID}:${recordId}`), now);
+      if (secrets === null) return rejected('INTERNAL_ERROR');
+      const values = toleranceInSeconds === null ? { apiKey, userId, nonce } : { apiKey, userId, nonce, timestamp: timestamp as string };
+      // Every secret is checked, so the time taken does not tell which one matched.
+      const matches = secrets.map((secret) => signatureMatches(signature, secret, values));
+      if (!matches.includes(true)) return rejected('CREDENTIALS_INVALID');
+
+      if (record.allowedIps.length > 0) {
+        const clientIp = request.clientIp;
+        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejected('IP_NOT_ALLOWED');
+      }
+
+      try {
+        if (policy === 'issued') {
+          if (record.attributes['nonce'] !== nonce) return rejected('CREDENTIALS_INVALID');
+        } else if (policy === 'increasing') {
+          if (!(await ephemeral!.setIfGreater(`${HMAC_STRATEGY_ID}:nonce:${record.id}`, Number(nonce), null))) return rejected('NONCE_REPLAYED');
+        } else if (!(await ephemeral!.setIfAbsent(`${HMAC_STRATEGY_ID}:nonce:${record.id}:${nonce}`, retentionInSeconds))) {
+          return rejected('NONCE_REPLAYED');
+        }
+      } catch (error) {
+        return rejected('STORE_UNAVAILABLE', error);
+      }
+
+      touchQuietly(store, record.id, now);
+      const userName = record.attributes['userName'];
+      return authenticated(
+        { id: record.ownerId, ...(typeof userName === 'string' ? { attributes: { userName } } : {}) },
+        { id: record.id, kind: HMAC_KINDS.apiKey, scopes: record.scopes, expiresAt: record.expiresAt },
+      );
+    },
+  };
+  return wrap(strategy, options);
+}
+
+/**
+ * Creates the session verifier: an `AuthStrategy` for the `aptoken` header issued by a successful
+ * `AuthenticateUser`. The session carries its key's permissions as scopes; it ends after its absolute
+ * lifetime, after `idleTimeoutInSeconds` without use, on `LogOut`, and at once when its key is removed.
+ *
+ * @example
+ * ```ts
+ * const sessions = hmacSession({ store });
+ * const outcome = await sessions.authenticate(toAuthRequest(req));
+ * ```
+ */
+export function hmacSession(options: HmacSessionOptions): AuthStrategy<HmacPrincipal> {
+  const { store, digest, clock } = resolveCredentialOptions(options);
+  const headerName = (options.headerName ?? 'aptoken').toLowerCase();
+  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(headerName)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
+  const idleMs = positiveSeconds(options.idleTimeoutInSeconds, 1_800, 'idleTimeoutInSeconds', 120) * 1000;
+
+  const strategy: AuthStrategy<HmacPrincipal> = {
+    id: `${HMAC_STRATEGY_ID}:session`,
+    async authenticate(request) {
+      const values = request.headerValues(headerName);
+      if (values.length === 0) return absent();
+      if (values.length > 1) return rejected('CREDENTIALS_AMBIGUOUS');
+      const token = (values[0] as string).trim();
+      if (!SESSION_TOKEN.test(token)) return rejected('CREDENTIALS_MALFORMED');
+      let record: CredentialRecord | null;
+      try {
+        record = await store.findByDigest(digest(token));
+      } catch (error) {
+        return rejected('STORE_UNAVAILABLE', error);
+      }
+      const now = clock.now();
+      if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.session || !isCredentialActive(record, now)) {
+        return rejected('CREDENTIALS_INVALID');
+      }
+      if ((record.lastUsedAt ?? record.createdAt) + idleMs <= now) return rejected('CREDENTIALS_EXPIRED');
+      if (record.allowedIps.length > 0) {
+        const clientIp = request.clientIp;
+        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejected('IP_NOT_ALLOWED');
+      }
+      touchQuietly(store, record.id, now);
+      const userName = record.attributes['userName'];
+      return authenticated(
+        { id: record.ownerId, ...(typeof userName === 'string' ? { attributes: { userName } } : {}) },
+        { id: record.id, kind: HMAC_KINDS.session, scopes: record.scopes, expiresAt: record.expiresAt },
+      );
+    },
+  };
+  return wrap(strategy, options);
+}
+
+function wrap(
+  strategy: AuthStrategy<HmacPrincipal>,
+  options: { readonly failureThrottle?: HmacSignatureOptions['failureThrottle']; readonly onEvent?: HmacSignatureOptions['onEvent']; readonly clock?: HmacSignatureOptions['clock'] },
+): AuthStrategy<HmacPrincipal> {
+  let wrapped = strategy;
+  if (options.failureThrottle !== undefined) {
+    const { store: throttleStore, ...limits } = options.failureThrottle;
+    wrapped = withFailureThrottle(wrapped, throttleStore, limits);
+  }
+  return options.onEvent === undefined ? wrapped : withOutcomeEvents(wrapped, { onEvent: options.onEvent, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+}
+
+/**
+ * Narrows an authenticated outcome to one whose credential carries `permission` (e.g. `Trading` for
+ * `SendOrder`); otherwise a `SCOPE_DENIED` rejection. Other outcomes pass through.
+ *
+ * @example
+ * ```ts
+ * const outcome = requirePermission(await sessions.authenticate(request), 'Trading');
+ * ```
+ */
+export function requirePermission<P extends Principal>(outcome: AuthOutcome<P>, permission: string): AuthOutcome<P> {
+  if (outcome.type !== 'authenticated') return outcome;
+  return outcome.credential.scopes.includes(permission) ? outcome : rejected('SCOPE_DENIED');
+}
