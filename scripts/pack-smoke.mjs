@@ -29,7 +29,11 @@ const tarballOf = (name) => {
 
 for (const name of published) {
   const listing = run('tar', ['-tzf', tarballOf(name)], tarballs).trim().split('\n');
-  const stray = listing.filter((entry) => !/^package\/(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$|bin\/)/.test(entry));
+  // @gatehouse/conformance also ships its JSON test vectors (vectors/), for servers in other languages.
+  const extra = name === '@gatehouse/conformance' ? /^package\/vectors\/[\w./-]+\.(json|md)$/ : null;
+  const stray = listing.filter(
+    (entry) => !/^package\/(dist\/|package\.json$|README\.md$|LICENSE$|CHANGELOG\.md$|bin\/)/.test(entry) && !(extra !== null && extra.test(entry)),
+  );
   if (stray.length > 0) throw new Error(`${name} tarball ships unexpected files: ${stray.join(', ')}`);
   const manifest = JSON.parse(run('tar', ['-xzOf', tarballOf(name), 'package/package.json'], tarballs));
   if (JSON.stringify(manifest).includes('workspace:')) throw new Error(`${name} tarball still has workspace: ranges`);
@@ -161,6 +165,26 @@ assert.ok(session.ok);
 const later = await hmacSession({ store }).authenticate(toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } })));
 assert.equal(later.type, 'authenticated');
 console.log('installed alone with auth-core from tarballs; the gatehouse-hmac bin signed, AuthenticateUser and aptoken verified');
+`,
+);
+
+installAndRun(
+  'conformance-cli',
+  ['@gatehouse/auth-core', '@gatehouse/conformance'],
+  `
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import signatures from '@gatehouse/conformance/vectors/hmac-signature/signatures.json' with { type: 'json' };
+import { encodeHex, hmacSha256 } from '@gatehouse/auth-core';
+
+const listing = JSON.parse(execFileSync('npx', ['--no-install', 'gatehouse-conformance', 'list', '--profile', 'nvx-hash@1', '--json'], { encoding: 'utf8' }));
+assert.equal(listing.profile, 'nvx-hash@1');
+assert.ok(listing.cases.length > 30);
+const usage = spawnSync('npx', ['--no-install', 'gatehouse-conformance', 'run', '--profile', 'credential-store@1', '--base-url', 'http://127.0.0.1:1'], { encoding: 'utf8' });
+assert.equal(usage.status, 2);
+assert.match(usage.stderr, /in-process only/);
+for (const vector of signatures.vectors) assert.equal(encodeHex(hmacSha256(vector.apiSecret, vector.message)), vector.signature);
+console.log('installed with auth-core from tarballs; the gatehouse-conformance bin listed nvx-hash@1 and the shipped HMAC vectors verify');
 `,
 );
 

@@ -30,6 +30,11 @@ export interface DemoConfig {
   /** scrypt cost exponent for the demo's own password hashes. */
   readonly passwordCostExponent: number;
   /**
+   * Failed attempts per client IP in 15 minutes before logins and credentials are refused (429). Default 100
+   * (NIST SP 800-63B); conformance runs, which fail on purpose hundreds of times, raise it.
+   */
+  readonly maxFailuresPerIp: number;
+  /**
    * How `AuthenticateUser` (seed 004) checks nonces, from `GATEHOUSE_HMAC_NONCE`. Default `issued`, the seed's
    * flow (the nonce shown at key creation, reused: a static, replayable signature); `increasing` or `unique`
    * for replay protection.
@@ -116,6 +121,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
     throw new ConfigurationError('GATEHOUSE_PASSWORD_COST', 'must be an integer from 10 to 20');
   }
 
+  const maxFailuresText = env['GATEHOUSE_MAX_FAILURES'] ?? '100';
+  const maxFailuresPerIp = Number(maxFailuresText);
+  if (!/^[1-9][0-9]{0,8}$/.test(maxFailuresText)) throw new ConfigurationError('GATEHOUSE_MAX_FAILURES', 'must be a positive integer');
+
   const account = (loginVar: string, passwordVar: string, login: string, password: string): SeedAccount => ({
     login: env[loginVar] || login,
     password: env[passwordVar] || password,
@@ -128,5 +137,5 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const logins = new Set([accounts.master.login, accounts.sub.login, accounts.panel.login]);
   if (logins.size !== 3) throw new ConfigurationError('GATEHOUSE_DEMO_LOGIN', 'the three demo logins must differ');
 
-  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent, hmacNoncePolicy };
+  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent, hmacNoncePolicy, maxFailuresPerIp };
 }

@@ -58,8 +58,8 @@ export const WEB_SESSION_ABSOLUTE_SECONDS = 12 * 3600;
 export const WEB_SESSION_IDLE_SECONDS = 2 * 3600;
 /** Live sessions per account; a login beyond it ends the oldest one. */
 const MAX_SESSIONS_PER_ACCOUNT = 20;
-/** Failed logins per client IP allowed in {@link LOGIN_WINDOW_SECONDS} (NIST SP 800-63B: at most 100). */
-export const MAX_LOGIN_FAILURES = 100;
+// Failed logins per client IP in LOGIN_WINDOW_SECONDS: `config.maxFailuresPerIp` (GATEHOUSE_MAX_FAILURES,
+// default 100, NIST SP 800-63B).
 const LOGIN_WINDOW_SECONDS = 900;
 
 const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${WEB_SESSION_TOKEN_BYTES * 2}}$`);
@@ -267,7 +267,7 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
       if (typeof login !== 'string' || typeof password !== 'string' || login === '' || password === '') return failWith('PARAMETER_INVALID');
       const throttleKey = `web-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
       const failures = await context.ephemeral.get(throttleKey);
-      if (failures !== null && failures >= MAX_LOGIN_FAILURES) return failWith('RATE_LIMITED');
+      if (failures !== null && failures >= context.config.maxFailuresPerIp) return failWith('RATE_LIMITED');
       const account = await context.accounts.verifyLogin(login, password);
       if (account === null) {
         await context.ephemeral.increment(throttleKey, LOGIN_WINDOW_SECONDS);

@@ -48,6 +48,16 @@ describe('runProfile', () => {
     for (const result of results) expect(result.durationInMilliseconds).toBeGreaterThanOrEqual(0);
   });
 
+  it('hands each result to onResult as soon as its case is done, in profile order', async () => {
+    const seen: string[] = [];
+    const results = await runProfile(toy, { value: 3 }, {
+      disable: ['TOY-004'],
+      onResult: (result) => seen.push(`${result.id}:${result.status}`),
+    });
+    expect(seen).toEqual(['TOY-001:passed', 'TOY-002:failed', 'TOY-003:skipped', 'TOY-004:skipped']);
+    expect(results.map((result) => `${result.id}:${result.status}`)).toEqual(seen);
+  });
+
   it('skips disabled cases with the message "disabled"', async () => {
     const results = await runProfile(toy, { value: 3 }, { disable: ['TOY-002'] });
     expect(results[1]).toMatchObject({ id: 'TOY-002', status: 'skipped', message: 'disabled', durationInMilliseconds: 0 });

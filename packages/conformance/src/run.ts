@@ -6,7 +6,7 @@ import { ConformanceFailure, ConformanceSkip, type ConformanceCase, type Conform
  *
  * @example
  * ```ts
- * const options: RunProfileOptions = { disable: ['CS-COPY-001'], timeoutInMilliseconds: 10_000 };
+ * const options: RunProfileOptions = { disable: ['CS-COPY-001'], timeoutInMilliseconds: 10_000, onResult: (result) => console.log(result.id, result.status) };
  * ```
  */
 export interface RunProfileOptions {
@@ -16,6 +16,8 @@ export interface RunProfileOptions {
   readonly capabilities?: readonly string[];
   /** A case still running after this long fails. Default 30,000. */
   readonly timeoutInMilliseconds?: number;
+  /** Called with each result as soon as its case has finished (or been skipped), in profile order. */
+  readonly onResult?: (result: CaseResult) => void;
 }
 
 /**
@@ -151,7 +153,9 @@ export async function runProfile<D>(
   for (const { testCase, skipReason } of planProfile(profile, driver, options)) {
     const { id, level, title } = testCase;
     if (skipReason !== null) {
-      results.push({ id, level, title, status: 'skipped', message: skipReason, durationInMilliseconds: 0 });
+      const result: CaseResult = { id, level, title, status: 'skipped', message: skipReason, durationInMilliseconds: 0 };
+      results.push(result);
+      options.onResult?.(result);
       continue;
     }
     const started = performance.now();
@@ -165,7 +169,9 @@ export async function runProfile<D>(
     }
     const durationInMilliseconds = performance.now() - started;
     const status = skipped ? 'skipped' : message === null ? 'passed' : 'failed';
-    results.push({ id, level, title, status, message, durationInMilliseconds });
+    const result: CaseResult = { id, level, title, status, message, durationInMilliseconds };
+    results.push(result);
+    options.onResult?.(result);
   }
   return results;
 }

@@ -95,7 +95,7 @@ const USERNAME_TAKEN = envelopeError(409, 'Username already exists');
 export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, sessions: WebSessions): void {
   const { clock } = context;
   // One strategy instance for every protected route: one failure throttle per client IP.
-  const strategy = accessHashCookie({ store: context.credentials, clock, failureThrottle: { store: context.ephemeral } });
+  const strategy = accessHashCookie({ store: context.credentials, clock, failureThrottle: { store: context.ephemeral, maxFailures: context.config.maxFailuresPerIp } });
   const manager = createAccessHashManager({ store: context.credentials, clock });
   const licenseUntil = clock.now() + LICENSE_DAYS * 86_400_000;
   const path = (route: string): string => `${API_V1_BASE_PATH}${route}`;

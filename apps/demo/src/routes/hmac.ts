@@ -40,7 +40,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Account } from '../accounts.js';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
-import { MAX_LOGIN_FAILURES, WEB_SESSION_ABSOLUTE_SECONDS, WEB_SESSION_IDLE_SECONDS, WEB_SESSION_TOKEN_BYTES } from '../web-session.js';
+import { WEB_SESSION_ABSOLUTE_SECONDS, WEB_SESSION_IDLE_SECONDS, WEB_SESSION_TOKEN_BYTES } from '../web-session.js';
 
 /**
  * The KiiEx exchange API of seed 004 (AlphaPoint APEX) on the demo:
@@ -203,7 +203,7 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): void 
     ephemeralStore: context.ephemeral,
     noncePolicy,
     clock,
-    failureThrottle: { store: context.ephemeral },
+    failureThrottle: { store: context.ephemeral, maxFailures: context.config.maxFailuresPerIp },
   });
   const apiSessionCheck = hmacSession({ store, clock });
   const webSessionCheck = apexWebSession({ store, clock });
@@ -360,7 +360,7 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): void 
     if (typeof userName !== 'string' || typeof password !== 'string' || userName === '' || password === '') return authFail('PARAMETER_INVALID');
     const throttleKey = `apex-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
     const failures = await context.ephemeral.get(throttleKey);
-    if (failures !== null && failures >= MAX_LOGIN_FAILURES) return authFail('RATE_LIMITED');
+    if (failures !== null && failures >= context.config.maxFailuresPerIp) return authFail('RATE_LIMITED');
     const account = await context.accounts.verifyLogin(userName, password);
     if (account === null) {
       await context.ephemeral.increment(throttleKey, LOGIN_WINDOW_SECONDS);

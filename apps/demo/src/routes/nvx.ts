@@ -32,8 +32,8 @@ export const NVX_ROUTES: readonly { readonly path: string; readonly needs: strin
   { path: '/panel/tariff/list', needs: 'panel hash' },
 ];
 
-/** Failed logins per client IP allowed in {@link LOGIN_WINDOW_SECONDS} before `user/auth` and `panel/account/auth` answer code 15. */
-const MAX_LOGIN_FAILURES = 100;
+// Failed logins per client IP in LOGIN_WINDOW_SECONDS before `user/auth` and `panel/account/auth` answer code 15:
+// `config.maxFailuresPerIp` (GATEHOUSE_MAX_FAILURES, default 100).
 const LOGIN_WINDOW_SECONDS = 900;
 
 type Reply = WireReply<unknown>;
@@ -112,7 +112,7 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): void {
     basePath: NVX_BASE_PATH,
     allowQueryHash: true,
     clock,
-    failureThrottle: { store: context.ephemeral },
+    failureThrottle: { store: context.ephemeral, maxFailures: context.config.maxFailuresPerIp },
   });
   const manager = createNvxHashManager({ store, listing: { mode: 'revealable', sealer: context.sealer }, clock });
 
@@ -173,7 +173,7 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): void {
     if (typeof loginName !== 'string' || typeof password !== 'string' || loginName === '' || password === '') return fail(7);
     const throttleKey = `nvx-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
     const failures = await context.ephemeral.get(throttleKey);
-    if (failures !== null && failures >= MAX_LOGIN_FAILURES) return fail(15);
+    if (failures !== null && failures >= context.config.maxFailuresPerIp) return fail(15);
     const account = await context.accounts.verifyLogin(loginName, password);
     if (account === null || !roles.includes(account.role)) {
       await context.ephemeral.increment(throttleKey, LOGIN_WINDOW_SECONDS);

@@ -67,6 +67,10 @@ export interface HmacFlaws {
 
 export interface HmacReferenceOptions {
   readonly policy?: NoncePolicy;
+  /** The address the kit's requests come from. Default {@link REFERENCE_CLIENT_IP}. */
+  readonly clientIp?: string;
+  /** The one address the IP-restricted key allows. Default {@link REFERENCE_ALLOWED_IP}. */
+  readonly allowedIp?: string;
   readonly flaws?: HmacFlaws;
   /** Called with every secret value issued (API keys, secrets, session tokens), so tests can check messages. */
   readonly onIssued?: (values: readonly string[]) => void;
@@ -310,7 +314,8 @@ export function createHmacReference(options: HmacReferenceOptions = {}): HmacInP
       const otherUserId = String(5000 + users);
       const main = issueKey(userId, ['Trading']);
       issueKey(otherUserId, ['Trading']);
-      const ipRestrictedKey = { ...issueKey(userId, ['Trading'], [REFERENCE_ALLOWED_IP]), allowedIp: REFERENCE_ALLOWED_IP };
+      const allowedIp = options.allowedIp ?? REFERENCE_ALLOWED_IP;
+      const ipRestrictedKey = { ...issueKey(userId, ['Trading'], [allowedIp]), allowedIp };
       const limitedKey = issueKey(userId, []);
       return {
         ...main,
@@ -319,7 +324,7 @@ export function createHmacReference(options: HmacReferenceOptions = {}): HmacInP
         ipRestrictedKey,
         limitedKey,
         permissionPath: REFERENCE_PERMISSION_PATH,
-        clientIp: REFERENCE_CLIENT_IP,
+        clientIp: options.clientIp ?? REFERENCE_CLIENT_IP,
       };
     },
     storeFailure: async () => ({ authenticate: { strategy: verifier(true) }, session: { strategy: sessionStrategy(true) } }),

@@ -253,11 +253,35 @@ function createRender(flaws: NvxFlaws): (error: AuthError) => WireReply<unknown>
   };
 }
 
+/** The kinds of hash the reference issues. */
+export type NvxReferenceKind = Kind;
+
+/**
+ * Direct access to the reference's table of hashes, for a test server that serves Navixy's seed routes
+ * (`user/auth`, `api/key/create`, `api/key/delete`, `user/logout`, `panel/account/auth`) over HTTP.
+ */
+export interface NvxReferenceManagement {
+  /** Issues a live hash of a kind for an owner. */
+  issue(kind: NvxReferenceKind, ownerId: string): string;
+  /** The entry of a live or ended hash, or `undefined`. */
+  find(hash: string): { readonly id: string; readonly kind: NvxReferenceKind; readonly ownerId: string; readonly active: boolean } | undefined;
+  /** Ends a hash (a deleted key, a logged-out session), found by its hash or its credential id; false when there is none. */
+  end(hashOrId: string): boolean;
+  /** How many live hashes of a kind an owner holds. */
+  count(kind: NvxReferenceKind, ownerId: string): number;
+}
+
 /**
  * The in-process driver options of a reference NVX server (or a flawed one): one strategy over an in-memory
  * table of hashes, Navixy's renderer, a `setup` that issues fresh hashes of every kind, and a failing store.
  */
 export function createNvxReference(options: NvxReferenceOptions): NvxInProcessDriverOptions {
+  const { management: _management, ...driverOptions } = createNvxReferenceWithManagement(options);
+  return driverOptions;
+}
+
+/** {@link createNvxReference} plus {@link NvxReferenceManagement} over the same table. */
+export function createNvxReferenceWithManagement(options: NvxReferenceOptions): NvxInProcessDriverOptions & { readonly management: NvxReferenceManagement } {
   const flaws = options.flaws ?? {};
   const entries = new Map<string, Entry>();
   const acceptQuery = options.queryHash === 'enabled' || flaws.acceptsQueryWhenOff === true;
@@ -286,5 +310,19 @@ export function createNvxReference(options: NvxReferenceOptions): NvxInProcessDr
       return fixtures;
     },
     storeFailure: async () => ({ strategy: createStrategy(entries, acceptQuery, true, flaws) }),
+    management: {
+      issue: (kind, ownerId) => issue(kind, ownerId),
+      find: (hash) => entries.get(hash.toLowerCase()),
+      end(hashOrId) {
+        for (const [hash, entry] of entries) {
+          if ((hash === hashOrId.toLowerCase() || entry.id === hashOrId) && entry.active) {
+            entries.set(hash, { ...entry, active: false });
+            return true;
+          }
+        }
+        return false;
+      },
+      count: (kind, ownerId) => [...entries.values()].filter((entry) => entry.active && entry.kind === kind && entry.ownerId === ownerId).length,
+    },
   };
 }

@@ -26,8 +26,9 @@ export interface WireResponse {
  */
 export interface WireSendOptions {
   /**
-   * The client's socket address. In-process it is handed to the request adapter (default `192.0.2.10`); an
-   * HTTP driver cannot choose its source address and ignores it.
+   * The client's socket address. In-process it is handed to the request adapter (default `192.0.2.10`). The
+   * HTTP driver (`@gatehouse/conformance/http`) binds it as the source address when it offers capability
+   * `remote-address` (a loopback base URL), and otherwise ignores it.
    */
   readonly remoteAddress?: string;
 }
@@ -36,7 +37,8 @@ export interface WireSendOptions {
  * Anything that exchanges a Fetch `Request` for a {@link WireResponse}. Cases build requests on the origin
  * `http://gatehouse.test` and mean only their method, path, query, headers and body: a driver sends those to
  * whatever it drives (a strategy in-process, a server by URL), keeping repeated header fields as sent where it
- * can.
+ * can. A driver that cannot send a request at all (over HTTP, from a source address it cannot bind) throws
+ * `ConformanceSkip`, and the case is skipped.
  *
  * @example
  * ```ts
@@ -50,3 +52,25 @@ export interface WireSender {
 
 /** The origin every case builds its requests on; drivers use only what follows it. */
 export const CONFORMANCE_ORIGIN = 'http://gatehouse.test';
+
+/**
+ * The header field lines of a request as a case wrote them (name and value, in order, a repeated name once per
+ * line), which a Fetch `Headers` object joins. Attached by the kit's request builder so that a driver that
+ * speaks HTTP itself can send them as separate lines; `null` for a request built elsewhere. Internal to the
+ * package's entries.
+ */
+const FIELD_LINES = Symbol.for('@gatehouse/conformance/field-lines');
+
+export type FieldLines = readonly (readonly [string, string])[];
+
+/** Remembers the field lines a request was built from (see {@link fieldLinesOf}). */
+export function attachFieldLines(request: Request, lines: FieldLines): Request {
+  Object.defineProperty(request, FIELD_LINES, { value: Object.freeze(lines.map(([name, value]) => Object.freeze([name, value] as const))), enumerable: false });
+  return request;
+}
+
+/** The field lines a request was built from, or `null` when it was not built by the kit. */
+export function fieldLinesOf(request: Request): FieldLines | null {
+  const lines: unknown = (request as unknown as Record<symbol, unknown>)[FIELD_LINES];
+  return Array.isArray(lines) ? (lines as FieldLines) : null;
+}

@@ -68,8 +68,9 @@ export interface AccessHashFixtures {
 /**
  * The capabilities `access-hash-cookie@1` cases may require. `revoked-hash`, `no-trusted-proxies` and
  * `ipv4-client` (the fixture `clientIp` is IPv4) follow from the fixtures of each case; `remote-address` (the
- * driver sends from any socket address it is given: in-process yes, over HTTP no), `store-failure` and
- * `revoke` from the driver.
+ * driver sends from the socket addresses it is given: in-process any, over HTTP only from a loopback base URL,
+ * binding 127.0.0.0/8 addresses and skipping a case that asks for another), `store-failure` and `revoke` from
+ * the driver.
  *
  * @example
  * ```ts

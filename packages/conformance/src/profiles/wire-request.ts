@@ -2,7 +2,8 @@
 // the per-scheme wire profiles (`nvx-hash@1`, `access-hash-cookie@1`, `hmac-signature@1`); internal to the package.
 import { ConformanceFailure } from '../case.js';
 import { show } from '../check.js';
-import { CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from '../drivers/wire.js';
+import { attachFieldLines, CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from '../drivers/wire.js';
+import { isConformanceSkip } from '../run.js';
 
 export type HeaderList = readonly (readonly [string, string])[];
 
@@ -49,12 +50,20 @@ function bodyOf(spec: WireRequestSpec): { contentType: string; text: string } | 
  */
 export function buildWireRequest(spec: WireRequestSpec): Request {
   const headers = new Headers();
+  const lines: [string, string][] = [];
   const body = bodyOf(spec);
-  if (body !== null) headers.set('content-type', body.contentType);
-  for (const [name, value] of spec.headers ?? []) headers.append(name, value);
+  if (body !== null) {
+    headers.set('content-type', body.contentType);
+    lines.push(['content-type', body.contentType]);
+  }
+  for (const [name, value] of spec.headers ?? []) {
+    headers.append(name, value);
+    lines.push([name, value]);
+  }
   const init: RequestInit = { method: spec.method ?? (body === null ? 'GET' : 'POST'), headers };
   if (body !== null) init.body = body.text;
-  return new Request(CONFORMANCE_ORIGIN + targetOf(spec), init);
+  // The HTTP driver reads the lines back to send a repeated header as separate field lines.
+  return attachFieldLines(new Request(CONFORMANCE_ORIGIN + targetOf(spec), init), lines);
 }
 
 /** Every string of the request that could carry a secret: target, header values, body. */
@@ -116,6 +125,8 @@ export async function exchange<S extends WireRequestSpec>(
   try {
     reply = await sender.send(buildWireRequest(spec), remoteAddress === undefined ? {} : { remoteAddress });
   } catch (error) {
+    // A driver that cannot send this request at all (e.g. over HTTP, from an address it cannot bind) skips the case.
+    if (isConformanceSkip(error)) throw error;
     if (error instanceof ConformanceFailure) throw new ConformanceFailure(redact(`${label}: ${error.message}`));
     const what = error instanceof Error ? `${error.name}: ${error.message}` : show(error);
     throw new ConformanceFailure(redact(`${label}: the driver threw ${what}`));

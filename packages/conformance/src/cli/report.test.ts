@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { parseXml, type XmlElement } from '../__fixtures__/tiny-xml.js';
+import type { JudgedResult } from './expectations.js';
+import { buildJsonReport, escapeXmlAttribute, escapeXmlText, renderJunit, stripInvalidXmlCharacters, type RunRecord } from './report.js';
+
+const HOSTILE = 'a <b> & "c" \'d\' ]]> \u0000\u0007\u001b[31m\uD800 tab\there\nnew line\r\n€ 😀';
+
+const results: JudgedResult[] = [
+  { id: 'X-001', level: 'MUST', title: 'passes', status: 'passed', expected: 'pass', unexpected: false, message: null, reason: null, durationInMilliseconds: 1.23456 },
+  { id: 'X-002', level: 'MUST', title: `fails ${HOSTILE}`, status: 'failed', expected: 'pass', unexpected: true, message: `got ${HOSTILE}`, reason: null, durationInMilliseconds: 20 },
+  { id: 'X-003', level: 'SHOULD', title: 'fails as expected', status: 'failed', expected: 'fail', unexpected: false, message: 'expected 412', reason: `proxy <limits> & ${HOSTILE}`, durationInMilliseconds: 3 },
+  { id: 'X-004', level: 'MUST', title: 'passes although expected to fail', status: 'passed', expected: 'fail', unexpected: true, message: null, reason: 'was broken', durationInMilliseconds: 4 },
+  { id: 'X-005', level: 'MUST', title: 'skipped', status: 'skipped', expected: 'pass', unexpected: false, message: 'requires sub-user', reason: null, durationInMilliseconds: 0 },
+  { id: 'X-006', level: 'MUST', title: 'disabled', status: 'skipped', expected: 'skip', unexpected: false, message: 'disabled', reason: null, durationInMilliseconds: 0 },
+];
+
+const record: RunRecord = {
+  version: '1.2.3',
+  profile: 'nvx-hash@1',
+  profileTitle: 'NVX hash wire conformance (nvx-hash@1)',
+  baseUrl: 'http://127.0.0.1:3000/?a=1&b=2',
+  startedAt: new Date('2025-01-02T03:04:05.000Z'),
+  finishedAt: new Date('2025-01-02T03:04:06.500Z'),
+  results,
+};
+
+/** What the escaping functions must give back after a round trip through an XML reader. */
+const readable = (text: string): string => stripInvalidXmlCharacters(text);
+
+describe('buildJsonReport', () => {
+  it('has the documented shape and counts', () => {
+    const report = buildJsonReport(record);
+    expect(Object.keys(report)).toEqual(['tool', 'version', 'profile', 'baseUrl', 'startedAt', 'finishedAt', 'summary', 'results']);
+    expect(report).toMatchObject({
+      tool: 'gatehouse-conformance',
+      version: '1.2.3',
+      profile: 'nvx-hash@1',
+      baseUrl: 'http://127.0.0.1:3000/?a=1&b=2',
+      startedAt: '2025-01-02T03:04:05.000Z',
+      finishedAt: '2025-01-02T03:04:06.500Z',
+      summary: { passed: 2, failed: 2, skipped: 2, unexpected: 2 },
+    });
+    expect(report.results).toHaveLength(6);
+    for (const row of report.results) {
+      expect(Object.keys(row)).toEqual(['id', 'level', 'title', 'status', 'expected', 'unexpected', 'message', 'reason', 'durationInMilliseconds']);
+    }
+    expect(report.results[0]).toEqual({ id: 'X-001', level: 'MUST', title: 'passes', status: 'passed', expected: 'pass', unexpected: false, message: null, reason: null, durationInMilliseconds: 1.235 });
+    expect(report.results[2]).toMatchObject({ status: 'failed', expected: 'fail', unexpected: false, reason: `proxy <limits> & ${HOSTILE}` });
+    expect(report.results[3]).toMatchObject({ status: 'passed', expected: 'fail', unexpected: true });
+    expect(report.results[5]).toMatchObject({ status: 'skipped', expected: 'skip', message: 'disabled' });
+    // JSON carries any text; it survives serialization.
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
+
+describe('XML escaping', () => {
+  it('strips characters XML 1.0 cannot hold, keeping tab, line breaks and astral characters', () => {
+    expect(stripInvalidXmlCharacters('a\u0000b\u0008c\u000bd\u001fe\uFFFEf\uD800g\uDC00h\tI\nJ\rK😀')).toBe('abcdefgh\tI\nJ\rK😀');
+  });
+
+  it('escapes attributes and text so that a reader gives the same text back', () => {
+    expect(escapeXmlAttribute('a "b" & <c> \'d\'')).toBe('a &quot;b&quot; &amp; &lt;c&gt; &apos;d&apos;');
+    expect(escapeXmlText('1 < 2 && ]]>')).toBe('1 &lt; 2 &amp;&amp; ]]&gt;');
+    const document = `<r a="${escapeXmlAttribute(HOSTILE)}">${escapeXmlText(HOSTILE)}</r>`;
+    const root = parseXml(document);
+    expect(root.attributes['a']).toBe(readable(HOSTILE));
+    expect(root.text).toBe(readable(HOSTILE));
+  });
+});
+
+describe('renderJunit', () => {
+  const xml = renderJunit(record);
+  const root = parseXml(xml);
+  const suite = root.children[0] as XmlElement;
+  const cases = suite.children.filter((child) => child.name === 'testcase');
+  const child = (element: XmlElement, name: string): XmlElement | undefined => element.children.find((inner) => inner.name === name);
+
+  it('is well-formed XML with a declaration, testsuites and one testsuite', () => {
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
+    expect(root.name).toBe('testsuites');
+    expect(root.children.map((element) => element.name)).toEqual(['testsuite']);
+    // No raw control characters anywhere.
+    expect(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(xml)).toBe(false);
+  });
+
+  it('counts tests, failures (failures and unexpected passes) and skips, consistently with its elements', () => {
+    for (const element of [root, suite]) {
+      expect(element.attributes).toMatchObject({ tests: '6', failures: '3', errors: '0', skipped: '2', time: '0.028' });
+    }
+    expect(cases.filter((element) => child(element, 'failure') !== undefined)).toHaveLength(3);
+    expect(cases.filter((element) => child(element, 'skipped') !== undefined)).toHaveLength(2);
+    expect(suite.attributes).toMatchObject({ name: 'NVX hash wire conformance (nvx-hash@1)', timestamp: '2025-01-02T03:04:05.000Z' });
+    const properties = child(suite, 'properties')?.children.map((property) => [property.attributes['name'], property.attributes['value']]);
+    expect(properties).toEqual([['profile', 'nvx-hash@1'], ['baseUrl', 'http://127.0.0.1:3000/?a=1&b=2'], ['tool', 'gatehouse-conformance 1.2.3']]);
+  });
+
+  it('names each testcase "<id> <title>" with classname "<profile>" and its time in seconds', () => {
+    expect(cases.map((element) => element.attributes['name'])).toEqual(results.map((result) => readable(`${result.id} ${result.title}`)));
+    for (const element of cases) expect(element.attributes['classname']).toBe('nvx-hash@1');
+    expect(cases[1]?.attributes['time']).toBe('0.020');
+  });
+
+  it('gives failures their message (escaped), expected failures their reason, unexpected passes a failure, skips their reason', () => {
+    expect(child(cases[0] as XmlElement, 'failure')).toBeUndefined();
+    const failure = child(cases[1] as XmlElement, 'failure') as XmlElement;
+    expect(failure.attributes).toEqual({ message: readable(`got ${HOSTILE}`), type: 'failure' });
+    expect(failure.text).toBe(readable(`got ${HOSTILE}`));
+    const expectedFailure = child(cases[2] as XmlElement, 'failure') as XmlElement;
+    expect(expectedFailure.attributes['type']).toBe('expected-failure');
+    expect(expectedFailure.text).toBe(readable(`expected 412\n\nExpected to fail: proxy <limits> & ${HOSTILE}`));
+    const unexpectedPass = child(cases[3] as XmlElement, 'failure') as XmlElement;
+    expect(unexpectedPass.attributes['type']).toBe('unexpected-pass');
+    expect(unexpectedPass.attributes['message']).toContain('was broken');
+    expect(child(cases[4] as XmlElement, 'skipped')?.attributes).toEqual({ message: 'requires sub-user' });
+    expect(child(cases[5] as XmlElement, 'skipped')?.attributes).toEqual({ message: 'disabled' });
+  });
+
+  it('escapes the raw markup: no stray <, & or quote inside attributes', () => {
+    expect(xml).toContain('&lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; ]]&gt;');
+    expect(xml).toContain('tab&#9;here&#10;new line&#13;&#10;');
+    expect(xml).not.toContain('\u001b');
+  });
+
+  it('renders an empty run', () => {
+    const empty = parseXml(renderJunit({ ...record, results: [] }));
+    expect(empty.attributes).toMatchObject({ tests: '0', failures: '0', skipped: '0' });
+  });
+});
+
+describe('the tiny XML reader used here', () => {
+  it.each([
+    '<a>',
+    '<a></b>',
+    '<a b="1" b="2"/>',
+    '<a b="<"/>',
+    '<a>&</a>',
+    '<a>&foo;</a>',
+    '<a>&#0;</a>',
+    '<a/><b/>',
+    '<a b=1/>',
+    '<a>\u0001</a>',
+  ])('rejects %j', (document) => {
+    expect(() => parseXml(document)).toThrow();
+  });
+});
