@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ConformanceProfile } from './case.js';
 import { accessHashInProcessDriver, type AccessHashInProcessDriverOptions } from './drivers/access-hash-in-process.js';
 import { hmacInProcessDriver, type HmacInProcessDriverOptions } from './drivers/hmac-in-process.js';
@@ -37,12 +37,28 @@ export interface ConformanceSelection {
  * ```
  */
 export type DescribeConformanceOptions =
+  | ({ readonly profile: 'nvx-hash@1' | 'access-hash-cookie@1' | 'hmac-signature@1' } & HttpDescribeOptions & ConformanceSelection)
   | ({ readonly profile: 'strategy-contract@1' } & StrategyContractDriver & ConformanceSelection)
   | ({ readonly profile: 'credential-store@1' } & CredentialStoreDriver & ConformanceSelection)
   | ({ readonly profile: 'ephemeral-store@1' } & EphemeralStoreDriver & ConformanceSelection)
   | ({ readonly profile: 'nvx-hash@1' } & NvxHashDescribeOptions & ConformanceSelection)
   | ({ readonly profile: 'access-hash-cookie@1' } & AccessHashDescribeOptions & ConformanceSelection)
   | ({ readonly profile: 'hmac-signature@1' } & HmacSignatureDescribeOptions & ConformanceSelection);
+
+/**
+ * Runs a scheme profile against a live server (any language) over HTTP: its base URL and the HTTP fixtures
+ * documented in the README (the same names as the CLI's `--set`).
+ *
+ * @example
+ * ```ts
+ * const http: HttpDescribeOptions = { baseUrl: 'http://127.0.0.1:3000', fixtures: { login: 'demo', password: 'demo-password', panel_login: 'admin', panel_password: 'admin-password' } };
+ * ```
+ */
+export interface HttpDescribeOptions {
+  readonly baseUrl: string;
+  readonly fixtures: Readonly<Record<string, string>>;
+  readonly timeoutInMilliseconds?: number;
+}
 
 /**
  * How {@link describeConformance} drives `nvx-hash@1`: the options of `nvxInProcessDriver` (a strategy, its
@@ -102,6 +118,49 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
   });
 }
 
+function registerHttp<D>(
+  profile: ConformanceProfile<D>,
+  profileId: 'nvx-hash@1' | 'access-hash-cookie@1' | 'hmac-signature@1',
+  options: HttpDescribeOptions,
+  disable: readonly string[] | undefined,
+): void {
+  const disabled = new Set(disable ?? []);
+  for (const id of disabled) {
+    if (!profile.cases.some((testCase) => testCase.id === id)) throw new TypeError(`Invalid option \`disable\`: profile ${profile.id} has no case ${JSON.stringify(id)}`);
+  }
+  describe(`${profile.title} over HTTP (${options.baseUrl})`, () => {
+    let handle: { driver: unknown; capabilities: readonly string[]; cleanup(): Promise<void> } | undefined;
+    beforeAll(async () => {
+      // Loaded on demand: the HTTP drivers are Node-only and this entry must stay importable without them.
+      const { createHttpDriver } = await import('./http/index.js');
+      handle = await createHttpDriver(profileId, {
+        baseUrl: options.baseUrl,
+        fixtures: options.fixtures,
+        ...(options.timeoutInMilliseconds === undefined ? {} : { timeoutInMilliseconds: options.timeoutInMilliseconds }),
+      });
+    }, 120_000);
+    afterAll(async () => handle?.cleanup(), 120_000);
+    for (const testCase of profile.cases) {
+      const name = `${testCase.id} ${testCase.title}`;
+      if (disabled.has(testCase.id)) {
+        it.skip(name, () => undefined);
+        continue;
+      }
+      it(name, async (context) => {
+        if (handle === undefined) throw new Error('the HTTP driver did not start');
+        const missing = (testCase.requires ?? []).filter((capability) => !handle!.capabilities.includes(capability));
+        if (missing.length > 0) context.skip(`requires ${missing.join(', ')}`);
+        try {
+          await testCase.run(handle.driver as D);
+        } catch (error) {
+          if (isConformanceSkip(error)) context.skip(error.message);
+          throw error;
+        }
+      }, 60_000);
+    }
+  });
+}
+
 /**
  * Registers a vitest `describe` block for a conformance profile, with one `it` per case titled
  * `<id> <title>`. MUST and SHOULD cases both run and fail the suite when broken; disable a case by id to accept
@@ -117,6 +176,7 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
  * describeConformance({ profile: 'credential-store@1', createStore: () => createMyCredentialStore() });
  * describeConformance({ profile: 'ephemeral-store@1', createStore: ({ clock }) => createMemoryEphemeralStore({ clock }) });
  * describeConformance({ profile: 'nvx-hash@1', strategy: nvxHash({ store }), render: renderNvxError, setup, storeFailure });
+ * describeConformance({ profile: 'nvx-hash@1', baseUrl: 'http://127.0.0.1:3000', fixtures: { login: 'demo', password: 'demo-password', panel_login: 'admin', panel_password: 'admin-password' } });
  * describeConformance({ profile: 'access-hash-cookie@1', strategy: accessHashCookie({ store }), render: renderAccessHashError, setup, storeFailure, revoke });
  * describeConformance({
  *   profile: 'hmac-signature@1',
@@ -127,6 +187,10 @@ function register<D>(profile: ConformanceProfile<D>, driver: D, disable: readonl
  * ```
  */
 export function describeConformance(options: DescribeConformanceOptions): void {
+  if ('baseUrl' in options) {
+    const profile = options.profile === 'nvx-hash@1' ? nvxHashV1 : options.profile === 'access-hash-cookie@1' ? accessHashCookieV1 : hmacSignatureV1;
+    return registerHttp(profile as ConformanceProfile<unknown>, options.profile, options, options.disable);
+  }
   switch (options.profile) {
     case 'strategy-contract@1':
       return register(strategyContractV1, options, options.disable);
