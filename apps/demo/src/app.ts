@@ -7,6 +7,7 @@ import { API_V1_BASE_PATH, type ApiRoute } from './routes/api-v1.js';
 import { hmacIndexLines, mountHmacRoutes } from './routes/hmac.js';
 import { mountNvxRoutes, NVX_BASE_PATH, NVX_ROUTES } from './routes/nvx.js';
 import { mountWebSession, WEB_SESSION_ROUTES } from './web-session.js';
+import { mountWebUi } from './web/ui.js';
 
 /** The Hono environment of the demo: Node bindings plus per-request variables. */
 export type DemoEnv = { Bindings: HttpBindings; Variables: DemoVariables };
@@ -36,34 +37,37 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
     return c.json({ status: 'ok' });
   });
 
-  app.get('/', (c) =>
-    c.text(
-      [
-        'Gatehouse demo',
-        '',
-        'GET /healthz  liveness and database check',
-        '',
-        `Navixy hash API (GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash):`,
-        ...NVX_ROUTES.map((route) => `  ${`${NVX_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`),
-        '',
-        'Demo login session (JSON bodies; the session cookie is HttpOnly, SameSite=Strict, and Secure with the __Host- prefix over https;',
-        'writes need Content-Type: application/json and, when an Origin is sent, this server\'s own origin):',
-        ...WEB_SESSION_ROUTES.map(showApiRoute),
-        '',
-        'PUQ VPN panel API (seed 003): every reply is {"error":"","msg":...,"status":"success"} or {"error":"<text>","msg":"","status":"error"}.',
-        'Access hashes are managed by the panel administrator (admin) with the session cookie; each hash works only from its own IP,',
-        'sent as Cookie access_hash=<hash>, e.g.  curl -b "access_hash=<hash>" -X GET http://<host>:<port>/api/v1/system/status',
-        ...ACCESS_HASH_ROUTES.map(showApiRoute),
-        '',
-        ...hmacIndexLines(context.config.hmacNoncePolicy),
-      ].join('\n'),
-    ),
-  );
+  // The plain-text list of every API route; the web interface's landing page (GET /) shows it too.
+  const routeIndex = [
+    'Gatehouse demo',
+    '',
+    'GET /healthz  liveness and database check',
+    'GET /api      this list (also on the landing page GET /)',
+    '',
+    'Web interface (HTML forms, the session cookie below, a CSRF token in every form): /login, /keys (NVX API keys of the master user),',
+    '/access-hashes (panel administrator), /hmac-keys (APEX API keys of master users and sub-users).',
+    '',
+    `Navixy hash API (GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash):`,
+    ...NVX_ROUTES.map((route) => `  ${`${NVX_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`),
+    '',
+    'Demo login session (JSON bodies; the session cookie is HttpOnly, SameSite=Strict, and Secure with the __Host- prefix over https;',
+    'writes need Content-Type: application/json and, when an Origin is sent, this server\'s own origin):',
+    ...WEB_SESSION_ROUTES.map(showApiRoute),
+    '',
+    'PUQ VPN panel API (seed 003): every reply is {"error":"","msg":...,"status":"success"} or {"error":"<text>","msg":"","status":"error"}.',
+    'Access hashes are managed by the panel administrator (admin) with the session cookie; each hash works only from its own IP,',
+    'sent as Cookie access_hash=<hash>, e.g.  curl -b "access_hash=<hash>" -X GET http://<host>:<port>/api/v1/system/status',
+    ...ACCESS_HASH_ROUTES.map(showApiRoute),
+    '',
+    ...hmacIndexLines(context.config.hmacNoncePolicy),
+  ].join('\n');
+  app.get('/api', (c) => c.text(routeIndex));
 
-  mountNvxRoutes(app, context);
+  const nvx = mountNvxRoutes(app, context);
   const sessions = mountWebSession(app, context);
-  mountAccessHashRoutes(app, context, sessions);
-  mountHmacRoutes(app, context);
+  const accessHashes = mountAccessHashRoutes(app, context, sessions);
+  const hmac = mountHmacRoutes(app, context);
+  mountWebUi(app, context, { sessions, nvx: nvx.manager, accessHashes: accessHashes.manager, hmac: hmac.manager, routeIndex });
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
   app.onError((error, c) => {

@@ -141,7 +141,7 @@ export function renderSessionError(error: AuthError): Reply {
   }
 }
 
-/** What the session routes give the rest of the demo (the access-hash management routes, later a web UI). */
+/** What the session routes give the rest of the demo (the access-hash management routes, the web interface in web/). */
 export interface WebSessions {
   /** True when the request reached the demo over https (see {@link DemoConfig.https}). */
   isHttps(c: DemoContextOf): boolean;
@@ -154,6 +154,21 @@ export interface WebSessions {
    * Returns the 403 reply, or `null` when the request passes.
    */
   checkCsrf(c: DemoContextOf): Reply | null;
+  /** This server's own origin as the client addressed it (scheme + `Host`), or `null` for a missing or odd `Host`. */
+  ownOrigin(c: DemoContextOf): string | null;
+  /** False when the request carries an `Origin` (or several) other than {@link WebSessions.ownOrigin}; true without one. */
+  isSameOrigin(c: DemoContextOf): boolean;
+  /** True when the client IP has had too many failed logins lately (shared by every demo login form and route). */
+  isLoginThrottled(c: DemoContextOf): Promise<boolean>;
+  /** Counts a failed login for the client IP. */
+  recordLoginFailure(c: DemoContextOf): Promise<void>;
+  /**
+   * Starts a session for the account (ending its oldest when it has too many) and returns the `Set-Cookie`
+   * value to send, or `null` when the store cannot take it.
+   */
+  startSession(c: DemoContextOf, account: Account): Promise<string | null>;
+  /** The `Set-Cookie` value that removes the session cookie. */
+  clearCookie(c: DemoContextOf): string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -199,6 +214,7 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
     const secure = isHttps(c);
     return `${cookieName(secure)}=; ${cookieAttributes(secure, 0)}`;
   };
+  const loginThrottleKey = (c: DemoContextOf): string => `web-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
 
   const sessions: WebSessions = {
     isHttps,
@@ -208,17 +224,43 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
       if (SAFE_METHODS.has(request.method)) return null;
       const refused = envelopeError(403, 'Cross-site request refused');
       if (mediaTypeOf(c) !== 'application/json') return refused;
-      const origins = request.headerValues('origin');
-      if (origins.length === 0) return null;
-      const hosts = request.headerValues('host');
-      if (origins.length > 1 || hosts.length !== 1 || !HOST_PATTERN.test(hosts[0] as string)) return refused;
+      return sessions.isSameOrigin(c) ? null : refused;
+    },
+    ownOrigin(c) {
+      const hosts = c.get('auth').headerValues('host');
+      if (hosts.length !== 1 || !HOST_PATTERN.test(hosts[0] as string)) return null;
       try {
         const own = new URL(`${isHttps(c) ? 'https' : 'http'}://${hosts[0] as string}`).origin;
-        return new URL(origins[0] as string).origin === own && own !== 'null' ? null : refused;
+        return own === 'null' ? null : own;
       } catch {
-        return refused;
+        return null;
       }
     },
+    isSameOrigin(c) {
+      const origins = c.get('auth').headerValues('origin');
+      if (origins.length === 0) return true;
+      const own = sessions.ownOrigin(c);
+      if (origins.length > 1 || own === null) return false;
+      try {
+        return new URL(origins[0] as string).origin === own;
+      } catch {
+        return false;
+      }
+    },
+    async isLoginThrottled(c) {
+      const failures = await context.ephemeral.get(loginThrottleKey(c));
+      return failures !== null && failures >= context.config.maxFailuresPerIp;
+    },
+    async recordLoginFailure(c) {
+      await context.ephemeral.increment(loginThrottleKey(c), LOGIN_WINDOW_SECONDS);
+    },
+    async startSession(c, account) {
+      const token = await startSession(account);
+      if (typeof token !== 'string') return null;
+      const secure = isHttps(c);
+      return `${cookieName(secure)}=${token}; ${cookieAttributes(secure, WEB_SESSION_ABSOLUTE_SECONDS)}`;
+    },
+    clearCookie,
   };
 
   /** Stores a new session for the account (ending its oldest when it has too many) and returns the token. */
@@ -265,20 +307,15 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
       if (!read.ok) return read.reply;
       const { login, password } = read.value;
       if (typeof login !== 'string' || typeof password !== 'string' || login === '' || password === '') return failWith('PARAMETER_INVALID');
-      const throttleKey = `web-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
-      const failures = await context.ephemeral.get(throttleKey);
-      if (failures !== null && failures >= context.config.maxFailuresPerIp) return failWith('RATE_LIMITED');
+      if (await sessions.isLoginThrottled(c)) return failWith('RATE_LIMITED');
       const account = await context.accounts.verifyLogin(login, password);
       if (account === null) {
-        await context.ephemeral.increment(throttleKey, LOGIN_WINDOW_SECONDS);
+        await sessions.recordLoginFailure(c);
         return envelopeError(401, 'Invalid login or password');
       }
-      const token = await startSession(account);
-      if (typeof token !== 'string') return token;
-      const secure = isHttps(c);
-      return send(c, renderAccessHashSuccess({ login: account.login, role: account.role }), {
-        'set-cookie': `${cookieName(secure)}=${token}; ${cookieAttributes(secure, WEB_SESSION_ABSOLUTE_SECONDS)}`,
-      });
+      const cookie = await sessions.startSession(c, account);
+      if (cookie === null) return failWith('STORE_UNAVAILABLE');
+      return send(c, renderAccessHashSuccess({ login: account.login, role: account.role }), { 'set-cookie': cookie });
     }),
   );
 

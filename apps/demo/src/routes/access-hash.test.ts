@@ -612,9 +612,9 @@ describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
     expect((await call(demo, '/api/v1/auth/login')).headers['allow']).toBe('POST');
   });
 
-  it('GET / lists the new routes', async () => {
+  it('GET /api lists the new routes', async () => {
     const demo = await start();
-    const text = (await call(demo, '/')).text;
+    const text = (await call(demo, '/api')).text;
     for (const route of ['/api/v1/auth/login', '/api/v1/auth/logout', '/api/v1/access-hashes', '/api/v1/access-hashes/:id', '/api/v1/system/status', '/api/v1/accounts', '/api/v1/accounts/:id']) {
       expect(text).toContain(route);
     }

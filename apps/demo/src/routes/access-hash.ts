@@ -6,6 +6,7 @@ import {
   formatAccessHashDate,
   renderAccessHashError,
   renderAccessHashSuccess,
+  type AccessHashManager,
 } from '@gatehouse/strategy-access-hash-cookie';
 import type { Hono } from 'hono';
 import type { DemoEnv } from '../app.js';
@@ -91,8 +92,9 @@ const USERNAME_TAKEN = envelopeError(409, 'Username already exists');
 /**
  * Mounts the access-hash management routes (session cookie, panel administrator) and the routes protected by the
  * `access_hash` cookie, then answers every other `/api/v1` path with a 404 (or 405 for a known path) envelope.
+ * Returns the one access-hash manager (for the web interface).
  */
-export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, sessions: WebSessions): void {
+export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, sessions: WebSessions): { readonly manager: AccessHashManager } {
   const { clock } = context;
   // One strategy instance for every protected route: one failure throttle per client IP.
   const strategy = accessHashCookie({ store: context.credentials, clock, failureThrottle: { store: context.ephemeral, maxFailures: context.config.maxFailuresPerIp } });
@@ -250,4 +252,5 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
   });
   app.all(API_V1_BASE_PATH, unknown);
   app.all(`${API_V1_BASE_PATH}/*`, unknown);
+  return { manager };
 }

@@ -476,7 +476,7 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., seed 004)', () 
     const otherNonce = await authenticate(demo, key, { nonce: 1_700_000_000 });
     expect(otherNonce.status).toBe(401);
     expect(otherNonce.body).toEqual(INVALID);
-    expect((await call(demo, '/', { method: 'GET' })).text).toMatch(/Nonce policy \(GATEHOUSE_HMAC_NONCE = issued \| increasing \| unique\): issued\. .*replay/);
+    expect((await call(demo, '/api', { method: 'GET' })).text).toMatch(/Nonce policy \(GATEHOUSE_HMAC_NONCE = issued \| increasing \| unique\): issued\. .*replay/);
   });
 
   it('an invalid GATEHOUSE_HMAC_NONCE stops start-up with the variable named', async () => {
@@ -685,9 +685,9 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., seed 004)', () 
     }
   });
 
-  it('GET / lists the APEX routes', async () => {
+  it('GET /api lists the APEX routes', async () => {
     const demo = await start();
-    const text = (await call(demo, '/', { method: 'GET' })).text;
+    const text = (await call(demo, '/api', { method: 'GET' })).text;
     for (const route of ['AuthenticateUser', 'WebAuthenticateUser', 'AddUserAPIKey', 'GetUserAPIKeys', 'RemoveUserAPIKey', 'GetUserInfo', 'SendOrder', 'LogOut']) {
       expect(text).toContain(`/ap/${route}`);
     }

@@ -33,6 +33,7 @@ import {
   renderAuthenticateUserError,
   renderAuthenticateUserSuccess,
   requirePermission,
+  type HmacKeyManager,
   type HmacNoncePolicy,
 } from '@gatehouse/strategy-hmac-signature';
 import type { Context, Hono } from 'hono';
@@ -190,9 +191,10 @@ function readUserId(value: JsonValue | undefined): string | null {
 
 /**
  * Mounts the APEX routes: one `hmacSignature` verifier for `AuthenticateUser`, one `hmacSession` verifier for the
- * `aptoken` of API-key sessions, the web session for key management, one key manager.
+ * `aptoken` of API-key sessions, the web session for key management, one key manager (returned, for the web
+ * interface).
  */
-export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): void {
+export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { readonly manager: HmacKeyManager } {
   const store = context.credentials;
   const { clock } = context;
   const noncePolicy = context.config.hmacNoncePolicy;
@@ -459,4 +461,5 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): void 
   const unknown = handle('apex', async () => apexFailWithDetail('CREDENTIAL_NOT_FOUND', 404, 'No such endpoint'));
   app.all(HMAC_AP_PREFIX, unknown);
   app.all(`${HMAC_AP_PREFIX}/*`, unknown);
+  return { manager };
 }

@@ -541,9 +541,9 @@ describe('NVX routes of the demo (/v2)', () => {
     expect(put.body).toEqual(wrongFormat);
   });
 
-  it('GET / lists the NVX routes', async () => {
+  it('GET /api lists the NVX routes', async () => {
     const demo = await start();
-    const text = await (await fetch(`${demo.url}/`)).text();
+    const text = await (await fetch(`${demo.url}/api`)).text();
     for (const route of ['user/auth', 'user/session/renew', 'user/logout', 'api/key/create', 'api/key/list', 'api/key/delete', 'tracker/list', 'retranslator/list', 'panel/account/auth', 'panel/tariff/list']) {
       expect(text).toContain(`/v2/${route}`);
     }

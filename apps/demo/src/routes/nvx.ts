@@ -7,6 +7,7 @@ import {
   renderNvxStatus,
   renderNvxSuccess,
   type NvxApiKeyListing,
+  type NvxHashManager,
   type NvxPrincipal,
   type NvxStatusCode,
 } from '@gatehouse/strategy-nvx-hash';
@@ -98,13 +99,14 @@ function replyForThrown(error: unknown): Reply {
 }
 
 /**
- * Mounts the Navixy routes (`/v2/...`, GET and POST) on the demo app: one `nvxHash` strategy, one manager.
+ * Mounts the Navixy routes (`/v2/...`, GET and POST) on the demo app: one `nvxHash` strategy, one manager (returned,
+ * for the web interface).
  *
  * Unknown paths under `/v2` answer HTTP 404 with Navixy code 5 ("Wrong request format"), and a known path with
  * another method than GET or POST answers HTTP 405 with code 5: Navixy has no code for "no such resource",
  * and 5 is what a client gets for a request it must change.
  */
-export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): void {
+export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { readonly manager: NvxHashManager } {
   const store = context.credentials;
   const clock = context.clock;
   const strategy = nvxHash({
@@ -247,6 +249,7 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): void {
   });
   app.all(NVX_BASE_PATH, unknown);
   app.all(`${NVX_BASE_PATH}/*`, unknown);
+  return { manager };
 }
 
 /** Demo data of `tracker/list` (shaped like Navixy's, trimmed). */
