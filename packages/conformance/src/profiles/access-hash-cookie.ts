@@ -1,5 +1,5 @@
 import { generateHexToken, normalizeIpAddress } from '@gatehouse/auth-core';
-import { ConformanceSkip, type ConformanceCase, type ConformanceLevel, type ConformanceProfile } from '../case.js';
+import type { ConformanceCase, ConformanceProfile } from '../case.js';
 import { check, deepEqual, fail, show } from '../check.js';
 import type { WireSender } from '../drivers/wire.js';
 import {
@@ -21,6 +21,7 @@ import {
   type AccessHashFailureStatus,
 } from './access-hash-wire.js';
 import { guardingPrototypes } from './strategy-contract.js';
+import { storeFailureSender, wireCaseFactory } from './wire-case.js';
 import { describeReply, exchange, replyText, targetOf, type Exchange, type HeaderList, type NamedSecret, type WireRequestSpec } from './wire-request.js';
 
 /**
@@ -332,43 +333,12 @@ class AccessHashCaseContext {
 
 type Case = ConformanceCase<AccessHashDriver>;
 
-function ahcCase(
-  id: string,
-  level: ConformanceLevel,
-  ref: string,
-  title: string,
-  body: (context: AccessHashCaseContext) => Promise<void>,
-  requires?: readonly AccessHashCapability[],
-): Case {
-  return {
-    id,
-    level,
-    ref,
-    title,
-    ...(requires === undefined ? {} : { requires }),
-    async run(driver) {
-      let raw: unknown;
-      try {
-        raw = await driver.setup();
-      } catch (error) {
-        fail(`setup() failed: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}`);
-      }
-      const fixtures = resolveFixtures(raw);
-      const capabilities = new Set<string>([...(driver.capabilities ?? []), ...fixtureCapabilities(fixtures)]);
-      const missing = (requires ?? []).filter((capability) => !capabilities.has(capability));
-      if (missing.length > 0) throw new ConformanceSkip(`requires ${missing.join(', ')}`);
-      await body(new AccessHashCaseContext(driver, fixtures));
-    },
-  };
-}
+const ahcCase = wireCaseFactory<AccessHashDriver, ReturnType<typeof resolveFixtures>, AccessHashCaseContext, AccessHashCapability>(
+  resolveFixtures,
+  fixtureCapabilities,
+  (driver, fixtures) => new AccessHashCaseContext(driver, fixtures),
+);
 
-async function storeFailureSender(context: AccessHashCaseContext): Promise<WireSender> {
-  const { driver } = context;
-  check(typeof driver.storeFailure === 'function', 'the driver offers capability store-failure but has no storeFailure()');
-  const sender = await driver.storeFailure();
-  check(typeof sender === 'object' && sender !== null && typeof sender.send === 'function', () => `storeFailure() resolved to ${show(sender)}, expected { send(request) }`);
-  return sender;
-}
 
 /** Headers a client may send to claim another address; a server without trusted proxies reads none of them. */
 function spoofingHeaders(ip: string): HeaderList[] {
@@ -971,7 +941,7 @@ const cases: readonly Case[] = [
     `${REF_SECURITY} (a store failure or timeout denies access)`,
     'with the credential store failing, no hash succeeds, not even the valid one from its own IP',
     async (c) => {
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       for (const spec of [
         c.get(c.pair(c.fx.accessHash)),
         c.get(`theme=dark; ${c.pair(c.fx.accessHash)}`),
@@ -989,7 +959,7 @@ const cases: readonly Case[] = [
     `${REF_CODES} (STORE_UNAVAILABLE: 503, never an accidental success)`,
     'with the credential store failing, a well-formed hash (valid, foreign or unknown) is HTTP 503 with the failure envelope',
     async (c) => {
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       await c.expectAll(
         ACCESS_HASH_STATUS.storeDown,
         [c.fx.accessHash, c.fx.foreignAccessHash, c.fx.unknownHash].map((hash) => c.get(c.pair(hash))),
@@ -1004,7 +974,7 @@ const cases: readonly Case[] = [
     `${REF_DESIGN}; ${REF_CODES}`,
     'with the credential store failing, malformed and duplicated cookies are still HTTP 400 and a missing one 401: they never reach the store',
     async (c) => {
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       const { accessHash } = c.fx;
       await c.expectAll(ACCESS_HASH_STATUS.malformed, [c.get(c.pair(accessHash.toUpperCase())), c.get(`${c.pair(accessHash)}; ${c.pair(accessHash)}`)], sender);
       await c.expectAll(ACCESS_HASH_STATUS.missing, [{ path: c.fx.resourcePath }], sender);
@@ -1042,7 +1012,7 @@ const cases: readonly Case[] = [
     for (const spec of specs) await c.send(spec);
     if (c.driver.capabilities.includes('remote-address')) await c.send(c.get(c.pair(fx.accessHash), fx.foreignIp));
     if (c.driver.capabilities.includes('store-failure')) {
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       await c.send(c.get(c.pair(fx.accessHash)), sender);
     }
   }),

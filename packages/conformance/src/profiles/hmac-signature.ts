@@ -1,5 +1,5 @@
 import { decodeHex, encodeBase64Url, encodeHex, generateHexToken, hmacSha256, isHexString, normalizeIpAddress, sha256Digest } from '@gatehouse/auth-core';
-import { ConformanceSkip, type ConformanceCase, type ConformanceLevel, type ConformanceProfile } from '../case.js';
+import { ConformanceSkip, type ConformanceCase, type ConformanceProfile } from '../case.js';
 import { check, deepEqual, fail, show } from '../check.js';
 import type { WireSender } from '../drivers/wire.js';
 import {
@@ -26,6 +26,7 @@ import {
   type HmacValues,
 } from './hmac-wire.js';
 import { guardingPrototypes } from './strategy-contract.js';
+import { storeFailureSender, wireCaseFactory } from './wire-case.js';
 import {
   describeReply,
   exchange,
@@ -592,43 +593,12 @@ class HmacCaseContext {
 
 type Case = ConformanceCase<HmacSignatureDriver>;
 
-function hmacCase(
-  id: string,
-  level: ConformanceLevel,
-  ref: string,
-  title: string,
-  body: (context: HmacCaseContext) => Promise<void>,
-  requires?: readonly HmacCapability[],
-): Case {
-  return {
-    id,
-    level,
-    ref,
-    title,
-    ...(requires === undefined ? {} : { requires }),
-    async run(driver) {
-      let raw: unknown;
-      try {
-        raw = await driver.setup();
-      } catch (error) {
-        fail(`setup() failed: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}`);
-      }
-      const fixtures = resolveFixtures(raw);
-      const capabilities = new Set<string>([...(driver.capabilities ?? []), ...fixtureCapabilities(fixtures)]);
-      const missing = (requires ?? []).filter((capability) => !capabilities.has(capability));
-      if (missing.length > 0) throw new ConformanceSkip(`requires ${missing.join(', ')}`);
-      await body(new HmacCaseContext(driver, fixtures));
-    },
-  };
-}
+const hmacCase = wireCaseFactory<HmacSignatureDriver, ReturnType<typeof resolveFixtures>, HmacCaseContext, HmacCapability>(
+  resolveFixtures,
+  fixtureCapabilities,
+  (driver, fixtures) => new HmacCaseContext(driver, fixtures),
+);
 
-async function storeFailureSender(context: HmacCaseContext): Promise<WireSender> {
-  const { driver } = context;
-  check(typeof driver.storeFailure === 'function', 'the driver offers capability store-failure but has no storeFailure()');
-  const sender = await driver.storeFailure();
-  check(typeof sender === 'object' && sender !== null && typeof sender.send === 'function', () => `storeFailure() resolved to ${show(sender)}, expected { send(request) }`);
-  return sender;
-}
 
 /** Requests with a fresh nonce each, whose correct Signature is replaced by `transform(signature)`. */
 function withSignatures(c: HmacCaseContext, transforms: readonly ((signature: string) => string)[]): HmacRequestSpec[] {
@@ -1374,7 +1344,7 @@ const cases: readonly Case[] = [
     `${REF_SECURITY} (a store failure or timeout denies access); ${REF_CODES} (STORE_UNAVAILABLE: 503)`,
     'with the stores failing, a correctly signed AuthenticateUser is HTTP 5xx and never a success or a SessionToken',
     async (c) => {
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       for (const spec of [c.loginHeaders(c.values()), c.loginJson({ ...c.values() })]) {
         const sent = await c.send(spec, sender);
         check(
@@ -1392,7 +1362,7 @@ const cases: readonly Case[] = [
     'with the stores failing, a call with a live session token is HTTP 5xx and never a success',
     async (c) => {
       const token = await c.login();
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       const sent = await c.send(c.call(token), sender);
       check(
         sent.reply.status >= 500 && sent.reply.status <= 599 && !claimsCall(sent.reply),
@@ -1408,7 +1378,7 @@ const cases: readonly Case[] = [
     'with the stores failing, AuthenticateUser answers HTTP 503 `{"Authenticated":false,"errormsg":"<text>"}` and other calls HTTP 503 with APEX\'s error object',
     async (c) => {
       const token = await c.login();
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       c.expectLoginRefused(await c.send(c.loginHeaders(c.values()), sender), [503]);
       c.expectCallRefused(await c.send(c.call(token), sender), [503], false);
     },

@@ -1,5 +1,5 @@
 import { generateHexToken } from '@gatehouse/auth-core';
-import { ConformanceSkip, type ConformanceCase, type ConformanceLevel, type ConformanceProfile } from '../case.js';
+import type { ConformanceCase, ConformanceProfile } from '../case.js';
 import { check, deepEqual, fail, show } from '../check.js';
 import type { WireSender } from '../drivers/wire.js';
 import {
@@ -21,6 +21,7 @@ import {
   type NvxWireCode,
 } from './nvx-wire.js';
 import { guardingPrototypes } from './strategy-contract.js';
+import { storeFailureSender, wireCaseFactory } from './wire-case.js';
 
 /**
  * The hashes and routes one `nvx-hash@1` case works with, made fresh for every case by the driver's `setup()`.
@@ -256,43 +257,12 @@ class NvxCaseContext {
 
 type Case = ConformanceCase<NvxHashDriver>;
 
-function nvxCase(
-  id: string,
-  level: ConformanceLevel,
-  ref: string,
-  title: string,
-  body: (context: NvxCaseContext) => Promise<void>,
-  requires?: readonly NvxCapability[],
-): Case {
-  return {
-    id,
-    level,
-    ref,
-    title,
-    ...(requires === undefined ? {} : { requires }),
-    async run(driver) {
-      let raw: unknown;
-      try {
-        raw = await driver.setup();
-      } catch (error) {
-        fail(`setup() failed: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}`);
-      }
-      const fixtures = resolveFixtures(raw);
-      const capabilities = new Set<string>([...(driver.capabilities ?? []), ...fixtureCapabilities(fixtures)]);
-      const missing = (requires ?? []).filter((capability) => !capabilities.has(capability));
-      if (missing.length > 0) throw new ConformanceSkip(`requires ${missing.join(', ')}`);
-      await body(new NvxCaseContext(driver, fixtures));
-    },
-  };
-}
+const nvxCase = wireCaseFactory<NvxHashDriver, ReturnType<typeof resolveFixtures>, NvxCaseContext, NvxCapability>(
+  resolveFixtures,
+  fixtureCapabilities,
+  (driver, fixtures) => new NvxCaseContext(driver, fixtures),
+);
 
-async function storeFailureSender(context: NvxCaseContext): Promise<WireSender> {
-  const { driver } = context;
-  check(typeof driver.storeFailure === 'function', 'the driver offers capability store-failure but has no storeFailure()');
-  const sender = await driver.storeFailure();
-  check(typeof sender === 'object' && sender !== null && typeof sender.send === 'function', () => `storeFailure() resolved to ${show(sender)}, expected { send(request) }`);
-  return sender;
-}
 
 /** The panel route with its `/panel/` segment disguised in ways a lenient router may still route. */
 function panelLookAlikes(panelPath: string): string[] {
@@ -803,7 +773,7 @@ const cases: readonly Case[] = [
     REF_SECURITY,
     'with the credential store failing, no hash of any kind, in any source, succeeds',
     async (c) => {
-      const sender = await storeFailureSender(c);
+      const sender = await storeFailureSender(c.driver);
       for (const spec of storeFailureRequests(c)) c.expectNotSuccess(await c.send(spec, sender));
     },
     ['store-failure'],
@@ -814,7 +784,7 @@ const cases: readonly Case[] = [
     `${REF_CODES}; ${REF_DESIGN}`,
     'with the credential store failing, a well-formed hash is code 14 "Database unavailable" (HTTP 503)',
     async (c) => {
-      await c.expectAll(14, storeFailureRequests(c), await storeFailureSender(c));
+      await c.expectAll(14, storeFailureRequests(c), await storeFailureSender(c.driver));
     },
     ['store-failure'],
   ),
