@@ -12,6 +12,7 @@ import {
   withFailureThrottle,
   type AuthError,
   type AuthOutcome,
+  type AuthRequest,
   type AuthStrategy,
   type Clock,
   type CredentialRecord,
@@ -81,19 +82,34 @@ export interface WebSessionCookieOptions {
 
 const digest = createSecretDigester();
 
+/** What differs between the demo's session tokens: where the token travels and whose it is. */
+export interface SessionTokenStrategyOptions<P extends Principal> {
+  readonly id: string;
+  readonly kind: string;
+  readonly store: CredentialStore;
+  readonly clock: Clock;
+  readonly idleSeconds?: number;
+  /** Every value of the token sent on the request (a cookie or a header). */
+  readonly tokensOf: (request: AuthRequest) => readonly string[];
+  /** The principal of a live record of this id and kind, or `null` when the record is unusable. */
+  readonly principalOf: (record: CredentialRecord) => P | null;
+  /** The code for a token of another strategy or kind. */
+  readonly foreignCode: 'CREDENTIALS_INVALID' | 'CREDENTIALS_NOT_ACCEPTED_HERE';
+}
+
 /**
- * The session check as an AuthStrategy: `absent` without the cookie, `CREDENTIALS_AMBIGUOUS` when the cookie
- * comes twice, `CREDENTIALS_MALFORMED` for anything but 64 lower-case hex characters, `CREDENTIALS_INVALID` for
- * an unknown, revoked or expired token, `CREDENTIALS_EXPIRED` after the idle timeout, `STORE_UNAVAILABLE` when
- * the store fails.
+ * A session token as an AuthStrategy: `absent` without the token, `CREDENTIALS_AMBIGUOUS` when it comes twice,
+ * `CREDENTIALS_MALFORMED` for anything but 64 lower-case hex characters, `foreignCode` for a token of another
+ * kind, `CREDENTIALS_INVALID` for an unknown, revoked or expired one, `CREDENTIALS_EXPIRED` (and the session
+ * ended) after the idle timeout, `STORE_UNAVAILABLE` when the store fails.
  */
-export function webSessionCookie(options: WebSessionCookieOptions): AuthStrategy<WebSessionPrincipal> {
-  const { store, clock, cookieName } = options;
+export function sessionTokenStrategy<P extends Principal>(options: SessionTokenStrategyOptions<P>): AuthStrategy<P> {
+  const { store, clock } = options;
   const idleMs = (options.idleSeconds ?? WEB_SESSION_IDLE_SECONDS) * 1000;
   return {
-    id: WEB_SESSION_STRATEGY_ID,
+    id: options.id,
     async authenticate(request) {
-      const values = request.cookieValues(cookieName);
+      const values = options.tokensOf(request);
       if (values.length === 0) return absent();
       if (values.length > 1) return rejected('CREDENTIALS_AMBIGUOUS');
       const token = values[0] as string;
@@ -104,10 +120,10 @@ export function webSessionCookie(options: WebSessionCookieOptions): AuthStrategy
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
       }
+      if (record === null) return rejected('CREDENTIALS_INVALID');
+      if (record.strategy !== options.id || record.kind !== options.kind) return rejected(options.foreignCode);
       const now = clock.now();
-      if (record === null || record.strategy !== WEB_SESSION_STRATEGY_ID || record.kind !== WEB_SESSION_KIND || !isCredentialActive(record, now)) {
-        return rejected('CREDENTIALS_INVALID');
-      }
+      if (!isCredentialActive(record, now)) return rejected('CREDENTIALS_INVALID');
       if (now - (record.lastUsedAt ?? record.createdAt) >= idleMs) {
         const id = record.id;
         Promise.resolve()
@@ -115,15 +131,29 @@ export function webSessionCookie(options: WebSessionCookieOptions): AuthStrategy
           .catch(() => undefined);
         return rejected('CREDENTIALS_EXPIRED');
       }
-      const role = record.attributes['role'];
-      if (typeof role !== 'string' || !ROLES.includes(role)) return rejected('CREDENTIALS_INVALID');
+      const principal = options.principalOf(record);
+      if (principal === null) return rejected('CREDENTIALS_INVALID');
       touchQuietly(store, record.id, now);
-      return authenticated(
-        { id: record.ownerId, attributes: { role: role as AccountRole } },
-        { id: record.id, kind: WEB_SESSION_KIND, scopes: [], expiresAt: record.expiresAt },
-      );
+      return authenticated(principal, { id: record.id, kind: options.kind, scopes: [], expiresAt: record.expiresAt });
     },
   };
+}
+
+/** The browser and API session: the session cookie, with the account's role. */
+export function webSessionCookie(options: WebSessionCookieOptions): AuthStrategy<WebSessionPrincipal> {
+  return sessionTokenStrategy<WebSessionPrincipal>({
+    id: WEB_SESSION_STRATEGY_ID,
+    kind: WEB_SESSION_KIND,
+    store: options.store,
+    clock: options.clock,
+    ...(options.idleSeconds === undefined ? {} : { idleSeconds: options.idleSeconds }),
+    tokensOf: (request) => request.cookieValues(options.cookieName),
+    foreignCode: 'CREDENTIALS_INVALID',
+    principalOf: (record) => {
+      const role = record.attributes['role'];
+      return typeof role === 'string' && ROLES.includes(role) ? { id: record.ownerId, attributes: { role: role as AccountRole } } : null;
+    },
+  });
 }
 
 /** Renders a failure of the session check in the seed's envelope (the API's one wire format). */

@@ -1,23 +1,19 @@
 import {
   absent,
-  authenticated,
   authenticateSafely,
   AuthError,
   createSecretDigester,
   generateHexToken,
-  isCredentialActive,
   isJsonObject,
   JSON_CONTENT_TYPE,
   newCredentialId,
   rejected,
-  touchQuietly,
   withFailureThrottle,
   type AuthErrorCode,
   type AuthOutcome,
   type AuthStrategy,
   type Clock,
   type CredentialInfo,
-  type CredentialRecord,
   type CredentialStore,
   type JsonValue,
   type Principal,
@@ -41,7 +37,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Account } from '../accounts.js';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
-import { WEB_SESSION_ABSOLUTE_SECONDS, WEB_SESSION_IDLE_SECONDS, WEB_SESSION_TOKEN_BYTES } from '../web-session.js';
+import { sessionTokenStrategy, WEB_SESSION_ABSOLUTE_SECONDS, WEB_SESSION_IDLE_SECONDS, WEB_SESSION_TOKEN_BYTES } from '../web-session.js';
 
 /**
  * The KiiEx exchange API of seed 004 (AlphaPoint APEX) on the demo:
@@ -149,37 +145,15 @@ export type ApexWebPrincipal = Principal;
  * fails.
  */
 export function apexWebSession(options: { readonly store: CredentialStore; readonly clock: Clock }): AuthStrategy<ApexWebPrincipal> {
-  const { store, clock } = options;
-  const idleMs = WEB_SESSION_IDLE_SECONDS * 1000;
-  return {
+  return sessionTokenStrategy<ApexWebPrincipal>({
     id: APEX_WEB_SESSION_STRATEGY_ID,
-    async authenticate(request) {
-      const values = request.headerValues(APTOKEN);
-      if (values.length === 0) return absent();
-      if (values.length > 1) return rejected('CREDENTIALS_AMBIGUOUS');
-      const token = values[0] as string;
-      if (!TOKEN_PATTERN.test(token)) return rejected('CREDENTIALS_MALFORMED');
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(digest(token));
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
-      if (record === null) return rejected('CREDENTIALS_INVALID');
-      if (record.strategy !== APEX_WEB_SESSION_STRATEGY_ID || record.kind !== APEX_WEB_SESSION_KIND) return rejected('CREDENTIALS_NOT_ACCEPTED_HERE');
-      const now = clock.now();
-      if (!isCredentialActive(record, now)) return rejected('CREDENTIALS_INVALID');
-      if (now - (record.lastUsedAt ?? record.createdAt) >= idleMs) {
-        const id = record.id;
-        Promise.resolve()
-          .then(() => store.revoke(id, now))
-          .catch(() => undefined);
-        return rejected('CREDENTIALS_EXPIRED');
-      }
-      touchQuietly(store, record.id, now);
-      return authenticated({ id: record.ownerId }, { id: record.id, kind: APEX_WEB_SESSION_KIND, scopes: [], expiresAt: record.expiresAt });
-    },
-  };
+    kind: APEX_WEB_SESSION_KIND,
+    store: options.store,
+    clock: options.clock,
+    tokensOf: (request) => request.headerValues(APTOKEN),
+    foreignCode: 'CREDENTIALS_NOT_ACCEPTED_HERE',
+    principalOf: (record) => ({ id: record.ownerId }),
+  });
 }
 
 /** A demo account id as APEX sends it: a JSON number or a decimal string. */
