@@ -47,8 +47,29 @@ export function parseCookieHeader(headerValues: readonly string[]): ReadonlyMap<
  */
 export function parseAuthorizationHeader(value: string): { scheme: string; parameters: string } | null {
   if (typeof value !== 'string') return null;
-  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, '');
-  const match = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]+([\s\S]*))?$/.exec(trimmed);
-  if (match === null) return null;
-  return { scheme: match[1] as string, parameters: match[2] ?? '' };
+  // One scan, no regular expressions: this runs on every request.
+  let start = 0;
+  let end = value.length;
+  while (start < end && isSpaceOrTab(value.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrTab(value.charCodeAt(end - 1))) end--;
+  let schemeEnd = start;
+  while (schemeEnd < end && isTokenChar(value.charCodeAt(schemeEnd))) schemeEnd++;
+  if (schemeEnd === start) return null;
+  if (schemeEnd === end) return { scheme: value.slice(start, end), parameters: '' };
+  if (!isSpaceOrTab(value.charCodeAt(schemeEnd))) return null;
+  let parametersStart = schemeEnd;
+  while (isSpaceOrTab(value.charCodeAt(parametersStart))) parametersStart++;
+  return { scheme: value.slice(start, schemeEnd), parameters: value.slice(parametersStart, end) };
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** RFC 9110 token characters: `!#$%&'*+-.^_\`|~`, digits and letters. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_CHARS[char.charCodeAt(0)] = 1;
+
+function isTokenChar(code: number): boolean {
+  return code < 128 && TOKEN_CHARS[code] === 1;
 }

@@ -24,6 +24,7 @@ export {
   constantTimeEqual,
   constantTimeEqualStrings,
   createSecretDigester,
+  createHmacSha256,
   createSecretSealer,
   decodeBase64Url,
   decodeHex,

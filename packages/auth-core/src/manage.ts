@@ -107,7 +107,11 @@ export function resolveCredentialOptions(options: CredentialOptions): {
  * ```
  */
 export function newCredentialId(prefix: string): string {
-  return `${prefix}_${encodeBase64Url(randomBytes(12))}`;
+  // Built as one flat string: a concatenation would be kept as a two-part rope for as long as the record lives.
+  const text = `${prefix}_${encodeBase64Url(randomBytes(12))}`;
+  const codes = new Array<number>(text.length);
+  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
@@ -120,7 +124,15 @@ export function newCredentialId(prefix: string): string {
  * ```
  */
 export function touchQuietly(store: CredentialStore, id: string, at: number): void {
-  Promise.resolve()
-    .then(() => store.touch(id, at))
-    .catch(() => undefined);
+  try {
+    const pending: unknown = store.touch(id, at);
+    // A rejection is handled here, so it never surfaces as an unhandled rejection.
+    if (pending !== null && typeof pending === 'object' && typeof (pending as Promise<void>).then === 'function') {
+      (pending as Promise<void>).then(undefined, ignore);
+    }
+  } catch {
+    // A store that throws synchronously changes nothing either.
+  }
 }
+
+function ignore(): void {}

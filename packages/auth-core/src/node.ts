@@ -21,6 +21,19 @@ export interface NodeIncomingMessage {
 }
 
 const encoder = new TextEncoder();
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/** `name.toLowerCase() === lowerCaseName` without building the lower-case copy (header names are ASCII). */
+function equalsLowerCase(name: string, lowerCaseName: string): boolean {
+  if (name.length !== lowerCaseName.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    let code = name.charCodeAt(i);
+    if (code > 0x7f) return name.toLowerCase() === lowerCaseName;
+    if (code >= 65 && code <= 90) code |= 0x20;
+    if (code !== lowerCaseName.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 class NodeAuthRequest extends LazyAuthRequest {
   readonly #incoming: NodeIncomingMessage;
@@ -36,12 +49,9 @@ class NodeAuthRequest extends LazyAuthRequest {
     const raw = this.#incoming.rawHeaders;
     let values: string[] | undefined;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i] as string;
-      if (name.length === lowerCaseName.length && name.toLowerCase() === lowerCaseName) {
-        (values ??= []).push(raw[i + 1] as string);
-      }
+      if (equalsLowerCase(raw[i] as string, lowerCaseName)) (values ??= []).push(raw[i + 1] as string);
     }
-    return values ?? [];
+    return values ?? NO_VALUES;
   }
 
   protected readSocketAddress(): string | null {

@@ -68,11 +68,29 @@ export function authenticated<P extends Principal>(principal: P, credential: Cre
  * ```
  */
 export function rejected(codeOrError: AuthErrorCode | AuthError, cause?: unknown): AuthOutcome<never> {
-  const error =
-    codeOrError instanceof AuthError
-      ? codeOrError
-      : new AuthError(codeOrError, cause === undefined ? {} : { cause });
+  const error = codeOrError instanceof AuthError ? codeOrError : outcomeError(codeOrError, cause);
   return { type: 'rejected', error };
+}
+
+/**
+ * An `AuthError` for an outcome, built without capturing a stack trace: a rejection is an answer, not a fault,
+ * and capturing the stack cost more than the whole verification of a wrong credential. Its `stack` is the
+ * `AuthError: <message>` line alone; a `cause` keeps its own stack.
+ */
+function outcomeError(code: AuthErrorCode, cause: unknown): AuthError {
+  const options = cause === undefined ? {} : { cause };
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    // Frozen intrinsics (e.g. a hardened realm): build it with the stack.
+    return new AuthError(code, options);
+  }
+  try {
+    return new AuthError(code, options);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 const ABSENT: AuthOutcome<never> = Object.freeze({ type: 'absent' });

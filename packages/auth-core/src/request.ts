@@ -101,6 +101,43 @@ export function compileAdapterOptions(options: RequestAdapterOptions = {}): Comp
   return { trustedProxies, maxBodyBytes };
 }
 
+/** Socket addresses whose canonical form was computed; the same few peers come back on every request. */
+const canonicalAddresses = new Map<string, string | null>();
+const CANONICAL_ADDRESS_CACHE_SIZE = 4096;
+
+/** The canonical client IP of a socket address when no proxy is trusted (as `resolveClientIp` gives it). */
+function canonicalSocketAddress(address: string | null): string | null {
+  if (address === null) return null;
+  let canonical = canonicalAddresses.get(address);
+  if (canonical === undefined) {
+    canonical = resolveClientIp(address, [], null);
+    if (canonicalAddresses.size >= CANONICAL_ADDRESS_CACHE_SIZE) canonicalAddresses.clear();
+    canonicalAddresses.set(address, canonical);
+  }
+  return canonical;
+}
+
+// Never exposed, only read (`get`, `getAll`): one shared empty instance serves every request without a query.
+const EMPTY_QUERY = new URLSearchParams();
+const NO_BODY: Promise<RequestBody> = Promise.resolve(Object.freeze({ type: 'none' }));
+
+/**
+ * Tells whether `url` is a path that WHATWG URL parsing returns unchanged as its pathname, with no query: it
+ * starts with one `/` and holds only letters, digits, `/`, `-`, `_`, `~` and `.` (but no segment starting with
+ * a dot). Most API requests are such paths; they skip the URL parser.
+ */
+function isPlainPath(url: string): boolean {
+  if (url.charCodeAt(0) !== 47 || url.charCodeAt(1) === 47) return false;
+  for (let i = 1; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    const letterOrDigit = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57);
+    if (letterOrDigit || code === 45 || code === 95 || code === 126) continue;
+    if (code === 47 || (code === 46 && url.charCodeAt(i - 1) !== 47)) continue;
+    return false;
+  }
+  return true;
+}
+
 /**
  * The shared lazy machinery behind both adapters: subclasses say how to read headers, the socket address and
  * the raw body.
@@ -131,6 +168,12 @@ export abstract class LazyAuthRequest implements AuthRequest {
   }
 
   #splitUrl(): void {
+    if (isPlainPath(this.url)) {
+      // Nothing URL parsing would change: no query, no fragment, no escapes, no dot segments.
+      this.#path = this.url;
+      this.#query = EMPTY_QUERY;
+      return;
+    }
     try {
       const parsed = new URL(this.url, 'http://gatehouse.invalid');
       this.#path = parsed.pathname;
@@ -177,19 +220,22 @@ export abstract class LazyAuthRequest implements AuthRequest {
 
   get clientIp(): string | null {
     if (this.#clientIp === undefined) {
-      const forwarded = this.options.trustedProxies === null ? [] : this.readHeaderValues('x-forwarded-for');
-      this.#clientIp = resolveClientIp(this.readSocketAddress(), forwarded, this.options.trustedProxies);
+      if (this.options.trustedProxies === null) {
+        this.#clientIp = canonicalSocketAddress(this.readSocketAddress());
+      } else {
+        this.#clientIp = resolveClientIp(this.readSocketAddress(), this.readHeaderValues('x-forwarded-for'), this.options.trustedProxies);
+      }
     }
     return this.#clientIp;
   }
 
   body(): Promise<RequestBody> {
-    if (this.#body === undefined) this.#body = this.#readBody();
+    // GET and HEAD carry no body to read: one shared settled promise, no async call.
+    if (this.#body === undefined) this.#body = this.method === 'GET' || this.method === 'HEAD' ? NO_BODY : this.#readBody();
     return this.#body;
   }
 
   async #readBody(): Promise<RequestBody> {
-    if (this.method === 'GET' || this.method === 'HEAD') return { type: 'none' };
     const contentType = this.header('content-type');
     try {
       const read = await this.readRawBody(this.options.maxBodyBytes);

@@ -206,3 +206,22 @@ describe('accessHashCookie: verify', () => {
     expect(() => accessHashCookie({ store: createMemoryCredentialStore(), cookieName: 'bad name' })).toThrow(/`cookieName`/);
   });
 });
+
+describe('accessHashCookie: remembered IP normalisation', () => {
+  it('gives the same answers for repeated and for many distinct client addresses', async () => {
+    const { strategy, manager } = setup();
+    const bound = await issue(manager, '::ffff:198.51.100.4');
+    const cookie = { Cookie: `access_hash=${bound.hash}` };
+    for (let round = 0; round < 2; round++) {
+      expect((await strategy.authenticate(request(cookie, '198.51.100.4'))).type).toBe('authenticated');
+      expect((await strategy.authenticate(request(cookie, '::ffff:198.51.100.4'))).type).toBe('authenticated');
+      expect(await strategy.authenticate(request(cookie, '198.51.100.5'))).toMatchObject({ error: { code: 'IP_NOT_ALLOWED' } });
+    }
+    // More distinct addresses than the strategy remembers.
+    for (let i = 0; i < 5000; i++) {
+      const address = `10.${(i >> 8) & 255}.${i & 255}.1`;
+      expect(await strategy.authenticate(request(cookie, address))).toMatchObject({ error: { code: 'IP_NOT_ALLOWED' } });
+    }
+    expect((await strategy.authenticate(request(cookie, '198.51.100.4'))).type).toBe('authenticated');
+  });
+});

@@ -21,6 +21,8 @@ import {
 } from './options.js';
 
 const HASH_PATTERN = new RegExp(`^[0-9a-f]{${ACCESS_HASH_BYTES * 2}}$`);
+/** Distinct IP spellings whose canonical form a strategy remembers. */
+const IP_CACHE_SIZE = 4096;
 
 /**
  * Creates the verifying face: an `AuthStrategy` for access hashes sent only in the `access_hash` cookie, each
@@ -44,6 +46,18 @@ const HASH_PATTERN = new RegExp(`^[0-9a-f]{${ACCESS_HASH_BYTES * 2}}$`);
 export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy<Principal> {
   const { store, digest, clock } = resolveCredentialOptions(options);
   const cookieName = resolveCookieName(options.cookieName);
+  // The same few addresses come back on every request (each hash's own, its client's): each is parsed once.
+  // Bounded, since client addresses come from the network.
+  const normalized = new Map<string, string | null>();
+  const normalizeIp = (address: string): string | null => {
+    let canonical = normalized.get(address);
+    if (canonical === undefined) {
+      canonical = normalizeIpAddress(address);
+      if (normalized.size >= IP_CACHE_SIZE) normalized.clear();
+      normalized.set(address, canonical);
+    }
+    return canonical;
+  };
 
   const strategy: AuthStrategy<Principal> = {
     id: ACCESS_HASH_STRATEGY_ID,
@@ -64,10 +78,10 @@ export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy
       if (record === null || record.strategy !== ACCESS_HASH_STRATEGY_ID || record.kind !== ACCESS_HASH_KIND || !isCredentialActive(record, now)) {
         return rejected('CREDENTIALS_INVALID');
       }
-      const boundIp = record.allowedIps.length === 1 ? normalizeIpAddress(record.allowedIps[0] as string) : null;
+      const boundIp = record.allowedIps.length === 1 ? normalizeIp(record.allowedIps[0] as string) : null;
       const clientIp = request.clientIp;
       // Fail closed: a record without exactly one valid IP, or a request whose client IP is unknown, never passes.
-      if (boundIp === null || clientIp === null || normalizeIpAddress(clientIp) !== boundIp) return rejected('IP_NOT_ALLOWED');
+      if (boundIp === null || clientIp === null || normalizeIp(clientIp) !== boundIp) return rejected('IP_NOT_ALLOWED');
 
       touchQuietly(store, record.id, now);
       return authenticated({ id: record.ownerId }, { id: record.id, kind: ACCESS_HASH_KIND, scopes: record.scopes, expiresAt: record.expiresAt });

@@ -4,7 +4,7 @@ export { createHmacKeyManager, exportHmacKeyJson } from './manage.js';
 export type { HmacKeyExport, HmacKeyListing, HmacKeyManager, HmacRotatedSecret, HmacSessionIssued } from './manage.js';
 export { signAuthenticateUser } from './sign.js';
 export type { SignAuthenticateUserInput, SignedAuthenticateUser } from './sign.js';
-export { authenticateUserMessage, computeAuthenticateUserSignature, signatureMatches } from './signature.js';
+export { authenticateUserMessage, computeAuthenticateUserSignature, signatureMatches, signatureMatchesWith } from './signature.js';
 export type { AuthenticateUserValues } from './signature.js';
 export { readAuthenticateUser } from './read.js';
 export type { RawAuthenticateUser } from './read.js';
@@ -14,6 +14,7 @@ export { HMAC_WIRE_ERRORS } from './errors.js';
 export {
   HMAC_API_KEY_BYTES,
   HMAC_API_SECRET_BYTES,
+  HMAC_DEFAULT_SECRET_CACHE_SIZE,
   HMAC_SESSION_TOKEN_BYTES,
   HMAC_STRATEGY_ID,
 } from './options.js';

@@ -8,6 +8,8 @@ export const HMAC_API_KEY_BYTES = 16;
 export const HMAC_API_SECRET_BYTES = 32;
 /** Session token (`aptoken`): 32 random bytes, 64 hex characters. */
 export const HMAC_SESSION_TOKEN_BYTES = 32;
+/** API keys whose opened secret the `AuthenticateUser` verifier keeps ready, by default. */
+export const HMAC_DEFAULT_SECRET_CACHE_SIZE = 1024;
 
 /**
  * How nonces are checked:
@@ -47,6 +49,12 @@ export interface HmacSignatureOptions extends CredentialOptions {
   readonly timestamp?: { readonly toleranceInSeconds?: number };
   /** Refuse an IP after `maxFailures` rejected attempts in `windowInSeconds`. Off unless given. */
   readonly failureThrottle?: { readonly store: EphemeralStore; readonly maxFailures?: number; readonly windowInSeconds?: number };
+  /**
+   * How many API keys' secrets are kept opened in memory (as prepared HMAC keys) after a successful lookup, so
+   * a repeat `AuthenticateUser` skips decrypting the sealed secret. Default 1024; 0 opens the sealed secret on
+   * every request. A rotated secret is never served from the cache (entries are tied to the sealed value).
+   */
+  readonly secretCacheSize?: number;
   readonly onEvent?: AuthEventListener;
 }
 

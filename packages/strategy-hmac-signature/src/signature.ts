@@ -62,3 +62,38 @@ export function signatureMatches(presented: string, apiSecret: string, values: A
   if (!isHexString(presented, 64)) return false;
   return constantTimeEqual(decodeHex(presented), hmacSha256(apiSecret, authenticateUserMessage(values)));
 }
+
+/**
+ * {@link signatureMatches} with the API secret already prepared as an HMAC key (`createHmacSha256(apiSecret)`).
+ *
+ * @example
+ * ```ts
+ * signatureMatchesWith(presented, createHmacSha256(apiSecret), values);
+ * ```
+ */
+export function signatureMatchesWith(presented: string, mac: (message: string) => Uint8Array, values: AuthenticateUserValues): boolean {
+  if (typeof presented !== 'string' || presented.length !== 64) return false;
+  const expected = mac(authenticateUserMessage(values));
+  // One pass: each digit pair is checked and compared with its byte, without decoding the hex first. The time
+  // depends on the lengths and on the presented text only, never on the expected bytes.
+  let difference = 0;
+  let malformed = 0;
+  for (let i = 0; i < 32; i++) {
+    const high = hexDigitValue(presented.charCodeAt(2 * i));
+    const low = hexDigitValue(presented.charCodeAt(2 * i + 1));
+    malformed |= high | low;
+    difference |= (((high << 4) | low) & 0xff) ^ (expected[i] as number);
+  }
+  return malformed >= 0 && difference === 0;
+}
+
+/** The value of a hex digit of either case, or -1. */
+const HEX_VALUES = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < 16; digit++) {
+  HEX_VALUES[digit.toString(16).charCodeAt(0)] = digit;
+  HEX_VALUES[digit.toString(16).toUpperCase().charCodeAt(0)] = digit;
+}
+
+function hexDigitValue(code: number): number {
+  return code < 128 ? (HEX_VALUES[code] as number) : -1;
+}

@@ -439,3 +439,77 @@ describe('hmacSession: aptoken', () => {
     expect(() => hmacSession({ store: createMemoryCredentialStore(), idleTimeoutInSeconds: 60 })).toThrow(/`idleTimeoutInSeconds`/);
   });
 });
+
+describe('opened-secret cache', () => {
+  /** The test sealer, counting how often a sealed secret is opened. */
+  function countingSealer() {
+    const counter = { opens: 0 };
+    const counting: typeof sealer = {
+      currentKeyId: sealer.currentKeyId,
+      seal: (plaintext, context) => sealer.seal(plaintext, context),
+      open: (sealed, context) => {
+        counter.opens++;
+        return sealer.open(sealed, context);
+      },
+      needsReseal: (sealed) => sealer.needsReseal(sealed),
+    };
+    return { counting, counter };
+  }
+
+  it('opens a key\'s sealed secret once, then verifies from the prepared key', async () => {
+    const { counting, counter } = countingSealer();
+    const { verifier, manager } = setup({ sealer: counting });
+    const key = await createKey(manager);
+    for (let i = 0; i < 3; i++) expect((await verifier.authenticate(authenticateRequest(signed(key, `c-${i}`).headers))).type).toBe('authenticated');
+    expect(await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: 'f'.repeat(64) }, 'c-wrong').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect(counter.opens).toBe(1);
+  });
+
+  it('never serves a rotated-away secret, with or without an overlap', async () => {
+    const { verifier, manager, clock } = setup();
+    const key = await createKey(manager);
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 'r-1').headers))).type).toBe('authenticated');
+    const rotated = await manager.rotateSecret('1', key.id);
+    if (!rotated.ok) throw rotated.error;
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'r-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    const next = { ...key, APISecret: rotated.value.APISecret };
+    expect((await verifier.authenticate(authenticateRequest(signed(next, 'r-3').headers))).type).toBe('authenticated');
+    const again = await manager.rotateSecret('1', key.id, { overlapInSeconds: 60 });
+    if (!again.ok) throw again.error;
+    expect((await verifier.authenticate(authenticateRequest(signed(next, 'r-4').headers))).type).toBe('authenticated');
+    clock.advanceBySeconds(61);
+    expect(await verifier.authenticate(authenticateRequest(signed(next, 'r-5').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: again.value.APISecret }, 'r-6').headers))).type).toBe('authenticated');
+  });
+
+  it('refuses a removed key even when its secret is cached', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 'x-1').headers))).type).toBe('authenticated');
+    expect((await manager.removeKey('1', { id: key.id })).ok).toBe(true);
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'x-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('keeps at most secretCacheSize keys, and none with 0', async () => {
+    for (const [secretCacheSize, expectedOpens] of [
+      [0, 4],
+      [1, 4],
+      [2, 2],
+    ] as const) {
+      const { counting, counter } = countingSealer();
+      const { verifier, manager } = setup({ sealer: counting, secretCacheSize });
+      const first = await createKey(manager, '1');
+      const second = await createKey(manager, '2');
+      for (const [i, key] of [first, second, first, second].entries()) {
+        expect((await verifier.authenticate(authenticateRequest(signed(key, `s-${secretCacheSize}-${i}`).headers))).type).toBe('authenticated');
+      }
+      expect(counter.opens, `secretCacheSize ${secretCacheSize}`).toBe(expectedOpens);
+    }
+  });
+
+  it('refuses a bad secretCacheSize, naming it', () => {
+    for (const secretCacheSize of [-1, 1.5, Number.NaN]) {
+      expect(() => hmacSignature({ store: createMemoryCredentialStore(), sealer, noncePolicy: 'issued', secretCacheSize })).toThrow(/`secretCacheSize`/);
+    }
+  });
+});

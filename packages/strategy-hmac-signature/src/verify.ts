@@ -2,6 +2,7 @@ import {
   absent,
   authenticated,
   ConfigurationError,
+  createHmacSha256,
   createIpMatcher,
   isCredentialActive,
   rejected,
@@ -16,6 +17,7 @@ import {
 } from '@gatehouse/auth-core';
 import {
   HMAC_API_KEY_BYTES,
+  HMAC_DEFAULT_SECRET_CACHE_SIZE,
   HMAC_SESSION_TOKEN_BYTES,
   HMAC_STRATEGY_ID,
   positiveSeconds,
@@ -25,15 +27,39 @@ import {
   type HmacSignatureOptions,
 } from './options.js';
 import { readAuthenticateUser } from './read.js';
-import { signatureMatches } from './signature.js';
+import { signatureMatchesWith } from './signature.js';
 
-const API_KEY = new RegExp(`^[0-9a-f]{${HMAC_API_KEY_BYTES * 2}}$`);
 const SESSION_TOKEN = new RegExp(`^[0-9a-f]{${HMAC_SESSION_TOKEN_BYTES * 2}}$`);
-const SIGNATURE = /^[0-9a-fA-F]{64}$/;
-const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DECIMAL_NONCE = /^(0|[1-9][0-9]{0,15})$/;
-const TOKEN_NONCE = /^[A-Za-z0-9._~-]{1,128}$/;
 const UNIX_SECONDS = /^(0|[1-9][0-9]{0,11})$/;
+
+// Character classes of the AuthenticateUser fields, checked by table (they run on every request; a table scan
+// costs a fraction of a regular expression on strings this short).
+const charClass = (chars: string): Uint8Array => {
+  const table = new Uint8Array(128);
+  for (const char of chars) table[char.charCodeAt(0)] = 1;
+  return table;
+};
+const DIGITS_AND_LETTERS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const LOWER_HEX = charClass('0123456789abcdef');
+const ANY_HEX = charClass('0123456789abcdefABCDEF');
+const USER_ID_CHARS = charClass(`${DIGITS_AND_LETTERS}_-`);
+const TOKEN_NONCE_CHARS = charClass(`${DIGITS_AND_LETTERS}._~-`);
+
+/** `text` has `min` to `max` characters, all in `table`. */
+function consistsOf(text: string, table: Uint8Array, min: number, max: number): boolean {
+  if (text.length < min || text.length > max) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || table[code] === 0) return false;
+  }
+  return true;
+}
+
+const isApiKey = (text: string): boolean => consistsOf(text, LOWER_HEX, HMAC_API_KEY_BYTES * 2, HMAC_API_KEY_BYTES * 2);
+const isSignature = (text: string): boolean => consistsOf(text, ANY_HEX, 64, 64);
+const isUserId = (text: string): boolean => consistsOf(text, USER_ID_CHARS, 1, 64);
+const isTokenNonce = (text: string): boolean => consistsOf(text, TOKEN_NONCE_CHARS, 1, 128);
 
 /** The record kinds this package stores. */
 export const HMAC_KINDS = { apiKey: 'api-key', session: 'session' } as const;
@@ -48,21 +74,54 @@ export const HMAC_KINDS = { apiKey: 'api-key', session: 'session' } as const;
  */
 export type HmacPrincipal = Principal;
 
+/** An API secret prepared as an HMAC key, with the sealed value it was opened from. */
+interface OpenedKey {
+  readonly sealed: string;
+  readonly mac: (message: string) => Uint8Array;
+}
+
 /**
- * Opens the current secret of a key and, during a rotation overlap, the previous one.
+ * Prepared HMAC keys of recently used API keys, by record id, so a signature check neither decrypts the sealed
+ * secret (AES-256-GCM) nor hashes the key's pads again. An entry is used only for the exact sealed value it was
+ * opened from, so a rotated secret (a new sealed value) is opened afresh, and a revoked or expired key is
+ * refused before its entry is looked at. At most `size` entries; the oldest goes first. `size` 0 keeps none.
  */
-function secretsOf(record: CredentialRecord, open: (sealed: string) => string | null, now: number): string[] | null {
+function createKeyCache(size: number, open: (sealed: string, recordId: string) => string | null) {
+  const entries = new Map<string, OpenedKey>();
+  return (recordId: string, sealed: string): OpenedKey['mac'] | null => {
+    const cached = entries.get(recordId);
+    if (cached !== undefined && cached.sealed === sealed) return cached.mac;
+    const secret = open(sealed, recordId);
+    if (secret === null) return null;
+    const mac = createHmacSha256(secret);
+    if (size > 0) {
+      if (cached === undefined && entries.size >= size) entries.delete(entries.keys().next().value as string);
+      entries.set(recordId, { sealed, mac });
+    }
+    return mac;
+  };
+}
+
+/**
+ * The current secret of a key and, during a rotation overlap, the previous one, as prepared HMAC keys; `null`
+ * when the current one cannot be opened.
+ */
+function keysOf(
+  record: CredentialRecord,
+  current: ReturnType<typeof createKeyCache>,
+  previousKeys: ReturnType<typeof createKeyCache>,
+  now: number,
+): OpenedKey['mac'][] | null {
   if (record.sealedSecret === null) return null;
-  const current = open(record.sealedSecret);
-  if (current === null) return null;
-  const secrets = [current];
+  const mac = current(record.id, record.sealedSecret);
+  if (mac === null) return null;
   const previous = record.attributes['previousSealedSecret'];
   const previousUntil = record.attributes['previousSecretExpiresAt'];
   if (typeof previous === 'string' && typeof previousUntil === 'number' && previousUntil > now) {
-    const opened = open(previous);
-    if (opened !== null) secrets.push(opened);
+    const previousMac = previousKeys(record.id, previous);
+    if (previousMac !== null) return [mac, previousMac];
   }
-  return secrets;
+  return [mac];
 }
 
 /**
@@ -99,6 +158,12 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
     throw new ConfigurationError('nonceRetentionInSeconds', 'must be at least twice timestamp.toleranceInSeconds');
   }
 
+  const cacheSize = options.secretCacheSize ?? HMAC_DEFAULT_SECRET_CACHE_SIZE;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new ConfigurationError('secretCacheSize', 'must be a non-negative integer');
+  const open = (sealed: string, recordId: string): string | null => sealer.open(sealed, `${HMAC_STRATEGY_ID}:${recordId}`);
+  const currentKeys = createKeyCache(cacheSize, open);
+  const previousKeys = createKeyCache(cacheSize, open);
+
   const strategy: AuthStrategy<HmacPrincipal> = {
     id: HMAC_STRATEGY_ID,
     async authenticate(request): Promise<AuthOutcome<HmacPrincipal>> {
@@ -107,8 +172,8 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       if (read.type === 'invalid') return rejected(read.code);
       const { apiKey, signature, userId, nonce, timestamp } = read.values;
       if (apiKey === undefined || signature === undefined || userId === undefined || nonce === undefined) return rejected('CREDENTIALS_MALFORMED');
-      if (!API_KEY.test(apiKey) || !SIGNATURE.test(signature) || !USER_ID.test(userId)) return rejected('CREDENTIALS_MALFORMED');
-      if (!(policy === 'increasing' ? DECIMAL_NONCE.test(nonce) && Number.isSafeInteger(Number(nonce)) : TOKEN_NONCE.test(nonce))) {
+      if (!isApiKey(apiKey) || !isSignature(signature) || !isUserId(userId)) return rejected('CREDENTIALS_MALFORMED');
+      if (!(policy === 'increasing' ? DECIMAL_NONCE.test(nonce) && Number.isSafeInteger(Number(nonce)) : isTokenNonce(nonce))) {
         return rejected('CREDENTIALS_MALFORMED');
       }
       const now = clock.now();
@@ -127,13 +192,13 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.apiKey || !isCredentialActive(record, now) || record.ownerId !== userId) {
         return rejected('CREDENTIALS_INVALID');
       }
-      const recordId = record.id;
-      const secrets = secretsOf(record, (sealed) => sealer.open(sealed, `${HMAC_STRATEGY_ID}:${recordId}`), now);
-      if (secrets === null) return rejected('INTERNAL_ERROR');
+      const keys = keysOf(record, currentKeys, previousKeys, now);
+      if (keys === null) return rejected('INTERNAL_ERROR');
       const values = toleranceInSeconds === null ? { apiKey, userId, nonce } : { apiKey, userId, nonce, timestamp: timestamp as string };
       // Every secret is checked, so the time taken does not tell which one matched.
-      const matches = secrets.map((secret) => signatureMatches(signature, secret, values));
-      if (!matches.includes(true)) return rejected('CREDENTIALS_INVALID');
+      let matched = false;
+      for (const mac of keys) matched = signatureMatchesWith(signature, mac, values) || matched;
+      if (!matched) return rejected('CREDENTIALS_INVALID');
 
       if (record.allowedIps.length > 0) {
         const clientIp = request.clientIp;

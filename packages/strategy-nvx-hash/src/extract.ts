@@ -1,4 +1,4 @@
-import { isHexString, isJsonObject, parseAuthorizationHeader, type AuthErrorCode, type AuthRequest } from '@gatehouse/auth-core';
+import { isHexString, isJsonObject, parseAuthorizationHeader, type AuthErrorCode, type AuthRequest, type RequestBody } from '@gatehouse/auth-core';
 import { NVX_HASH_BYTES } from './options.js';
 
 /**
@@ -27,7 +27,104 @@ export type NvxHashExtraction =
 
 const HASH_LENGTH = NVX_HASH_BYTES * 2;
 
-const isNvxScheme = (scheme: string): boolean => scheme.length === 3 && scheme.toLowerCase() === 'nvx';
+type Invalid = { readonly type: 'invalid'; readonly code: AuthErrorCode };
+const invalid = (code: AuthErrorCode): Invalid => Object.freeze({ type: 'invalid', code });
+const AMBIGUOUS = invalid('CREDENTIALS_AMBIGUOUS');
+const MALFORMED = invalid('CREDENTIALS_MALFORMED');
+const TOO_LARGE = invalid('REQUEST_TOO_LARGE');
+const BODY_MALFORMED = invalid('REQUEST_MALFORMED');
+const QUERY_REFUSED = invalid('CREDENTIALS_NOT_ACCEPTED_HERE');
+const NONE: NvxHashExtraction = Object.freeze({ type: 'none' });
+
+/** `scheme` is `NVX` in any case. */
+function isNvxScheme(scheme: string): boolean {
+  return scheme.length === 3 && (scheme.charCodeAt(0) | 0x20) === 110 && (scheme.charCodeAt(1) | 0x20) === 118 && (scheme.charCodeAt(2) | 0x20) === 120;
+}
+
+/** A 32-hex-character hash in lower case (`toLowerCase` returns the same string when it already is). */
+function normalizedHash(value: string): string | null {
+  return isHexString(value, HASH_LENGTH) ? value.toLowerCase() : null;
+}
+
+/**
+ * The hash of the `Authorization` header: the hash, `undefined` when no header carries an NVX credential, or
+ * why the header is refused.
+ */
+function headerHash(request: AuthRequest): string | undefined | Invalid {
+  const authorizations = request.headerValues('authorization');
+  if (authorizations.length === 0) return undefined;
+  let parameters: string | undefined;
+  for (const value of authorizations) {
+    const parsed = parseAuthorizationHeader(value);
+    if (parsed !== null && isNvxScheme(parsed.scheme)) {
+      if (authorizations.length > 1) return AMBIGUOUS;
+      parameters = parsed.parameters;
+    }
+  }
+  if (parameters !== undefined) return normalizedHash(parameters.replace(/[ \t]+$/, '')) ?? MALFORMED;
+  // A Fetch runtime joins repeated headers with ", ": an NVX credential may hide after another scheme's.
+  if (authorizations.length === 1 && /(^|,)[ \t]*nvx([ \t]|$)/i.test(authorizations[0] as string)) return AMBIGUOUS;
+  return undefined;
+}
+
+/**
+ * Checks the body and query sources against the header's hash (`undefined` when none) and returns the one hash,
+ * `null` when no source carries one, or why the request is refused. Pushes each source found to `sources`.
+ */
+function combineSources(
+  request: AuthRequest,
+  fromHeader: string | undefined,
+  body: RequestBody,
+  allowQueryHash: boolean,
+  sources: NvxHashSource[] | null,
+): string | null | Invalid {
+  let hash = fromHeader;
+  let ambiguous = false;
+  const add = (value: string, source: NvxHashSource): void => {
+    if (hash === undefined) hash = value;
+    else if (value !== hash) ambiguous = true;
+    if (sources !== null && !sources.includes(source)) sources.push(source);
+  };
+  if (fromHeader !== undefined) sources?.push('header');
+
+  if (body.type === 'too-large') return TOO_LARGE;
+  if (body.type === 'malformed') return BODY_MALFORMED;
+  if (body.type === 'json' && isJsonObject(body.value) && Object.prototype.hasOwnProperty.call(body.value, 'hash')) {
+    const value = body.value['hash'];
+    const normalized = typeof value === 'string' ? normalizedHash(value) : null;
+    if (normalized === null) return MALFORMED;
+    add(normalized, 'body');
+  } else if (body.type === 'form') {
+    for (const value of body.fields.get('hash') ?? []) {
+      const normalized = normalizedHash(value);
+      if (normalized === null) return MALFORMED;
+      add(normalized, 'body');
+    }
+  }
+
+  const queryValues = request.queryValues('hash');
+  if (queryValues.length > 0) {
+    // A refused channel is refused loudly, not ignored: the hash must never authenticate from the URL.
+    if (!allowQueryHash) return QUERY_REFUSED;
+    for (const value of queryValues) {
+      const normalized = normalizedHash(value);
+      if (normalized === null) return MALFORMED;
+      add(normalized, 'query');
+    }
+  }
+  if (hash === undefined) return null;
+  return ambiguous ? AMBIGUOUS : hash;
+}
+
+/**
+ * The hash a request carries, for the strategy: the hash, `null` when there is none, or why it is refused.
+ * One pass, one `await` (the body), no intermediate lists.
+ */
+export async function readNvxHash(request: AuthRequest, allowQueryHash: boolean): Promise<string | null | Invalid> {
+  const fromHeader = headerHash(request);
+  if (typeof fromHeader === 'object') return fromHeader;
+  return combineSources(request, fromHeader, await request.body(), allowQueryHash, null);
+}
 
 /**
  * Reads the hash from, in order, `Authorization: NVX <hash>`, the JSON or urlencoded body field `hash`, and
@@ -50,53 +147,13 @@ export async function extractNvxHash(
   request: AuthRequest,
   options: { readonly allowQueryHash: boolean },
 ): Promise<NvxHashExtraction> {
-  const found: { source: NvxHashSource; value: string }[] = [];
-
-  const authorizations = request.headerValues('authorization');
-  const nvxHeaders = authorizations
-    .map((value) => ({ value, parsed: parseAuthorizationHeader(value) }))
-    .filter((entry) => entry.parsed !== null && isNvxScheme(entry.parsed.scheme));
-  if (nvxHeaders.length > 0) {
-    if (authorizations.length > 1) return { type: 'invalid', code: 'CREDENTIALS_AMBIGUOUS' };
-    const parameters = (nvxHeaders[0]?.parsed?.parameters ?? '').replace(/[ \t]+$/, '');
-    if (!isHexString(parameters, HASH_LENGTH)) return { type: 'invalid', code: 'CREDENTIALS_MALFORMED' };
-    found.push({ source: 'header', value: parameters.toLowerCase() });
-  } else if (authorizations.length === 1) {
-    // A Fetch runtime joins repeated headers with ", ": an NVX credential may hide after another scheme's.
-    if (/(^|,)[ \t]*nvx([ \t]|$)/i.test(authorizations[0] as string)) return { type: 'invalid', code: 'CREDENTIALS_AMBIGUOUS' };
-  }
-
-  const body = await request.body();
-  if (body.type === 'too-large') return { type: 'invalid', code: 'REQUEST_TOO_LARGE' };
-  if (body.type === 'malformed') return { type: 'invalid', code: 'REQUEST_MALFORMED' };
-  if (body.type === 'json' && isJsonObject(body.value) && Object.prototype.hasOwnProperty.call(body.value, 'hash')) {
-    const value = body.value['hash'];
-    if (typeof value !== 'string' || !isHexString(value, HASH_LENGTH)) return { type: 'invalid', code: 'CREDENTIALS_MALFORMED' };
-    found.push({ source: 'body', value: value.toLowerCase() });
-  } else if (body.type === 'form') {
-    const values = body.fields.get('hash');
-    if (values !== undefined) {
-      for (const value of values) {
-        if (!isHexString(value, HASH_LENGTH)) return { type: 'invalid', code: 'CREDENTIALS_MALFORMED' };
-        found.push({ source: 'body', value: value.toLowerCase() });
-      }
-    }
-  }
-
-  const queryValues = request.queryValues('hash');
-  if (queryValues.length > 0) {
-    // A refused channel is refused loudly, not ignored: the hash must never authenticate from the URL.
-    if (!options.allowQueryHash) return { type: 'invalid', code: 'CREDENTIALS_NOT_ACCEPTED_HERE' };
-    for (const value of queryValues) {
-      if (!isHexString(value, HASH_LENGTH)) return { type: 'invalid', code: 'CREDENTIALS_MALFORMED' };
-      found.push({ source: 'query', value: value.toLowerCase() });
-    }
-  }
-
-  if (found.length === 0) return { type: 'none' };
-  const hash = (found[0] as { value: string }).value;
-  if (found.some((entry) => entry.value !== hash)) return { type: 'invalid', code: 'CREDENTIALS_AMBIGUOUS' };
-  return { type: 'found', hash, sources: [...new Set(found.map((entry) => entry.source))] };
+  const fromHeader = headerHash(request);
+  if (typeof fromHeader === 'object') return fromHeader;
+  const sources: NvxHashSource[] = [];
+  const hash = combineSources(request, fromHeader, await request.body(), options.allowQueryHash, sources);
+  if (hash === null) return NONE;
+  if (typeof hash === 'object') return hash;
+  return { type: 'found', hash, sources };
 }
 
 /**

@@ -202,3 +202,32 @@ describe('nvxHash: verify', () => {
     expect(new AuthError('CREDENTIALS_INVALID').message).not.toContain(hash);
   });
 });
+
+describe('nvxHash: remembered path classification', () => {
+  it('answers the same for a path seen before, and stays right past the bound of remembered paths', async () => {
+    const { strategy, manager } = setup();
+    const { session, key } = await masterWithKey(manager);
+    for (let round = 0; round < 2; round++) {
+      expect((await strategy.authenticate(call('/v2/api/key/list', session.hash))).type).toBe('authenticated');
+      expect(await strategy.authenticate(call('/v2/panel/tariff/list', key.hash))).toMatchObject({ error: { code: 'CREDENTIALS_NOT_ACCEPTED_HERE' } });
+      expect(await strategy.authenticate(call('/v2/tracker/%E0%A4%A', key.hash))).toMatchObject({ error: { code: 'REQUEST_MALFORMED' } });
+    }
+    // More distinct paths than the strategy remembers: each is still classified correctly.
+    for (let i = 0; i < 1100; i++) {
+      const path = i % 2 === 0 ? `/v2/tracker/${i}` : `/v2/panel/${i}`;
+      const outcome = await strategy.authenticate(call(path, key.hash));
+      expect(outcome.type === 'authenticated' ? 'user' : outcome.type === 'rejected' ? outcome.error.code : 'absent', path).toBe(i % 2 === 0 ? 'user' : 'CREDENTIALS_NOT_ACCEPTED_HERE');
+    }
+    expect(await strategy.authenticate(call('/v2/PANEL/tariff/list', key.hash))).toMatchObject({ error: { code: 'CREDENTIALS_NOT_ACCEPTED_HERE' } });
+  });
+
+  it('shares one frozen attributes object per account type between principals', async () => {
+    const { strategy, manager } = setup();
+    const { key } = await masterWithKey(manager);
+    const first = await strategy.authenticate(call('/v2/tracker/list', key.hash));
+    const second = await strategy.authenticate(call('/v2/tracker/list', key.hash));
+    if (first.type !== 'authenticated' || second.type !== 'authenticated') throw new Error('not authenticated');
+    expect(first.principal.attributes).toBe(second.principal.attributes);
+    expect(Object.isFrozen(first.principal.attributes)).toBe(true);
+  });
+});

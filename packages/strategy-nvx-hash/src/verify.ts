@@ -12,7 +12,7 @@ import {
   type CredentialRecord,
   type Principal,
 } from '@gatehouse/auth-core';
-import { classifyNvxPath, extractNvxHash } from './extract.js';
+import { classifyNvxPath, readNvxHash } from './extract.js';
 import {
   NVX_DEFAULT_USER_SESSION_PATHS,
   NVX_STRATEGY_ID,
@@ -35,6 +35,14 @@ export interface NvxPrincipal extends Principal {
 }
 
 const KINDS: ReadonlySet<string> = new Set<NvxCredentialKind>(['api-key', 'user-session', 'panel-session']);
+/** Distinct request paths whose classification a strategy remembers. */
+const PATH_CACHE_SIZE = 1024;
+/** One frozen attributes object per account type, shared by every principal of that type. */
+const PRINCIPAL_ATTRIBUTES: Readonly<Record<NvxAccountType, NvxPrincipal['attributes']>> = {
+  master: Object.freeze({ accountType: 'master' }),
+  sub: Object.freeze({ accountType: 'sub' }),
+  panel: Object.freeze({ accountType: 'panel' }),
+};
 
 /**
  * Creates the verifying face: an `AuthStrategy` for Navixy hashes (API keys, user session hashes and panel
@@ -66,19 +74,31 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
     throw new ConfigurationError('userSessionPaths', 'must be an array of paths starting with /');
   }
   const userSessionPaths = new Set(paths.map((path) => path.replace(/\/+$/, '').toLowerCase()));
+  // An API has few paths: each is classified once (decoding, normalising) and then read from here. Bounded, since
+  // paths come from clients.
+  const areas = new Map<string, ReturnType<typeof classifyNvxPath>>();
+  const classify = (path: string): ReturnType<typeof classifyNvxPath> => {
+    let area = areas.get(path);
+    if (area === undefined) {
+      area = classifyNvxPath(path, basePath, userSessionPaths);
+      if (areas.size >= PATH_CACHE_SIZE) areas.clear();
+      areas.set(path, area);
+    }
+    return area;
+  };
 
   const strategy: AuthStrategy<NvxPrincipal> = {
     id: NVX_STRATEGY_ID,
     async authenticate(request) {
-      const extraction = await extractNvxHash(request, { allowQueryHash });
-      if (extraction.type === 'none') return absent();
-      if (extraction.type === 'invalid') return rejected(extraction.code);
-      const area = classifyNvxPath(request.path, basePath, userSessionPaths);
+      const hash = await readNvxHash(request, allowQueryHash);
+      if (hash === null) return absent();
+      if (typeof hash === 'object') return rejected(hash.code);
+      const area = classify(request.path);
       if (area === null) return rejected('REQUEST_MALFORMED');
 
       let record: CredentialRecord | null;
       try {
-        record = await store.findByDigest(digest(extraction.hash));
+        record = await store.findByDigest(digest(hash));
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
       }
@@ -98,7 +118,7 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
       const accountType: NvxAccountType = kind === 'panel-session' ? 'panel' : record.attributes['accountType'] === 'master' ? 'master' : 'sub';
       touchQuietly(store, record.id, now);
       return authenticated(
-        { id: record.ownerId, attributes: { accountType } },
+        { id: record.ownerId, attributes: PRINCIPAL_ATTRIBUTES[accountType] },
         { id: record.id, kind, scopes: record.scopes, expiresAt: record.expiresAt },
       );
     },
