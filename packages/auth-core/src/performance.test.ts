@@ -60,6 +60,24 @@ describe('hex and digests', () => {
     );
   }, 30_000);
 
+  it('gives every digest and MAC the same value whatever was hashed before it (one input buffer is reused)', () => {
+    const digest = createSecretDigester();
+    const mac = createHmacSha256('k');
+    const text = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'f', '0', '9', 'Z', '~'), maxLength: 520 }),
+      fc.tuple(fc.string({ maxLength: 100 }), fc.constantFrom('é', '€', '\u{1F600}')).map(([ascii, other]) => ascii + other),
+    );
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 2, maxLength: 8 }), (texts) => {
+        for (const each of texts) {
+          expect(digest(each)).toBe(referenceHex(sha256(utf8(each))));
+          expect(referenceHex(mac(each))).toBe(referenceHex(hmac(sha256, utf8('k'), utf8(each))));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  }, 30_000);
+
   it('createHmacSha256 gives the same MAC as hmacSha256, call after call, for keys shorter and longer than a block', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), fc.uint8Array({ minLength: 1, maxLength: 100 })), fc.array(fc.string({ maxLength: 200 }), { maxLength: 5 }), (key, messages) => {
@@ -250,6 +268,59 @@ describe('createMemoryCredentialStore: compact storage', () => {
     const byDigest = await store.findByDigest('digest-a');
     expect(byDigest).toBe(await store.findById('a'));
     expect(byDigest).toMatchObject({ label: 'renamed', scopes: ['y'], lastUsedAt: 10, revokedAt: 20 });
+  });
+
+  it('touches the current record after findByDigest, even when it changed or went away in between', async () => {
+    const store = createMemoryCredentialStore({ touchIntervalInSeconds: 0 });
+    await store.insert(record('a'));
+    await store.insert(record('b'));
+    await store.findByDigest('digest-a');
+    await store.update('a', { label: 'renamed' });
+    await store.revoke('a', 5);
+    await store.touch('a', 10);
+    expect(await store.findById('a')).toMatchObject({ label: 'renamed', revokedAt: 5, lastUsedAt: 10 });
+    // Another record found in between: the touch still lands on the one named.
+    await store.findByDigest('digest-a');
+    await store.findByDigest('digest-b');
+    await store.touch('a', 20);
+    expect((await store.findById('a'))?.lastUsedAt).toBe(20);
+    expect((await store.findById('b'))?.lastUsedAt).toBeNull();
+    // Purged after being found: a touch neither fails nor brings it back.
+    await store.findByDigest('digest-a');
+    expect(await store.deleteInactive(6)).toBe(1);
+    await store.touch('a', 30);
+    expect(await store.findById('a')).toBeNull();
+    expect(await store.findByDigest('digest-a')).toBeNull();
+  });
+});
+
+describe('createMemoryEphemeralStore: compact entries', () => {
+  it('keeps the meaning of markers, counters and greater values across every operation on one key', async () => {
+    const clock = createManualClock(1_000);
+    const store = createMemoryEphemeralStore({ clock });
+    expect(await store.setIfAbsent('k', 10)).toBe(true);
+    expect(await store.get('k')).toBe(1);
+    // A counter started by a marker keeps the marker's expiry (a fixed window).
+    expect(await store.increment('k', 100)).toBe(2);
+    expect(await store.increment('k', 100)).toBe(3);
+    expect(await store.setIfGreater('k', 3, 100)).toBe(false);
+    clock.advanceBySeconds(10);
+    expect(await store.get('k')).toBeNull();
+    expect(await store.increment('k', 5)).toBe(1);
+    expect(await store.get('k')).toBe(1);
+    expect(await store.setIfGreater('k', 1, 5)).toBe(false);
+    expect(await store.setIfGreater('k', 7, null)).toBe(true);
+    clock.advanceBySeconds(1_000_000_000);
+    expect(await store.get('k')).toBe(7);
+    expect(await store.setIfAbsent('k', 1)).toBe(false);
+    // Expiries far beyond the small-integer range, and fractional clocks, behave the same.
+    const far = createMemoryEphemeralStore({ clock: createManualClock(0.25) });
+    expect(await far.setIfAbsent('x', 10 * 365 * 86_400)).toBe(true);
+    expect(await far.get('x')).toBe(1);
+    expect(await far.setIfGreater('one', 1, 60)).toBe(true);
+    expect(await far.get('one')).toBe(1);
+    expect(await far.setIfGreater('one', 1, 60)).toBe(false);
+    expect(await far.increment('one', 60)).toBe(2);
   });
 });
 

@@ -53,6 +53,8 @@ export interface HmacSignatureOptions extends CredentialOptions {
    * How many API keys' secrets are kept opened in memory (as prepared HMAC keys) after a successful lookup, so
    * a repeat `AuthenticateUser` skips decrypting the sealed secret. Default 1024; 0 opens the sealed secret on
    * every request. A rotated secret is never served from the cache (entries are tied to the sealed value).
+   * As many lookup digests of `APIKey`s that signed correctly are remembered too: an `APIKey` is an identifier
+   * sent in clear with every request, not a secret, so hashing it again on each request buys nothing.
    */
   readonly secretCacheSize?: number;
   readonly onEvent?: AuthEventListener;

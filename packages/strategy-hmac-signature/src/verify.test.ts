@@ -490,6 +490,27 @@ describe('opened-secret cache', () => {
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'x-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
+  it('still reads the record on every request, by the same digest, once an APIKey\'s digest is remembered', async () => {
+    const inner = createMemoryCredentialStore();
+    const looked: string[] = [];
+    const store: CredentialStore = { ...inner, findByDigest: (digest) => (looked.push(digest), inner.findByDigest(digest)) };
+    for (const secretCacheSize of [0, 1]) {
+      looked.length = 0;
+      const { verifier, manager } = setup({ secretCacheSize }, store);
+      const key = await createKey(manager, `d${secretCacheSize}`);
+      const other = await createKey(manager, `e${secretCacheSize}`);
+      for (const [i, used] of [key, key, other, key].entries()) {
+        expect((await verifier.authenticate(authenticateRequest(signed(used, `d-${secretCacheSize}-${i}`).headers))).type).toBe('authenticated');
+      }
+      expect(await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: 'f'.repeat(64) }, `d-${secretCacheSize}-x`).headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+      const [first, second, third, fourth, fifth] = looked;
+      expect(looked).toHaveLength(5);
+      expect([second, fourth, fifth]).toEqual([first, first, first]);
+      expect(third).not.toBe(first);
+      expect((await inner.findByDigest(first as string))?.id).toBe(key.id);
+    }
+  });
+
   it('keeps at most secretCacheSize keys, and none with 0', async () => {
     for (const [secretCacheSize, expectedOpens] of [
       [0, 4],

@@ -163,6 +163,16 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
   const open = (sealed: string, recordId: string): string | null => sealer.open(sealed, `${HMAC_STRATEGY_ID}:${recordId}`);
   const currentKeys = createKeyCache(cacheSize, open);
   const previousKeys = createKeyCache(cacheSize, open);
+  // APIKey → its lookup digest, for keys that signed correctly. The APIKey travels in clear in every request
+  // (seed 004), so keying a `Map` by it reveals nothing; what stays secret (APISecret) never enters this map.
+  // The record itself is still read on every request, so a revoked or rotated key takes effect at once.
+  const lookupDigests = new Map<string, string>();
+  const lookupDigestOf = (apiKey: string): string => lookupDigests.get(apiKey) ?? digest(apiKey);
+  const rememberLookupDigest = (apiKey: string, lookup: string): void => {
+    if (cacheSize === 0 || lookupDigests.has(apiKey)) return;
+    if (lookupDigests.size >= cacheSize) lookupDigests.delete(lookupDigests.keys().next().value as string);
+    lookupDigests.set(apiKey, lookup);
+  };
 
   const strategy: AuthStrategy<HmacPrincipal> = {
     id: HMAC_STRATEGY_ID,
@@ -182,9 +192,10 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
         if (Math.abs(Number(timestamp) * 1000 - now) > toleranceInSeconds * 1000) return rejected('TIMESTAMP_OUT_OF_RANGE');
       }
 
+      const lookup = lookupDigestOf(apiKey);
       let record: CredentialRecord | null;
       try {
-        record = await store.findByDigest(digest(apiKey));
+        record = await store.findByDigest(lookup);
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
       }
@@ -199,6 +210,7 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       let matched = false;
       for (const mac of keys) matched = signatureMatchesWith(signature, mac, values) || matched;
       if (!matched) return rejected('CREDENTIALS_INVALID');
+      rememberLookupDigest(apiKey, lookup);
 
       if (record.allowedIps.length > 0) {
         const clientIp = request.clientIp;
