@@ -36,6 +36,7 @@ import {
   type DemoContextOf,
   type Reply,
 } from './routes/api-v1.js';
+import { createLoginThrottle } from './login-throttle.js';
 
 /**
  * The demo's own browser/API session: `POST /api/v1/auth/login` with a demo login and password sets an HttpOnly,
@@ -59,9 +60,6 @@ export const WEB_SESSION_ABSOLUTE_SECONDS = 12 * 3600;
 export const WEB_SESSION_IDLE_SECONDS = 2 * 3600;
 /** Live sessions per account; a login beyond it ends the oldest one. */
 const MAX_SESSIONS_PER_ACCOUNT = 20;
-// Failed logins per client IP in LOGIN_WINDOW_SECONDS: `config.maxFailuresPerIp` (GATEHOUSE_MAX_FAILURES,
-// default 100, NIST SP 800-63B).
-const LOGIN_WINDOW_SECONDS = 900;
 
 const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${WEB_SESSION_TOKEN_BYTES * 2}}$`);
 const ROLES: readonly string[] = ['master', 'sub', 'panel'] satisfies AccountRole[];
@@ -188,10 +186,10 @@ export interface WebSessions {
   ownOrigin(c: DemoContextOf): string | null;
   /** False when the request carries an `Origin` (or several) other than {@link WebSessions.ownOrigin}; true without one. */
   isSameOrigin(c: DemoContextOf): boolean;
-  /** True when the client IP has had too many failed logins lately (shared by every demo login form and route). */
-  isLoginThrottled(c: DemoContextOf): Promise<boolean>;
-  /** Counts a failed login for the client IP. */
-  recordLoginFailure(c: DemoContextOf): Promise<void>;
+  /** True when the client IP or the login has had too many failed logins lately (both web sign-in forms). */
+  isLoginThrottled(c: DemoContextOf, login: string): Promise<boolean>;
+  /** Counts a failed login for the client IP and for the login. */
+  recordLoginFailure(c: DemoContextOf, login: string): Promise<void>;
   /**
    * Starts a session for the account (ending its oldest when it has too many) and returns the `Set-Cookie`
    * value to send, or `null` when the store cannot take it.
@@ -244,7 +242,9 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
     const secure = isHttps(c);
     return `${cookieName(secure)}=; ${cookieAttributes(secure, 0)}`;
   };
-  const loginThrottleKey = (c: DemoContextOf): string => `web-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
+  // Failed logins per client IP and per login in 15 minutes: `config.maxFailuresPerIp` (GATEHOUSE_MAX_FAILURES,
+  // default 100, NIST SP 800-63B).
+  const loginThrottle = createLoginThrottle(context.ephemeral, 'web-login-failures:', context.config.maxFailuresPerIp);
 
   const sessions: WebSessions = {
     isHttps,
@@ -277,12 +277,11 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
         return false;
       }
     },
-    async isLoginThrottled(c) {
-      const failures = await context.ephemeral.get(loginThrottleKey(c));
-      return failures !== null && failures >= context.config.maxFailuresPerIp;
+    isLoginThrottled(c, login) {
+      return loginThrottle.isThrottled(c.get('auth').clientIp, login);
     },
-    async recordLoginFailure(c) {
-      await context.ephemeral.increment(loginThrottleKey(c), LOGIN_WINDOW_SECONDS);
+    recordLoginFailure(c, login) {
+      return loginThrottle.recordFailure(c.get('auth').clientIp, login);
     },
     async startSession(c, account) {
       const token = await startSession(account);
@@ -337,10 +336,10 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
       if (!read.ok) return read.reply;
       const { login, password } = read.value;
       if (typeof login !== 'string' || typeof password !== 'string' || login === '' || password === '') return failWith('PARAMETER_INVALID');
-      if (await sessions.isLoginThrottled(c)) return failWith('RATE_LIMITED');
+      if (await sessions.isLoginThrottled(c, login)) return failWith('RATE_LIMITED');
       const account = await context.accounts.verifyLogin(login, password);
       if (account === null) {
-        await sessions.recordLoginFailure(c);
+        await sessions.recordLoginFailure(c, login);
         return envelopeError(401, 'Invalid login or password');
       }
       const cookie = await sessions.startSession(c, account);

@@ -27,6 +27,8 @@ export type AuthEvent =
       readonly at: number;
       readonly code: AuthErrorCode;
       readonly clientIp: string | null;
+      /** The credential that was identified and refused (e.g. a known key with a wrong signature), if any. */
+      readonly credentialId?: string;
     }
   | {
       readonly type: 'credential-created' | 'credential-revoked';

@@ -1,6 +1,6 @@
 export { AUTH_ERROR_CODES, AuthError, ConfigurationError, isAuthErrorCode } from './errors.js';
 export type { AuthErrorCode, AuthErrorOptions } from './errors.js';
-export { absent, authenticated, rejected } from './outcome.js';
+export { absent, authenticated, rejected, rejectedCredential } from './outcome.js';
 export type { AuthOutcome, CredentialInfo, Principal } from './outcome.js';
 export { allOf, authenticateSafely, firstOf, withOutcomeEvents } from './strategy.js';
 export type { AuthStrategy, OutcomeEventOptions } from './strategy.js';

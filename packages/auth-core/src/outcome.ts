@@ -44,7 +44,15 @@ export interface CredentialInfo {
  */
 export type AuthOutcome<P extends Principal = Principal> =
   | { readonly type: 'authenticated'; readonly principal: P; readonly credential: CredentialInfo }
-  | { readonly type: 'rejected'; readonly error: AuthError }
+  | {
+      readonly type: 'rejected';
+      readonly error: AuthError;
+      /**
+       * The public id of the credential that was identified and refused (found, but its signature, client IP
+       * or nonce failed); absent when no credential was identified. Failure throttles count it per credential.
+       */
+      readonly credentialId?: string;
+    }
   | { readonly type: 'absent' };
 
 /**
@@ -70,6 +78,22 @@ export function authenticated<P extends Principal>(principal: P, credential: Cre
 export function rejected(codeOrError: AuthErrorCode | AuthError, cause?: unknown): AuthOutcome<never> {
   const error = codeOrError instanceof AuthError ? codeOrError : outcomeError(codeOrError, cause);
   return { type: 'rejected', error };
+}
+
+/**
+ * Builds a `rejected` outcome for a credential the strategy found but refused because the proof that came with
+ * it failed: a wrong signature for a known API key, a known key or hash used from an IP it is not bound to, a
+ * replayed nonce. The credential's public id travels with the outcome (never to the client), so
+ * {@link withFailureThrottle} can count failures per credential as well as per client IP. Use plain
+ * {@link rejected} when nothing identified a credential (an unknown, revoked or malformed one).
+ *
+ * @example
+ * ```ts
+ * if (!signatureMatches) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
+ * ```
+ */
+export function rejectedCredential(credentialId: string, code: AuthErrorCode): AuthOutcome<never> {
+  return { type: 'rejected', error: outcomeError(code, undefined), credentialId };
 }
 
 /**

@@ -3,7 +3,7 @@ import { createManualClock } from './clock.js';
 import { AUTH_ERROR_CODES, AuthError, ConfigurationError, isAuthErrorCode } from './errors.js';
 import type { AuthEvent } from './events.js';
 import { createMemoryEphemeralStore } from './memory-stores.js';
-import { absent, authenticated, rejected, type AuthOutcome } from './outcome.js';
+import { absent, authenticated, rejected, rejectedCredential, type AuthOutcome } from './outcome.js';
 import { createFetchRequestAdapter, type AuthRequest } from './request.js';
 import type { EphemeralStore } from './stores.js';
 import { allOf, authenticateSafely, firstOf, withOutcomeEvents, type AuthStrategy } from './strategy.js';
@@ -144,6 +144,13 @@ describe('withOutcomeEvents', () => {
     expect(JSON.stringify(events)).not.toMatch(/secret/);
   });
 
+  it('names the refused credential in a rejection event when the strategy identified one', async () => {
+    const events: AuthEvent[] = [];
+    const identifying: AuthStrategy = { id: 'k', authenticate: async () => rejectedCredential('c_9', 'IP_NOT_ALLOWED') };
+    await withOutcomeEvents(identifying, { onEvent: (event) => events.push(event), clock: createManualClock(5) }).authenticate(request());
+    expect(events).toEqual([{ type: 'rejected', strategyId: 'k', at: 5, code: 'IP_NOT_ALLOWED', clientIp: '203.0.113.1', credentialId: 'c_9' }]);
+  });
+
   it('keeps the outcome when the hook throws', async () => {
     const observed = withOutcomeEvents(headerKey('a', 'x-a', 'k'), { onEvent: () => { throw new Error('logger down'); } });
     expect((await observed.authenticate(request({ 'x-a': 'k' }))).type).toBe('authenticated');
@@ -186,8 +193,48 @@ describe('withFailureThrottle', () => {
     expect((await either.authenticate(request({ 'x-b': 'good-b' }))).type).toBe('authenticated');
   });
 
+  /** Keys `k1` and `k2` with their secrets in `x-secret`; a known key with a wrong secret is refused by id. */
+  const signedKey: AuthStrategy = {
+    id: 'signed',
+    async authenticate(req) {
+      const key = req.header('x-key');
+      if (key === null) return absent();
+      if (key !== 'k1' && key !== 'k2') return rejected('CREDENTIALS_INVALID');
+      if (req.header('x-secret') !== `secret-${key}`) return rejectedCredential(key, 'CREDENTIALS_INVALID');
+      return authenticated({ id: `owner-${key}` }, { id: key, kind: 'api-key', scopes: [] });
+    },
+  };
+  const attempt = (key: string, secret: string, ip: string): AuthRequest => request({ 'x-key': key, 'x-secret': secret }, ip);
+
+  it('refuses a credential after maxFailuresPerCredential failures from any IPs, the right secret included, until the window ends', async () => {
+    const clock = createManualClock(0);
+    const store = createMemoryEphemeralStore({ clock });
+    const guarded = withFailureThrottle(signedKey, store, { maxFailures: 100, maxFailuresPerCredential: 3, windowInSeconds: 60 });
+    for (let i = 1; i <= 3; i++) {
+      expect(await guarded.authenticate(attempt('k1', 'guess', `198.51.100.${i}`))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' }, credentialId: 'k1' });
+    }
+    expect(await guarded.authenticate(attempt('k1', 'secret-k1', '198.51.100.200'))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    expect(await guarded.authenticate(attempt('k1', 'guess', '198.51.100.201'))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    // Another credential, and the same IPs with it, are not affected.
+    expect((await guarded.authenticate(attempt('k2', 'secret-k2', '198.51.100.1'))).type).toBe('authenticated');
+    clock.advanceBySeconds(61);
+    expect((await guarded.authenticate(attempt('k1', 'secret-k1', '198.51.100.200'))).type).toBe('authenticated');
+  });
+
+  it('counts per credential only the refusals that identified one, and defaults the limit to maxFailures', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(signedKey, store, { maxFailures: 2 });
+    // Unknown keys identify nothing: they count against each IP only.
+    for (let i = 1; i <= 5; i++) await guarded.authenticate(attempt('unknown', 'x', `192.0.2.${i}`));
+    expect((await guarded.authenticate(attempt('k1', 'secret-k1', '192.0.2.50'))).type).toBe('authenticated');
+    await guarded.authenticate(attempt('k1', 'guess', '192.0.2.51'));
+    await guarded.authenticate(attempt('k1', 'guess', '192.0.2.52'));
+    expect(await guarded.authenticate(attempt('k1', 'secret-k1', '192.0.2.53'))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+  });
+
   it('refuses bad options, naming them', () => {
     const store = createMemoryEphemeralStore();
+    expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { maxFailuresPerCredential: 0 })).toThrow(/`maxFailuresPerCredential`/);
     expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { maxFailures: 0 })).toThrow(/`maxFailures`/);
     expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { windowInSeconds: Number.NaN })).toThrow(/`windowInSeconds`/);
   });

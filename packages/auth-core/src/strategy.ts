@@ -166,7 +166,15 @@ export function withOutcomeEvents<P extends Principal>(
           clientIp: request.clientIp,
         });
       } else if (outcome.type === 'rejected') {
-        emit({ type: 'rejected', strategyId: strategy.id, at: clock.now(), code: outcome.error.code, clientIp: request.clientIp });
+        const { credentialId } = outcome;
+        emit({
+          type: 'rejected',
+          strategyId: strategy.id,
+          at: clock.now(),
+          code: outcome.error.code,
+          clientIp: request.clientIp,
+          ...(credentialId === undefined ? {} : { credentialId }),
+        });
       }
       return outcome;
     },

@@ -16,6 +16,12 @@ import { authenticateSafely } from './strategy.js';
 export interface FailureThrottleOptions {
   /** Failures allowed per client IP within the window before requests are refused. Default 100 (NIST SP 800-63B §5.2.2). */
   readonly maxFailures?: number;
+  /**
+   * Failures allowed per credential within the window (counted when a strategy identified the credential it
+   * refused, see `rejectedCredential`), whatever IPs they came from; then every request with that credential is
+   * refused until the window ends, the right one included. Default: `maxFailures`.
+   */
+  readonly maxFailuresPerCredential?: number;
   /** The length of the counting window. Default 900 (15 minutes). */
   readonly windowInSeconds?: number;
   /** Prefix of the counter keys in the store. Default `throttle:<strategy id>:`. */
@@ -24,9 +30,12 @@ export interface FailureThrottleOptions {
 
 /**
  * Wraps a strategy so that a client IP with too many rejected attempts in a window gets `RATE_LIMITED` for
- * every request that carries credentials of this scheme, right or wrong, so guessing stops paying off.
- * Requests without such credentials stay `absent`; successes are never counted. When credentials are present
- * and the throttle store fails, access is denied (`STORE_UNAVAILABLE`), as every store failure does.
+ * every request that carries credentials of this scheme, right or wrong, so guessing stops paying off. Failures
+ * against one identified credential (a known API key with wrong signatures, a known access hash from foreign
+ * IPs) are also counted per credential, so spreading them over many IPs does not help either (DESIGN: per key
+ * and per IP; NIST SP 800-63B §5.2.2). Requests without such credentials stay `absent`; successes are never
+ * counted. Counters are fixed windows. When credentials are present and the throttle store fails, access is
+ * denied (`STORE_UNAVAILABLE`), as every store failure does.
  *
  * @example
  * ```ts
@@ -39,8 +48,12 @@ export function withFailureThrottle<P extends Principal>(
   options: FailureThrottleOptions = {},
 ): AuthStrategy<P> {
   const maxFailures = options.maxFailures ?? 100;
+  const maxFailuresPerCredential = options.maxFailuresPerCredential ?? maxFailures;
   const windowInSeconds = options.windowInSeconds ?? 900;
   if (!Number.isSafeInteger(maxFailures) || maxFailures < 1) throw new ConfigurationError('maxFailures', 'must be a positive integer');
+  if (!Number.isSafeInteger(maxFailuresPerCredential) || maxFailuresPerCredential < 1) {
+    throw new ConfigurationError('maxFailuresPerCredential', 'must be a positive integer');
+  }
   if (!(windowInSeconds > 0) || !Number.isFinite(windowInSeconds)) {
     throw new ConfigurationError('windowInSeconds', 'must be a positive number');
   }
@@ -56,16 +69,24 @@ export function withFailureThrottle<P extends Principal>(
       // lookup, because every answer it gets is RATE_LIMITED.
       const outcome = await authenticateSafely(strategy, request);
       if (outcome.type === 'absent') return outcome;
-      const key = `${prefix}${request.clientIp ?? 'unknown'}`;
+      const ipKey = `${prefix}${request.clientIp ?? 'unknown'}`;
+      // An IP is never spelled with "credential:" (no 'r', 'n', 't' or 'l' in IP text), so the keys cannot meet.
+      const credentialId = outcome.type === 'authenticated' ? outcome.credential.id : outcome.credentialId;
+      const credentialKey = credentialId === undefined ? undefined : `${prefix}credential:${credentialId}`;
       try {
-        const failures = await store.get(key);
+        const failures = await store.get(ipKey);
         if (failures !== null && failures >= maxFailures) return rejected('RATE_LIMITED');
+        if (credentialKey !== undefined) {
+          const credentialFailures = await store.get(credentialKey);
+          if (credentialFailures !== null && credentialFailures >= maxFailuresPerCredential) return rejected('RATE_LIMITED');
+        }
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
       }
       if (outcome.type === 'rejected' && outcome.error.code !== 'STORE_UNAVAILABLE' && outcome.error.code !== 'INTERNAL_ERROR') {
         try {
-          await store.increment(key, windowInSeconds);
+          await store.increment(ipKey, windowInSeconds);
+          if (credentialKey !== undefined) await store.increment(credentialKey, windowInSeconds);
         } catch {
           // The rejection stands either way.
         }

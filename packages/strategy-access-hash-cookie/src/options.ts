@@ -20,10 +20,15 @@ export const ACCESS_HASH_DEFAULT_COOKIE = 'access_hash';
 export interface AccessHashCookieOptions extends CredentialOptions {
   /** The cookie that carries the hash. Default `access_hash`. */
   readonly cookieName?: string;
-  /** Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` (HTTP 429). Off unless given. */
+  /**
+   * Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds`, and a hash after
+   * `maxFailuresPerCredential` uses from IPs it is not bound to (default `maxFailures`), with HTTP 429. Off
+   * unless given.
+   */
   readonly failureThrottle?: {
     readonly store: EphemeralStore;
     readonly maxFailures?: number;
+    readonly maxFailuresPerCredential?: number;
     readonly windowInSeconds?: number;
   };
   readonly onEvent?: AuthEventListener;

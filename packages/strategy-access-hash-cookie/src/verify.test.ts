@@ -189,6 +189,27 @@ describe('accessHashCookie: verify', () => {
     expect(outcome.type === 'rejected' && renderAccessHashError(outcome.error).httpStatus).toBe(429);
   });
 
+  it('refuses a leaked hash tried from many foreign IPs, even from its own IP, until the window ends', async () => {
+    const throttleClock = createManualClock(0);
+    const throttle = { store: createMemoryEphemeralStore({ clock: throttleClock }), maxFailures: 100, maxFailuresPerCredential: 3, windowInSeconds: 60 };
+    const { strategy, manager } = setup({ failureThrottle: throttle });
+    const leaked = await issue(manager, '203.0.113.7');
+    const other = await issue(manager, '203.0.113.7');
+    for (let i = 1; i <= 3; i++) {
+      expect(await strategy.authenticate(request({ cookie: `access_hash=${leaked.hash}` }, `198.51.100.${i}`))).toMatchObject({
+        error: { code: 'IP_NOT_ALLOWED' },
+        credentialId: leaked.id,
+      });
+    }
+    const locked = await strategy.authenticate(request({ cookie: `access_hash=${leaked.hash}` }));
+    expect(locked.type === 'rejected' && renderAccessHashError(locked.error).httpStatus).toBe(429);
+    expect((await strategy.authenticate(request({ cookie: `access_hash=${other.hash}` }))).type).toBe('authenticated');
+    // Unknown hashes name no credential, so they count against the IP only.
+    expect(await strategy.authenticate(request({ cookie: `access_hash=${'0'.repeat(80)}` }, '198.51.100.9'))).not.toHaveProperty('credentialId');
+    throttleClock.advanceBySeconds(61);
+    expect((await strategy.authenticate(request({ cookie: `access_hash=${leaked.hash}` }))).type).toBe('authenticated');
+  });
+
   it('reports events without the hash', async () => {
     const { strategy, manager, events } = setup();
     const created = await issue(manager, '203.0.113.7');

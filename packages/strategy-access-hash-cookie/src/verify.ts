@@ -4,6 +4,7 @@ import {
   isCredentialActive,
   normalizeIpAddress,
   rejected,
+  rejectedCredential,
   resolveCredentialOptions,
   touchQuietly,
   withFailureThrottle,
@@ -91,7 +92,8 @@ export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy
       const boundIp = record.allowedIps.length === 1 ? normalizeIp(record.allowedIps[0] as string) : null;
       const clientIp = request.clientIp;
       // Fail closed: a record without exactly one valid IP, or a request whose client IP is unknown, never passes.
-      if (boundIp === null || clientIp === null || normalizeIp(clientIp) !== boundIp) return rejected('IP_NOT_ALLOWED');
+      // Refused by id: a failure throttle then also counts a leaked hash tried from many IPs against the hash.
+      if (boundIp === null || clientIp === null || normalizeIp(clientIp) !== boundIp) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
 
       touchQuietly(store, record.id, now);
       return authenticated({ id: record.ownerId }, { id: record.id, kind: ACCESS_HASH_KIND, scopes: record.scopes, expiresAt: record.expiresAt });

@@ -47,8 +47,17 @@ export interface HmacSignatureOptions extends CredentialOptions {
    * {@link authenticateUserMessage}), and rejected more than `toleranceInSeconds` (default 300) away from now.
    */
   readonly timestamp?: { readonly toleranceInSeconds?: number };
-  /** Refuse an IP after `maxFailures` rejected attempts in `windowInSeconds`. Off unless given. */
-  readonly failureThrottle?: { readonly store: EphemeralStore; readonly maxFailures?: number; readonly windowInSeconds?: number };
+  /**
+   * Refuse an IP after `maxFailures` rejected attempts in `windowInSeconds`, and a key after
+   * `maxFailuresPerCredential` refused attempts that named it (wrong signature, UserId, IP or nonce; default
+   * `maxFailures`), from whatever IPs. Off unless given.
+   */
+  readonly failureThrottle?: {
+    readonly store: EphemeralStore;
+    readonly maxFailures?: number;
+    readonly maxFailuresPerCredential?: number;
+    readonly windowInSeconds?: number;
+  };
   /**
    * How many API keys' secrets are kept opened in memory (as prepared HMAC keys) after a successful lookup, so
    * a repeat `AuthenticateUser` skips decrypting the sealed secret. Default 1024; 0 opens the sealed secret on
@@ -76,7 +85,16 @@ export interface HmacSessionOptions extends CredentialOptions {
    * touch interval (the store records use at most once per interval).
    */
   readonly idleTimeoutInSeconds?: number;
-  readonly failureThrottle?: { readonly store: EphemeralStore; readonly maxFailures?: number; readonly windowInSeconds?: number };
+  /**
+   * Refuse an IP after `maxFailures` rejected tokens in `windowInSeconds`, and a session after
+   * `maxFailuresPerCredential` uses from IPs its key does not allow (default `maxFailures`). Off unless given.
+   */
+  readonly failureThrottle?: {
+    readonly store: EphemeralStore;
+    readonly maxFailures?: number;
+    readonly maxFailuresPerCredential?: number;
+    readonly windowInSeconds?: number;
+  };
   readonly onEvent?: AuthEventListener;
 }
 

@@ -197,6 +197,35 @@ describe('hmacSignature: AuthenticateUser', () => {
   });
 });
 
+describe('hmacSignature: failures per key', () => {
+  it('names a live key refused for its signature, UserId or nonce, and no key for an unknown APIKey', async () => {
+    const { verifier, manager } = setup();
+    const key = await createKey(manager);
+    const wrongSecret = { ...key, APISecret: 'f'.repeat(64) };
+    expect(await verifier.authenticate(authenticateRequest(signed(wrongSecret, 'p-1').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' }, credentialId: key.id });
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'p-2', { userId: '2' }).headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' }, credentialId: key.id });
+    const once = signed(key, 'p-3').headers;
+    expect((await verifier.authenticate(authenticateRequest(once))).type).toBe('authenticated');
+    expect(await verifier.authenticate(authenticateRequest(once))).toMatchObject({ error: { code: 'NONCE_REPLAYED' }, credentialId: key.id });
+    const otherApiKey = `${key.APIKey.slice(0, -1)}${key.APIKey.endsWith('0') ? '1' : '0'}`;
+    const unknown = await verifier.authenticate(authenticateRequest(signed({ ...key, APIKey: otherApiKey }, 'p-4').headers));
+    expect(unknown).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect(unknown).not.toHaveProperty('credentialId');
+  });
+
+  it('refuses a key whose signature was guessed from many IPs, the correct signature included, while other keys work', async () => {
+    const { verifier, manager } = setup({ failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 100, maxFailuresPerCredential: 3 } });
+    const key = await createKey(manager);
+    const other = await createKey(manager, '2');
+    const wrongSecret = { ...key, APISecret: 'f'.repeat(64) };
+    for (let i = 1; i <= 3; i++) {
+      await verifier.authenticate(authenticateRequest(signed(wrongSecret, `g-${i}`).headers, { remoteAddress: `198.51.100.${i}` }));
+    }
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'g-ok').headers, { remoteAddress: '192.0.2.10' }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    expect((await verifier.authenticate(authenticateRequest(signed(other, 'g-other').headers, { remoteAddress: '198.51.100.1' }))).type).toBe('authenticated');
+  });
+});
+
 describe('hmacSignature: nonce policies', () => {
   it("'unique' (the default) accepts a nonce once and rejects its replay", async () => {
     const { verifier, manager } = setup();

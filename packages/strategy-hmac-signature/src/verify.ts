@@ -6,6 +6,7 @@ import {
   createIpMatcher,
   isCredentialActive,
   rejected,
+  rejectedCredential,
   resolveCredentialOptions,
   touchQuietly,
   withFailureThrottle,
@@ -199,31 +200,36 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
       }
-      // Unknown key, another user's key, a revoked key and a wrong signature share one answer.
-      if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.apiKey || !isCredentialActive(record, now) || record.ownerId !== userId) {
+      // Unknown key, another user's key, a revoked key and a wrong signature share one answer. A live key that
+      // was named but not proven is refused by id, so a failure throttle also counts per key (the APIKey is
+      // sent in clear, so that reveals nothing; the reply is the same).
+      if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.apiKey || !isCredentialActive(record, now)) {
         return rejected('CREDENTIALS_INVALID');
       }
+      if (record.ownerId !== userId) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
       const keys = keysOf(record, currentKeys, previousKeys, now);
       if (keys === null) return rejected('INTERNAL_ERROR');
       const values = toleranceInSeconds === null ? { apiKey, userId, nonce } : { apiKey, userId, nonce, timestamp: timestamp as string };
       // Every secret is checked, so the time taken does not tell which one matched.
       let matched = false;
       for (const mac of keys) matched = signatureMatchesWith(signature, mac, values) || matched;
-      if (!matched) return rejected('CREDENTIALS_INVALID');
+      if (!matched) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
       rememberLookupDigest(apiKey, lookup);
 
       if (record.allowedIps.length > 0) {
         const clientIp = request.clientIp;
-        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejected('IP_NOT_ALLOWED');
+        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
       }
 
       try {
         if (policy === 'issued') {
-          if (record.attributes['nonce'] !== nonce) return rejected('CREDENTIALS_INVALID');
+          if (record.attributes['nonce'] !== nonce) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
         } else if (policy === 'increasing') {
-          if (!(await ephemeral!.setIfGreater(`${HMAC_STRATEGY_ID}:nonce:${record.id}`, Number(nonce), null))) return rejected('NONCE_REPLAYED');
+          if (!(await ephemeral!.setIfGreater(`${HMAC_STRATEGY_ID}:nonce:${record.id}`, Number(nonce), null))) {
+            return rejectedCredential(record.id, 'NONCE_REPLAYED');
+          }
         } else if (!(await ephemeral!.setIfAbsent(`${HMAC_STRATEGY_ID}:nonce:${record.id}:${nonce}`, retentionInSeconds))) {
-          return rejected('NONCE_REPLAYED');
+          return rejectedCredential(record.id, 'NONCE_REPLAYED');
         }
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);
@@ -278,7 +284,7 @@ export function hmacSession(options: HmacSessionOptions): AuthStrategy<HmacPrinc
       if ((record.lastUsedAt ?? record.createdAt) + idleMs <= now) return rejected('CREDENTIALS_EXPIRED');
       if (record.allowedIps.length > 0) {
         const clientIp = request.clientIp;
-        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejected('IP_NOT_ALLOWED');
+        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
       }
       touchQuietly(store, record.id, now);
       const userName = record.attributes['userName'];

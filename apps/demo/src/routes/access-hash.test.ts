@@ -439,6 +439,18 @@ describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
     expect((await call(demo, '/api/v1/auth/login', { json: { login: 'admin', password: 'admin-password' }, from: '127.0.0.2' })).status).toBe(200);
   });
 
+  it('failed logins are throttled per login too: one account guessed from many addresses is refused (429), other logins are not', async () => {
+    const demo = await start(freshEnv({ GATEHOUSE_MAX_FAILURES: '3' }));
+    for (const [attempt, from] of ['127.0.0.1', '127.0.0.2', '127.0.0.3'].entries()) {
+      expect((await call(demo, '/api/v1/auth/login', { json: { login: 'admin', password: `guess-${attempt}` }, from })).status).toBe(401);
+    }
+    const locked = await call(demo, '/api/v1/auth/login', { json: { login: 'admin', password: 'admin-password' }, from: '127.0.0.4' });
+    expect(locked.status).toBe(429);
+    expect(locked.body).toEqual(error('Too many requests'));
+    // Each address has had one failure only, so other logins from it still work.
+    expect((await call(demo, '/api/v1/auth/login', { json: { login: 'demo', password: 'demo-password' }, from: '127.0.0.1' })).status).toBe(200);
+  });
+
   it('the accounts resource takes all four methods: GET, POST, PUT, DELETE', async () => {
     const { demo, local1 } = await setUp();
     const cookie = { cookie: `access_hash=${local1.hash}` };

@@ -37,6 +37,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Account } from '../accounts.js';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
+import { createLoginThrottle } from '../login-throttle.js';
 import { sessionTokenStrategy, WEB_SESSION_ABSOLUTE_SECONDS, WEB_SESSION_IDLE_SECONDS, WEB_SESSION_TOKEN_BYTES } from '../web-session.js';
 
 /**
@@ -97,7 +98,6 @@ export const APEX_WEB_SESSION_KIND = 'web-session';
 const APTOKEN = 'aptoken';
 /** Live web sessions per account; a login beyond it ends the oldest one. */
 const MAX_WEB_SESSIONS_PER_ACCOUNT = 20;
-const LOGIN_WINDOW_SECONDS = 900;
 const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${WEB_SESSION_TOKEN_BYTES * 2}}$`);
 const ACCOUNT_ID = /^[1-9][0-9]{0,14}$/;
 const digest = createSecretDigester();
@@ -328,18 +328,18 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
     return null;
   };
 
+  const loginThrottle = createLoginThrottle(context.ephemeral, 'apex-login-failures:', context.config.maxFailuresPerIp);
   on('/WebAuthenticateUser', 'authenticate', async (c) => {
     const read = await readBody(c, 'authenticate');
     if (!read.ok) return read.reply;
     const userName = read.value['UserName'];
     const password = read.value['Password'];
     if (typeof userName !== 'string' || typeof password !== 'string' || userName === '' || password === '') return authFail('PARAMETER_INVALID');
-    const throttleKey = `apex-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
-    const failures = await context.ephemeral.get(throttleKey);
-    if (failures !== null && failures >= context.config.maxFailuresPerIp) return authFail('RATE_LIMITED');
+    const clientIp = c.get('auth').clientIp;
+    if (await loginThrottle.isThrottled(clientIp, userName)) return authFail('RATE_LIMITED');
     const account = await context.accounts.verifyLogin(userName, password);
     if (account === null) {
-      await context.ephemeral.increment(throttleKey, LOGIN_WINDOW_SECONDS);
+      await loginThrottle.recordFailure(clientIp, userName);
       // Unknown login and wrong password: the same bytes.
       return { httpStatus: 401, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { Authenticated: false, errormsg: 'Invalid username or password' } };
     }

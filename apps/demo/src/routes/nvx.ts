@@ -15,6 +15,7 @@ import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
+import { createLoginThrottle } from '../login-throttle.js';
 
 /** The Navixy API's base path. */
 export const NVX_BASE_PATH = '/v2';
@@ -33,9 +34,6 @@ export const NVX_ROUTES: readonly { readonly path: string; readonly needs: strin
   { path: '/panel/tariff/list', needs: 'panel hash' },
 ];
 
-// Failed logins per client IP in LOGIN_WINDOW_SECONDS before `user/auth` and `panel/account/auth` answer code 15:
-// `config.maxFailuresPerIp` (GATEHOUSE_MAX_FAILURES, default 100).
-const LOGIN_WINDOW_SECONDS = 900;
 
 type Reply = WireReply<unknown>;
 type DemoContextOf = Context<DemoEnv>;
@@ -163,6 +161,7 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
    * wrong kind all get code 4, byte for byte the same; failures are counted per client IP (code 15 beyond the
    * limit).
    */
+  const loginThrottle = createLoginThrottle(context.ephemeral, 'nvx-login-failures:', context.config.maxFailuresPerIp);
   const login = async (
     c: DemoContextOf,
     roles: readonly string[],
@@ -173,12 +172,13 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
     const loginName = read.params.get('login');
     const password = read.params.get('password');
     if (typeof loginName !== 'string' || typeof password !== 'string' || loginName === '' || password === '') return fail(7);
-    const throttleKey = `nvx-login-failures:${c.get('auth').clientIp ?? 'unknown'}`;
-    const failures = await context.ephemeral.get(throttleKey);
-    if (failures !== null && failures >= context.config.maxFailuresPerIp) return fail(15);
+    const clientIp = c.get('auth').clientIp;
+    // Failed logins per client IP and per login in 15 minutes before code 15: `config.maxFailuresPerIp`
+    // (GATEHOUSE_MAX_FAILURES, default 100).
+    if (await loginThrottle.isThrottled(clientIp, loginName)) return fail(15);
     const account = await context.accounts.verifyLogin(loginName, password);
     if (account === null || !roles.includes(account.role)) {
-      await context.ephemeral.increment(throttleKey, LOGIN_WINDOW_SECONDS);
+      await loginThrottle.recordFailure(clientIp, loginName);
       return fail(4);
     }
     const session = await start(account.id, account.role);

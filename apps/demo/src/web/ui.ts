@@ -128,12 +128,12 @@ ${csrfInput(csrf.forLogin(nonce))}
     const login = form.one('login') ?? '';
     const password = form.one('password') ?? '';
     try {
-      if (await sessions.isLoginThrottled(c)) {
-        return loginPage(c, 429, nonce, { login, message: 'Too many failed sign-ins from your address. Try again in 15 minutes.' });
+      if (await sessions.isLoginThrottled(c, login)) {
+        return loginPage(c, 429, nonce, { login, message: 'Too many failed sign-ins from your address or for this login. Try again in 15 minutes.' });
       }
       const account = login === '' || password === '' ? null : await context.accounts.verifyLogin(login, password);
       if (account === null) {
-        await sessions.recordLoginFailure(c);
+        await sessions.recordLoginFailure(c, login);
         return loginPage(c, 401, nonce, { login, message: WRONG_LOGIN });
       }
       const cookie = await sessions.startSession(c, account);
