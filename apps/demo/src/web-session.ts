@@ -186,10 +186,12 @@ export interface WebSessions {
   ownOrigin(c: DemoContextOf): string | null;
   /** False when the request carries an `Origin` (or several) other than {@link WebSessions.ownOrigin}; true without one. */
   isSameOrigin(c: DemoContextOf): boolean;
-  /** True when the client IP or the login has had too many failed logins lately (both web sign-in forms). */
-  isLoginThrottled(c: DemoContextOf, login: string): Promise<boolean>;
-  /** Counts a failed login for the client IP and for the login. */
-  recordLoginFailure(c: DemoContextOf, login: string): Promise<void>;
+  /**
+   * Checks a password unless the client IP or the login has had too many failed logins lately (both web
+   * sign-in forms), counting a failure against both: the account, `null` for a wrong login or password, or
+   * `'throttled'` when it was not checked.
+   */
+  tryLogin(c: DemoContextOf, login: string, password: string): Promise<Account | null | 'throttled'>;
   /**
    * Starts a session for the account (ending its oldest when it has too many) and returns the `Set-Cookie`
    * value to send, or `null` when the store cannot take it.
@@ -277,11 +279,11 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
         return false;
       }
     },
-    isLoginThrottled(c, login) {
-      return loginThrottle.isThrottled(c.get('auth').clientIp, login);
-    },
-    recordLoginFailure(c, login) {
-      return loginThrottle.recordFailure(c.get('auth').clientIp, login);
+    async tryLogin(c, login, password) {
+      const tried = await loginThrottle.attempt(c.get('auth').clientIp, login, () =>
+        login === '' || password === '' ? Promise.resolve(null) : context.accounts.verifyLogin(login, password),
+      );
+      return tried.throttled ? 'throttled' : tried.account;
     },
     async startSession(c, account) {
       const token = await startSession(account);
@@ -336,10 +338,9 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
       if (!read.ok) return read.reply;
       const { login, password } = read.value;
       if (typeof login !== 'string' || typeof password !== 'string' || login === '' || password === '') return failWith('PARAMETER_INVALID');
-      if (await sessions.isLoginThrottled(c, login)) return failWith('RATE_LIMITED');
-      const account = await context.accounts.verifyLogin(login, password);
+      const account = await sessions.tryLogin(c, login, password);
+      if (account === 'throttled') return failWith('RATE_LIMITED');
       if (account === null) {
-        await sessions.recordLoginFailure(c, login);
         return envelopeError(401, 'Invalid login or password');
       }
       const cookie = await sessions.startSession(c, account);

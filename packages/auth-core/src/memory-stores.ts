@@ -379,13 +379,17 @@ export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions 
     }
     earliestExpiry = earliest;
   };
+  /** A marker as its expiry offset when that gives back exactly `expiresAt` (always, for millisecond clocks). */
+  const marker = (expiresAt: number): number | Counter => {
+    const offset = expiresAt - base;
+    return Number.isFinite(offset) && base + offset === expiresAt ? offset : { value: 1, expiresAt };
+  };
   const setMarker = (key: string, now: number, expiresAt: number): void => {
-    entries.set(key, expiresAt - base);
+    entries.set(key, marker(expiresAt));
     wrote(now, expiresAt);
   };
   const setCounter = (key: string, now: number, value: number, expiresAt: number): void => {
-    if (value === 1 && Number.isFinite(expiresAt)) entries.set(key, expiresAt - base);
-    else entries.set(key, { value, expiresAt });
+    entries.set(key, value === 1 ? marker(expiresAt) : { value, expiresAt });
     wrote(now, expiresAt);
   };
 

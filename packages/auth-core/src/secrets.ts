@@ -59,9 +59,11 @@ function hashText<T>(text: string, consume: (bytes: Uint8Array) => T): T {
     }
     ASCII_SCRATCH[i] = code;
   }
-  const result = consume((asciiViews[length] ??= ASCII_SCRATCH.subarray(0, length)));
-  ASCII_SCRATCH.fill(0, 0, length);
-  return result;
+  try {
+    return consume((asciiViews[length] ??= ASCII_SCRATCH.subarray(0, length)));
+  } finally {
+    ASCII_SCRATCH.fill(0, 0, length);
+  }
 }
 
 // One reusable SHA-256 object, reset from a pristine one before each use: noble's one-shot `sha256()` builds a

@@ -221,15 +221,22 @@ describe('withFailureThrottle', () => {
     expect((await guarded.authenticate(attempt('k1', 'secret-k1', '198.51.100.200'))).type).toBe('authenticated');
   });
 
-  it('counts per credential only the refusals that identified one, and defaults the limit to maxFailures', async () => {
+  it('counts per credential only the refusals that identified one', async () => {
     const store = createMemoryEphemeralStore();
-    const guarded = withFailureThrottle(signedKey, store, { maxFailures: 2 });
+    const guarded = withFailureThrottle(signedKey, store, { maxFailures: 100, maxFailuresPerCredential: 2 });
     // Unknown keys identify nothing: they count against each IP only.
     for (let i = 1; i <= 5; i++) await guarded.authenticate(attempt('unknown', 'x', `192.0.2.${i}`));
     expect((await guarded.authenticate(attempt('k1', 'secret-k1', '192.0.2.50'))).type).toBe('authenticated');
     await guarded.authenticate(attempt('k1', 'guess', '192.0.2.51'));
     await guarded.authenticate(attempt('k1', 'guess', '192.0.2.52'));
     expect(await guarded.authenticate(attempt('k1', 'secret-k1', '192.0.2.53'))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+  });
+
+  it('counts nothing per credential unless maxFailuresPerCredential is given', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(signedKey, store, { maxFailures: 2 });
+    for (let i = 1; i <= 5; i++) await guarded.authenticate(attempt('k1', 'guess', `192.0.2.${i}`));
+    expect((await guarded.authenticate(attempt('k1', 'secret-k1', '192.0.2.50'))).type).toBe('authenticated');
   });
 
   it('refuses bad options, naming them', () => {

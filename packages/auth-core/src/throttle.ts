@@ -19,7 +19,10 @@ export interface FailureThrottleOptions {
   /**
    * Failures allowed per credential within the window (counted when a strategy identified the credential it
    * refused, see `rejectedCredential`), whatever IPs they came from; then every request with that credential is
-   * refused until the window ends, the right one included. Default: `maxFailures`.
+   * refused until the window ends, the right one included. Off unless given: a per-credential limit guards
+   * low-entropy secrets (NIST SP 800-63B §5.2.2 asks it of passwords and short codes), while every token and key
+   * Gatehouse issues has at least 128 random bits, so for them it stops no guessing and lets whoever knows a
+   * credential's identifier (an HMAC `APIKey` travels in clear) lock it out and tell live keys from unknown ones.
    */
   readonly maxFailuresPerCredential?: number;
   /** The length of the counting window. Default 900 (15 minutes). */
@@ -30,11 +33,11 @@ export interface FailureThrottleOptions {
 
 /**
  * Wraps a strategy so that a client IP with too many rejected attempts in a window gets `RATE_LIMITED` for
- * every request that carries credentials of this scheme, right or wrong, so guessing stops paying off. Failures
- * against one identified credential (a known API key with wrong signatures, a known access hash from foreign
- * IPs) are also counted per credential, so spreading them over many IPs does not help either (DESIGN: per key
- * and per IP; NIST SP 800-63B §5.2.2). Requests without such credentials stay `absent`; successes are never
- * counted. Counters are fixed windows. When credentials are present and the throttle store fails, access is
+ * every request that carries credentials of this scheme, right or wrong, so guessing stops paying off. With
+ * `maxFailuresPerCredential`, failures against one identified credential (a known API key with wrong
+ * signatures, a known access hash from foreign IPs) are also counted per credential, so spreading them over
+ * many IPs does not help either (per key and per IP; NIST SP 800-63B §5.2.2). Requests without such
+ * credentials stay `absent`; successes are never counted. Counters are fixed windows. When credentials are present and the throttle store fails, access is
  * denied (`STORE_UNAVAILABLE`), as every store failure does.
  *
  * @example
@@ -48,10 +51,10 @@ export function withFailureThrottle<P extends Principal>(
   options: FailureThrottleOptions = {},
 ): AuthStrategy<P> {
   const maxFailures = options.maxFailures ?? 100;
-  const maxFailuresPerCredential = options.maxFailuresPerCredential ?? maxFailures;
+  const maxFailuresPerCredential = options.maxFailuresPerCredential;
   const windowInSeconds = options.windowInSeconds ?? 900;
   if (!Number.isSafeInteger(maxFailures) || maxFailures < 1) throw new ConfigurationError('maxFailures', 'must be a positive integer');
-  if (!Number.isSafeInteger(maxFailuresPerCredential) || maxFailuresPerCredential < 1) {
+  if (maxFailuresPerCredential !== undefined && (!Number.isSafeInteger(maxFailuresPerCredential) || maxFailuresPerCredential < 1)) {
     throw new ConfigurationError('maxFailuresPerCredential', 'must be a positive integer');
   }
   if (!(windowInSeconds > 0) || !Number.isFinite(windowInSeconds)) {
@@ -72,13 +75,13 @@ export function withFailureThrottle<P extends Principal>(
       const ipKey = `${prefix}${request.clientIp ?? 'unknown'}`;
       // An IP is never spelled with "credential:" (no 'r', 'n', 't' or 'l' in IP text), so the keys cannot meet.
       const credentialId = outcome.type === 'authenticated' ? outcome.credential.id : outcome.credentialId;
-      const credentialKey = credentialId === undefined ? undefined : `${prefix}credential:${credentialId}`;
+      const credentialKey = credentialId === undefined || maxFailuresPerCredential === undefined ? undefined : `${prefix}credential:${credentialId}`;
       try {
         const failures = await store.get(ipKey);
         if (failures !== null && failures >= maxFailures) return rejected('RATE_LIMITED');
         if (credentialKey !== undefined) {
           const credentialFailures = await store.get(credentialKey);
-          if (credentialFailures !== null && credentialFailures >= maxFailuresPerCredential) return rejected('RATE_LIMITED');
+          if (credentialFailures !== null && credentialFailures >= (maxFailuresPerCredential as number)) return rejected('RATE_LIMITED');
         }
       } catch (error) {
         return rejected('STORE_UNAVAILABLE', error);

@@ -21,9 +21,8 @@ export interface AccessHashCookieOptions extends CredentialOptions {
   /** The cookie that carries the hash. Default `access_hash`. */
   readonly cookieName?: string;
   /**
-   * Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds`, and a hash after
-   * `maxFailuresPerCredential` uses from IPs it is not bound to (default `maxFailures`), with HTTP 429. Off
-   * unless given.
+   * Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` and, with `maxFailuresPerCredential`,
+   * a hash after that many uses from IPs it is not bound to, with HTTP 429. Off unless given.
    */
   readonly failureThrottle?: {
     readonly store: EphemeralStore;

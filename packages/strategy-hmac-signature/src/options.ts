@@ -48,9 +48,9 @@ export interface HmacSignatureOptions extends CredentialOptions {
    */
   readonly timestamp?: { readonly toleranceInSeconds?: number };
   /**
-   * Refuse an IP after `maxFailures` rejected attempts in `windowInSeconds`, and a key after
-   * `maxFailuresPerCredential` refused attempts that named it (wrong signature, UserId, IP or nonce; default
-   * `maxFailures`), from whatever IPs. Off unless given.
+   * Refuse an IP after `maxFailures` rejected attempts in `windowInSeconds` and, with `maxFailuresPerCredential`,
+   * a key after that many refused attempts that named it (wrong signature, UserId, IP or nonce), from whatever
+   * IPs. Off unless given.
    */
   readonly failureThrottle?: {
     readonly store: EphemeralStore;
@@ -86,8 +86,8 @@ export interface HmacSessionOptions extends CredentialOptions {
    */
   readonly idleTimeoutInSeconds?: number;
   /**
-   * Refuse an IP after `maxFailures` rejected tokens in `windowInSeconds`, and a session after
-   * `maxFailuresPerCredential` uses from IPs its key does not allow (default `maxFailures`). Off unless given.
+   * Refuse an IP after `maxFailures` rejected tokens in `windowInSeconds` and, with `maxFailuresPerCredential`,
+   * a session after that many uses from IPs its key does not allow. Off unless given.
    */
   readonly failureThrottle?: {
     readonly store: EphemeralStore;

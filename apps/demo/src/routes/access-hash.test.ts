@@ -451,6 +451,25 @@ describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
     expect((await call(demo, '/api/v1/auth/login', { json: { login: 'demo', password: 'demo-password' }, from: '127.0.0.1' })).status).toBe(200);
   });
 
+  it('one login has one failure budget across every login form, and parallel guesses cannot overshoot it', async () => {
+    const demo = await start(freshEnv({ GATEHOUSE_MAX_FAILURES: '3' }));
+    expect((await call(demo, '/api/v1/auth/login', { json: { login: 'admin', password: 'guess' }, from: '127.0.0.1' })).status).toBe(401);
+    expect((await call(demo, '/v2/panel/account/auth', { json: { login: 'admin', password: 'guess' }, from: '127.0.0.2' })).status).toBe(400);
+    expect((await call(demo, '/ap/WebAuthenticateUser', { json: { UserName: 'admin', Password: 'guess' }, from: '127.0.0.3' })).status).toBe(401);
+    expect((await call(demo, '/v2/panel/account/auth', { json: { login: 'admin', password: 'admin-password' }, from: '127.0.0.4' })).status).toBe(429);
+    expect((await call(demo, '/ap/WebAuthenticateUser', { json: { UserName: 'admin', Password: 'admin-password' }, from: '127.0.0.4' })).status).toBe(429);
+
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call(demo, '/api/v1/auth/login', { json: { login: 'demo', password: `guess-${i}` }, from: '127.0.0.5' })),
+    );
+    const statuses = guesses.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+    expect((await call(demo, '/api/v1/auth/login', { json: { login: 'demo', password: 'demo-password' }, from: '127.0.0.6' })).status).toBe(
+      statuses.filter((status) => status === 401).length === 3 ? 429 : 200,
+    );
+  });
+
   it('the accounts resource takes all four methods: GET, POST, PUT, DELETE', async () => {
     const { demo, local1 } = await setUp();
     const cookie = { cookie: `access_hash=${local1.hash}` };

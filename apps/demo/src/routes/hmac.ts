@@ -336,10 +336,10 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
     const password = read.value['Password'];
     if (typeof userName !== 'string' || typeof password !== 'string' || userName === '' || password === '') return authFail('PARAMETER_INVALID');
     const clientIp = c.get('auth').clientIp;
-    if (await loginThrottle.isThrottled(clientIp, userName)) return authFail('RATE_LIMITED');
-    const account = await context.accounts.verifyLogin(userName, password);
+    const tried = await loginThrottle.attempt(clientIp, userName, () => context.accounts.verifyLogin(userName, password));
+    if (tried.throttled) return authFail('RATE_LIMITED');
+    const { account } = tried;
     if (account === null) {
-      await loginThrottle.recordFailure(clientIp, userName);
       // Unknown login and wrong password: the same bytes.
       return { httpStatus: 401, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { Authenticated: false, errormsg: 'Invalid username or password' } };
     }

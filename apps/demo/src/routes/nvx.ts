@@ -175,12 +175,13 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
     const clientIp = c.get('auth').clientIp;
     // Failed logins per client IP and per login in 15 minutes before code 15: `config.maxFailuresPerIp`
     // (GATEHOUSE_MAX_FAILURES, default 100).
-    if (await loginThrottle.isThrottled(clientIp, loginName)) return fail(15);
-    const account = await context.accounts.verifyLogin(loginName, password);
-    if (account === null || !roles.includes(account.role)) {
-      await loginThrottle.recordFailure(clientIp, loginName);
-      return fail(4);
-    }
+    const tried = await loginThrottle.attempt(clientIp, loginName, async () => {
+      const found = await context.accounts.verifyLogin(loginName, password);
+      return found !== null && roles.includes(found.role) ? found : null;
+    });
+    if (tried.throttled) return fail(15);
+    const { account } = tried;
+    if (account === null) return fail(4);
     const session = await start(account.id, account.role);
     return renderNvxSuccess({ hash: session.hash });
   };

@@ -128,14 +128,11 @@ ${csrfInput(csrf.forLogin(nonce))}
     const login = form.one('login') ?? '';
     const password = form.one('password') ?? '';
     try {
-      if (await sessions.isLoginThrottled(c, login)) {
+      const account = await sessions.tryLogin(c, login, password);
+      if (account === 'throttled') {
         return loginPage(c, 429, nonce, { login, message: 'Too many failed sign-ins from your address or for this login. Try again in 15 minutes.' });
       }
-      const account = login === '' || password === '' ? null : await context.accounts.verifyLogin(login, password);
-      if (account === null) {
-        await sessions.recordLoginFailure(c, login);
-        return loginPage(c, 401, nonce, { login, message: WRONG_LOGIN });
-      }
+      if (account === null) return loginPage(c, 401, nonce, { login, message: WRONG_LOGIN });
       const cookie = await sessions.startSession(c, account);
       if (cookie === null) throw new Error('the session could not be stored');
       c.header('set-cookie', cookie, { append: true });
