@@ -4,8 +4,8 @@ export { absent, authenticated, rejected, rejectedCredential } from './outcome.j
 export type { AuthOutcome, CredentialInfo, Principal } from './outcome.js';
 export { allOf, authenticateSafely, firstOf, withOutcomeEvents } from './strategy.js';
 export type { AuthStrategy, OutcomeEventOptions } from './strategy.js';
-export { withFailureThrottle } from './throttle.js';
-export type { FailureThrottleOptions } from './throttle.js';
+export { withFailureThrottle, withStrategyGuards } from './throttle.js';
+export type { FailureThrottleOptions, FailureThrottleSetting, StrategyGuardOptions } from './throttle.js';
 export { compileAdapterOptions, createFetchRequestAdapter, LazyAuthRequest } from './request.js';
 export type { AuthRequest, CompiledAdapterOptions, FetchRequestContext, RequestAdapterOptions } from './request.js';
 export {
@@ -43,6 +43,7 @@ export type { HashPasswordOptions, SecretDigesterOptions, SecretSealer } from '.
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
 export { createEventEmitter } from './events.js';
+export { createBoundedMemo } from './memo.js';
 export type { AuthEvent, AuthEventListener } from './events.js';
 export { isCredentialActive, ttlToMilliseconds } from './stores.js';
 export type {

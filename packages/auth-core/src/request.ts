@@ -7,6 +7,7 @@ import {
 import { parseCookieHeader } from './cookies.js';
 import { ConfigurationError } from './errors.js';
 import { createIpMatcher, resolveClientIp, type IpMatcher } from './ip.js';
+import { createBoundedMemo } from './memo.js';
 
 /**
  * A small, read-only, lazy view of an HTTP request: what a strategy needs and nothing more. Both a Fetch
@@ -101,20 +102,12 @@ export function compileAdapterOptions(options: RequestAdapterOptions = {}): Comp
   return { trustedProxies, maxBodyBytes };
 }
 
-/** Socket addresses whose canonical form was computed; the same few peers come back on every request. */
-const canonicalAddresses = new Map<string, string | null>();
-const CANONICAL_ADDRESS_CACHE_SIZE = 4096;
+/** Canonical forms of socket addresses already seen: the same few peers come back on every request. */
+const canonicalAddressOf = createBoundedMemo((address) => resolveClientIp(address, [], null), 4096);
 
 /** The canonical client IP of a socket address when no proxy is trusted (as `resolveClientIp` gives it). */
 function canonicalSocketAddress(address: string | null): string | null {
-  if (address === null) return null;
-  let canonical = canonicalAddresses.get(address);
-  if (canonical === undefined) {
-    canonical = resolveClientIp(address, [], null);
-    if (canonicalAddresses.size >= CANONICAL_ADDRESS_CACHE_SIZE) canonicalAddresses.clear();
-    canonicalAddresses.set(address, canonical);
-  }
-  return canonical;
+  return address === null ? null : canonicalAddressOf(address);
 }
 
 // Never exposed, only read (`get`, `getAll`): one shared empty instance serves every request without a query.

@@ -24,31 +24,20 @@ function encodeHexChunk(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode.apply(null, codes);
 }
 
-/**
- * UTF-8 bytes of `text`. Tokens, digests and header values are ASCII: those are copied code by code, which for
- * short strings is several times faster than a `TextEncoder` call; anything else goes through `TextEncoder`.
- */
-function utf8Bytes(text: string): Uint8Array {
-  const length = text.length;
-  if (length > 512) return encoder.encode(text);
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) return encoder.encode(text);
-    out[i] = code;
-  }
-  return out;
-}
-
-// Input to hash, for the hot paths (lookup digests, prepared HMACs): ASCII text up to 512 characters is copied
-// into one reusable buffer and handed to the hash as a view cached per length. A fresh `Uint8Array` of more than
-// 64 bytes gets its own off-heap backing store in V8, which made copying an 80-character access hash cost 0.8 µs,
-// more than hashing it; the reused buffer costs 0.13 µs. Hashing is synchronous, so the buffer is never shared
-// between two calls in flight, and it is zeroed after each use so no token lingers in it.
+// UTF-8 bytes of text. Tokens, digests and header values are ASCII: those are copied code by code, which for
+// short strings is several times faster than a `TextEncoder` call, into one reusable buffer handed out as a view
+// cached per length (a fresh `Uint8Array` of more than 64 bytes gets its own off-heap backing store in V8, which
+// made copying an 80-character access hash cost 0.8 µs, more than hashing it; the reused buffer costs 0.13 µs).
+// Anything else, or longer than the buffer, goes through `TextEncoder`.
 const ASCII_SCRATCH = new Uint8Array(512);
 const asciiViews: Uint8Array[] = [];
 
-function hashText<T>(text: string, consume: (bytes: Uint8Array) => T): T {
+/**
+ * Calls `consume` with the UTF-8 bytes of `text`, which are valid only during that call: ASCII text lives in the
+ * shared buffer, which is zeroed afterwards so no token lingers in it. Hashing is synchronous, so the buffer is
+ * never shared between two calls in flight.
+ */
+function withUtf8Bytes<T>(text: string, consume: (bytes: Uint8Array) => T): T {
   const length = text.length;
   if (length > ASCII_SCRATCH.length) return consume(encoder.encode(text));
   for (let i = 0; i < length; i++) {
@@ -64,6 +53,11 @@ function hashText<T>(text: string, consume: (bytes: Uint8Array) => T): T {
   } finally {
     ASCII_SCRATCH.fill(0, 0, length);
   }
+}
+
+/** UTF-8 bytes of `text` in an array of their own, for callers that keep them or need two at once. */
+function utf8Bytes(text: string): Uint8Array {
+  return withUtf8Bytes(text, (bytes) => (bytes.buffer === ASCII_SCRATCH.buffer ? bytes.slice() : bytes));
 }
 
 // One reusable SHA-256 object, reset from a pristine one before each use: noble's one-shot `sha256()` builds a
@@ -250,7 +244,7 @@ export function constantTimeEqualStrings(a: string, b: string): boolean {
  * ```
  */
 export function sha256Digest(data: string | Uint8Array): Uint8Array {
-  return typeof data === 'string' ? hashText(data, sha256Bytes) : sha256Bytes(data);
+  return typeof data === 'string' ? withUtf8Bytes(data, sha256Bytes) : sha256Bytes(data);
 }
 
 /**
@@ -286,7 +280,7 @@ export function createHmacSha256(key: string | Uint8Array): (message: string | U
     keyed._cloneInto(scratch);
     return scratch.update(bytes).digest();
   };
-  return (message) => (typeof message === 'string' ? hashText(message, macBytes) : macBytes(message));
+  return (message) => (typeof message === 'string' ? withUtf8Bytes(message, macBytes) : macBytes(message));
 }
 
 /**
@@ -317,7 +311,7 @@ export interface SecretDigesterOptions {
  */
 export function createSecretDigester(options: SecretDigesterOptions = {}): (secret: string) => string {
   const { pepper } = options;
-  if (pepper === undefined) return (secret) => encodeHex(hashText(secret, sha256Bytes));
+  if (pepper === undefined) return (secret) => encodeHex(withUtf8Bytes(secret, sha256Bytes));
   if (!(pepper instanceof Uint8Array) || pepper.length < 32) {
     throw new ConfigurationError('pepper', 'must be a Uint8Array of at least 32 bytes');
   }

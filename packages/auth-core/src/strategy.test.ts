@@ -7,7 +7,7 @@ import { absent, authenticated, rejected, rejectedCredential, type AuthOutcome }
 import { createFetchRequestAdapter, type AuthRequest } from './request.js';
 import type { EphemeralStore } from './stores.js';
 import { allOf, authenticateSafely, firstOf, withOutcomeEvents, type AuthStrategy } from './strategy.js';
-import { withFailureThrottle } from './throttle.js';
+import { withFailureThrottle, withStrategyGuards } from './throttle.js';
 
 const toAuthRequest = createFetchRequestAdapter();
 const request = (headers: Record<string, string> = {}, remoteAddress = '203.0.113.1'): AuthRequest =>
@@ -244,5 +244,21 @@ describe('withFailureThrottle', () => {
     expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { maxFailuresPerCredential: 0 })).toThrow(/`maxFailuresPerCredential`/);
     expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { maxFailures: 0 })).toThrow(/`maxFailures`/);
     expect(() => withFailureThrottle(headerKey('a', 'x', 'y'), store, { windowInSeconds: Number.NaN })).toThrow(/`windowInSeconds`/);
+  });
+});
+
+describe('withStrategyGuards', () => {
+  it('returns the strategy itself without guards, and reports throttled answers when both are given', async () => {
+    const strategy = headerKey('a', 'x-a', 'good');
+    expect(withStrategyGuards(strategy, {})).toBe(strategy);
+    const events: AuthEvent[] = [];
+    const guarded = withStrategyGuards(strategy, {
+      failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 1 },
+      onEvent: (event) => events.push(event),
+      clock: createManualClock(7),
+    });
+    await guarded.authenticate(request({ 'x-a': 'bad' }));
+    await guarded.authenticate(request({ 'x-a': 'good' }));
+    expect(events.map((event) => (event.type === 'rejected' ? `${event.code}@${event.at}` : event.type))).toEqual(['CREDENTIALS_INVALID@7', 'RATE_LIMITED@7']);
   });
 });

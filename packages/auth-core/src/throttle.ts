@@ -2,8 +2,10 @@ import { ConfigurationError } from './errors.js';
 import { rejected } from './outcome.js';
 import type { Principal } from './outcome.js';
 import type { EphemeralStore } from './stores.js';
+import type { Clock } from './clock.js';
+import type { AuthEventListener } from './events.js';
 import type { AuthStrategy } from './strategy.js';
-import { authenticateSafely } from './strategy.js';
+import { authenticateSafely, withOutcomeEvents } from './strategy.js';
 
 /**
  * Options of {@link withFailureThrottle}.
@@ -97,4 +99,50 @@ export function withFailureThrottle<P extends Principal>(
       return outcome;
     },
   };
+}
+
+/**
+ * The `failureThrottle` option of a strategy: where the counters live, and the limits of
+ * {@link FailureThrottleOptions}.
+ *
+ * @example
+ * ```ts
+ * const failureThrottle: FailureThrottleSetting = { store: ephemeralStore, maxFailures: 100 };
+ * ```
+ */
+export interface FailureThrottleSetting extends FailureThrottleOptions {
+  readonly store: EphemeralStore;
+}
+
+/**
+ * The options every strategy's verifying face takes besides its own: a failure throttle and an event hook.
+ *
+ * @example
+ * ```ts
+ * const guards: StrategyGuardOptions = { failureThrottle: { store: ephemeralStore }, onEvent: console.log };
+ * ```
+ */
+export interface StrategyGuardOptions {
+  readonly failureThrottle?: FailureThrottleSetting;
+  readonly onEvent?: AuthEventListener;
+  readonly clock?: Clock;
+}
+
+/**
+ * Wraps a strategy in what its options ask for: first the failure throttle, then the event hook, so events
+ * report throttled answers too. With neither, the strategy itself is returned.
+ *
+ * @example
+ * ```ts
+ * return withStrategyGuards(strategy, options); // in a strategy factory, after building `strategy`
+ * ```
+ */
+export function withStrategyGuards<P extends Principal>(strategy: AuthStrategy<P>, options: StrategyGuardOptions): AuthStrategy<P> {
+  let guarded = strategy;
+  if (options.failureThrottle !== undefined) {
+    const { store, ...limits } = options.failureThrottle;
+    guarded = withFailureThrottle(guarded, store, limits);
+  }
+  if (options.onEvent === undefined) return guarded;
+  return withOutcomeEvents(guarded, options.clock === undefined ? { onEvent: options.onEvent } : { onEvent: options.onEvent, clock: options.clock });
 }

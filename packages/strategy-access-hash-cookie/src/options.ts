@@ -1,4 +1,4 @@
-import { ConfigurationError, type AuthEventListener, type CredentialOptions, type EphemeralStore } from '@gatehouse/auth-core';
+import { ConfigurationError, type AuthEventListener, type CredentialOptions, type FailureThrottleSetting } from '@gatehouse/auth-core';
 
 /** The strategy id, stored with every access hash. */
 export const ACCESS_HASH_STRATEGY_ID = 'access-hash-cookie';
@@ -24,12 +24,7 @@ export interface AccessHashCookieOptions extends CredentialOptions {
    * Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` and, with `maxFailuresPerCredential`,
    * a hash after that many uses from IPs it is not bound to, with HTTP 429. Off unless given.
    */
-  readonly failureThrottle?: {
-    readonly store: EphemeralStore;
-    readonly maxFailures?: number;
-    readonly maxFailuresPerCredential?: number;
-    readonly windowInSeconds?: number;
-  };
+  readonly failureThrottle?: FailureThrottleSetting;
   readonly onEvent?: AuthEventListener;
 }
 

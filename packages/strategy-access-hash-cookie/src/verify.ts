@@ -1,14 +1,14 @@
 import {
   absent,
   authenticated,
+  createBoundedMemo,
   isCredentialActive,
   normalizeIpAddress,
   rejected,
   rejectedCredential,
   resolveCredentialOptions,
   touchQuietly,
-  withFailureThrottle,
-  withOutcomeEvents,
+  withStrategyGuards,
   type AuthStrategy,
   type CredentialRecord,
   type Principal,
@@ -58,17 +58,7 @@ export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy
   const { store, digest, clock } = resolveCredentialOptions(options);
   const cookieName = resolveCookieName(options.cookieName);
   // The same few addresses come back on every request (each hash's own, its client's): each is parsed once.
-  // Bounded, since client addresses come from the network.
-  const normalized = new Map<string, string | null>();
-  const normalizeIp = (address: string): string | null => {
-    let canonical = normalized.get(address);
-    if (canonical === undefined) {
-      canonical = normalizeIpAddress(address);
-      if (normalized.size >= IP_CACHE_SIZE) normalized.clear();
-      normalized.set(address, canonical);
-    }
-    return canonical;
-  };
+  const normalizeIp = createBoundedMemo(normalizeIpAddress, IP_CACHE_SIZE);
 
   const strategy: AuthStrategy<Principal> = {
     id: ACCESS_HASH_STRATEGY_ID,
@@ -100,10 +90,5 @@ export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy
     },
   };
 
-  let wrapped: AuthStrategy<Principal> = strategy;
-  if (options.failureThrottle !== undefined) {
-    const { store: throttleStore, ...limits } = options.failureThrottle;
-    wrapped = withFailureThrottle(wrapped, throttleStore, limits);
-  }
-  return options.onEvent === undefined ? wrapped : withOutcomeEvents(wrapped, { onEvent: options.onEvent, clock });
+  return withStrategyGuards(strategy, options);
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError, type AuthEventListener, type CredentialOptions, type EphemeralStore, type SecretSealer } from '@gatehouse/auth-core';
+import { ConfigurationError, type AuthEventListener, type CredentialOptions, type EphemeralStore, type FailureThrottleSetting, type SecretSealer } from '@gatehouse/auth-core';
 
 /** The strategy id, stored with every key and session this package issues. */
 export const HMAC_STRATEGY_ID = 'hmac-signature';
@@ -52,12 +52,7 @@ export interface HmacSignatureOptions extends CredentialOptions {
    * a key after that many refused attempts that named it (wrong signature, UserId, IP or nonce), from whatever
    * IPs. Off unless given.
    */
-  readonly failureThrottle?: {
-    readonly store: EphemeralStore;
-    readonly maxFailures?: number;
-    readonly maxFailuresPerCredential?: number;
-    readonly windowInSeconds?: number;
-  };
+  readonly failureThrottle?: FailureThrottleSetting;
   /**
    * How many API keys' secrets are kept opened in memory (as prepared HMAC keys) after a successful lookup, so
    * a repeat `AuthenticateUser` skips decrypting the sealed secret. Default 1024; 0 opens the sealed secret on
@@ -89,12 +84,7 @@ export interface HmacSessionOptions extends CredentialOptions {
    * Refuse an IP after `maxFailures` rejected tokens in `windowInSeconds` and, with `maxFailuresPerCredential`,
    * a session after that many uses from IPs its key does not allow. Off unless given.
    */
-  readonly failureThrottle?: {
-    readonly store: EphemeralStore;
-    readonly maxFailures?: number;
-    readonly maxFailuresPerCredential?: number;
-    readonly windowInSeconds?: number;
-  };
+  readonly failureThrottle?: FailureThrottleSetting;
   readonly onEvent?: AuthEventListener;
 }
 

@@ -9,8 +9,7 @@ import {
   rejectedCredential,
   resolveCredentialOptions,
   touchQuietly,
-  withFailureThrottle,
-  withOutcomeEvents,
+  withStrategyGuards,
   type AuthOutcome,
   type AuthStrategy,
   type CredentialRecord,
@@ -243,7 +242,7 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       );
     },
   };
-  return wrap(strategy, options);
+  return withStrategyGuards(strategy, options);
 }
 
 /**
@@ -294,19 +293,7 @@ export function hmacSession(options: HmacSessionOptions): AuthStrategy<HmacPrinc
       );
     },
   };
-  return wrap(strategy, options);
-}
-
-function wrap(
-  strategy: AuthStrategy<HmacPrincipal>,
-  options: { readonly failureThrottle?: HmacSignatureOptions['failureThrottle']; readonly onEvent?: HmacSignatureOptions['onEvent']; readonly clock?: HmacSignatureOptions['clock'] },
-): AuthStrategy<HmacPrincipal> {
-  let wrapped = strategy;
-  if (options.failureThrottle !== undefined) {
-    const { store: throttleStore, ...limits } = options.failureThrottle;
-    wrapped = withFailureThrottle(wrapped, throttleStore, limits);
-  }
-  return options.onEvent === undefined ? wrapped : withOutcomeEvents(wrapped, { onEvent: options.onEvent, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  return withStrategyGuards(strategy, options);
 }
 
 /**

@@ -3,7 +3,7 @@ import {
   type AuthEventListener,
   type Clock,
   type CredentialStore,
-  type EphemeralStore,
+  type FailureThrottleSetting,
   type SecretSealer,
 } from '@gatehouse/auth-core';
 
@@ -82,11 +82,7 @@ export interface NvxHashOptions {
   /** Paths (relative to `basePath`) that accept a user session hash. Default {@link NVX_DEFAULT_USER_SESSION_PATHS}. */
   readonly userSessionPaths?: readonly string[];
   /** Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` (code 15). Off unless given. */
-  readonly failureThrottle?: {
-    readonly store: EphemeralStore;
-    readonly maxFailures?: number;
-    readonly windowInSeconds?: number;
-  };
+  readonly failureThrottle?: FailureThrottleSetting;
   readonly clock?: Clock;
   readonly onEvent?: AuthEventListener;
 }

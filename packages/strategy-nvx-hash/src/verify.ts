@@ -1,13 +1,13 @@
 import {
   absent,
   authenticated,
+  createBoundedMemo,
   ConfigurationError,
   isCredentialActive,
   rejected,
   resolveCredentialOptions,
   touchQuietly,
-  withFailureThrottle,
-  withOutcomeEvents,
+  withStrategyGuards,
   type AuthStrategy,
   type CredentialRecord,
   type Principal,
@@ -74,18 +74,8 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
     throw new ConfigurationError('userSessionPaths', 'must be an array of paths starting with /');
   }
   const userSessionPaths = new Set(paths.map((path) => path.replace(/\/+$/, '').toLowerCase()));
-  // An API has few paths: each is classified once (decoding, normalising) and then read from here. Bounded, since
-  // paths come from clients.
-  const areas = new Map<string, ReturnType<typeof classifyNvxPath>>();
-  const classify = (path: string): ReturnType<typeof classifyNvxPath> => {
-    let area = areas.get(path);
-    if (area === undefined) {
-      area = classifyNvxPath(path, basePath, userSessionPaths);
-      if (areas.size >= PATH_CACHE_SIZE) areas.clear();
-      areas.set(path, area);
-    }
-    return area;
-  };
+  // An API has few paths: each is classified once (decoding, normalising) and then read from here.
+  const classify = createBoundedMemo((path) => classifyNvxPath(path, basePath, userSessionPaths), PATH_CACHE_SIZE);
 
   const strategy: AuthStrategy<NvxPrincipal> = {
     id: NVX_STRATEGY_ID,
@@ -124,10 +114,5 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
     },
   };
 
-  let wrapped: AuthStrategy<NvxPrincipal> = strategy;
-  if (options.failureThrottle !== undefined) {
-    const { store: throttleStore, ...limits } = options.failureThrottle;
-    wrapped = withFailureThrottle(wrapped, throttleStore, limits);
-  }
-  return options.onEvent === undefined ? wrapped : withOutcomeEvents(wrapped, { onEvent: options.onEvent, clock });
+  return withStrategyGuards(strategy, options);
 }
