@@ -2,7 +2,7 @@
 // codes) and DESIGN.md "NVX hash". Deliberately independent of @gatehouse/strategy-nvx-hash: the kit judges
 // that package, it does not borrow its answers.
 import type { WireResponse } from '../drivers/wire.js';
-import { buildWireRequest, requestTexts, type Exchange as WireExchange, type WireRequestSpec } from './wire-request.js';
+import { buildWireRequest, type Exchange as WireExchange, type WireRequestSpec } from './wire-request.js';
 
 /**
  * Navixy's status codes the profile expects, with the HTTP status and the description Navixy sends (seed 000
@@ -21,26 +21,13 @@ export type NvxWireCode = keyof typeof NVX_WIRE_STATUS;
 export const NVX_HASH_PATTERN = /^[0-9a-fA-F]{32}$/;
 
 export type { HeaderList, NamedSecret, Redact } from './wire-request.js';
-export { describeReply, exchange, redactSecrets, replyText, requestTexts, targetOf } from './wire-request.js';
+export { describeReply, exchange, presentedHexRuns, redactSecrets, replyText, requestTexts, targetOf } from './wire-request.js';
 
 /** One request of an `nvx-hash@1` case. */
 export type NvxRequestSpec = WireRequestSpec;
 
 /** Builds a fresh Fetch `Request` on the conformance origin. */
 export const buildNvxRequest = buildWireRequest;
-
-/** 32-character hex runs of the request (the first and last 32 of each longer run), lower-cased. */
-export function presentedHexRuns(spec: NvxRequestSpec): string[] {
-  const runs = new Set<string>();
-  for (const text of requestTexts(spec)) {
-    for (const match of text.matchAll(/[0-9a-fA-F]{32,}/g)) {
-      const run = match[0].toLowerCase();
-      runs.add(run.slice(0, 32));
-      runs.add(run.slice(-32));
-    }
-  }
-  return [...runs];
-}
 
 /** Tells whether a reply is Navixy's success: HTTP 200 and `success: true`. */
 export function isSuccess(reply: WireResponse): boolean {
