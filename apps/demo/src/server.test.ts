@@ -1,30 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from './server.js';
+import { describe, expect, it } from 'vitest';
+import { useTemporaryDemos } from './__fixtures__/temporary-demos.js';
+import { startDemo } from './server.js';
 
-const directories: string[] = [];
-const running: RunningDemo[] = [];
+const { freshEnv, start, stop } = useTemporaryDemos('gatehouse-demo-');
 
-function freshEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-demo-'));
-  directories.push(directory);
-  return { PORT: '0', GATEHOUSE_DB: join(directory, 'demo.db'), GATEHOUSE_PASSWORD_COST: '10', ...extra };
-}
-
-async function start(env: NodeJS.ProcessEnv, lines: string[] = []): Promise<RunningDemo> {
-  const demo = await startDemo(env, { log: (line) => lines.push(line) });
-  running.push(demo);
-  return demo;
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((demo) => demo.close()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
 
 describe('demo server', () => {
   it('answers /healthz on 127.0.0.1 by default', async () => {
@@ -93,8 +76,7 @@ describe('demo server', () => {
     });
     expect(inserted.type).toBe('inserted');
     const accountsBefore = first.context.accounts.list();
-    await first.close();
-    running.splice(running.indexOf(first), 1);
+    await stop(first);
 
     const lines: string[] = [];
     const second = await start(env, lines);

@@ -1,87 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { requestOverSocket as call, useTemporaryDemos, type SocketAnswer as Answer } from '../__fixtures__/temporary-demos.js';
 import { startDemo, type RunningDemo } from '../server.js';
 
-const directories: string[] = [];
-const running: RunningDemo[] = [];
-
-function freshEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-access-hash-'));
-  directories.push(directory);
-  return { PORT: '0', GATEHOUSE_DB: join(directory, 'demo.db'), GATEHOUSE_PASSWORD_COST: '10', ...extra };
-}
-
-async function start(env: NodeJS.ProcessEnv = freshEnv()): Promise<RunningDemo> {
-  const demo = await startDemo(env, { log: () => undefined });
-  running.push(demo);
-  return demo;
-}
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await Promise.all(running.splice(0).map((demo) => demo.close()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-interface Call {
-  readonly method?: string;
-  /** Raw request headers, sent as given (e.g. a Cookie header with two pairs). */
-  readonly headers?: Record<string, string>;
-  /** A JSON body, sent with `Content-Type: application/json` unless `headers` says otherwise. */
-  readonly json?: unknown;
-  readonly rawBody?: string;
-  /** The source address of the socket (Linux routes all of 127.0.0.0/8 to loopback). */
-  readonly from?: string;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field
-  readonly body: any;
-  readonly headers: IncomingHttpHeaders;
-}
-
-/** One HTTP request over a real socket, from a chosen local address. */
-function call(demo: RunningDemo, path: string, options: Call = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers['content-type'] = 'application/json';
-  } else if (options.rawBody !== undefined) {
-    body = options.rawBody;
-  }
-  Object.assign(headers, options.headers);
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  const method = options.method ?? (body === undefined ? 'GET' : 'POST');
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      { host: '127.0.0.1', port: demo.port, method, path, headers, localAddress: options.from ?? '127.0.0.1', agent: false },
-      (incoming) => {
-        let text = '';
-        incoming.setEncoding('utf8');
-        incoming.on('data', (chunk: string) => (text += chunk));
-        incoming.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: incoming.statusCode ?? 0, text, body: parsed, headers: incoming.headers });
-        });
-        incoming.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
+const { freshEnv, start } = useTemporaryDemos('gatehouse-access-hash-');
 
 const error = (text: string) => ({ error: text, msg: '', status: 'error' });
 const success = (msg: unknown) => ({ error: '', msg, status: 'success' });
@@ -404,8 +326,7 @@ describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
 
   it('a session ends after 12 hours, or after 2 idle hours', async () => {
     let now = Date.UTC(2024, 0, 1, 8);
-    const demo = await startDemo(freshEnv(), { log: () => undefined, clock: { now: () => now } });
-    running.push(demo);
+    const demo = await start(freshEnv(), [], { clock: { now: () => now } });
     const session = await login(demo);
     now += 110 * 60_000;
     expect((await call(demo, '/api/v1/auth/session', { headers: { cookie: session } })).status).toBe(200);

@@ -1,87 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { requestOverSocket, useTemporaryDemos, type SocketAnswer, type SocketCall } from '../__fixtures__/temporary-demos.js';
 import { startDemo, type RunningDemo } from '../server.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-const directories: string[] = [];
-const running: RunningDemo[] = [];
-
-function freshEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-hmac-'));
-  directories.push(directory);
-  return { PORT: '0', GATEHOUSE_DB: join(directory, 'demo.db'), GATEHOUSE_PASSWORD_COST: '10', ...extra };
-}
-
-async function start(env: NodeJS.ProcessEnv = freshEnv(), lines: string[] = []): Promise<RunningDemo> {
-  const demo = await startDemo(env, { log: (line) => lines.push(line) });
-  running.push(demo);
-  return demo;
-}
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await Promise.all(running.splice(0).map((demo) => demo.close()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-interface Call {
-  readonly method?: string;
-  readonly headers?: Record<string, string>;
-  /** A JSON body, sent with `Content-Type: application/json`. */
-  readonly json?: unknown;
-  readonly rawBody?: string;
-  /** The source address of the socket (Linux routes all of 127.0.0.0/8 to loopback). */
-  readonly from?: string;
-}
-
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field
-  readonly body: any;
-  readonly headers: IncomingHttpHeaders;
-}
+const { freshEnv, start } = useTemporaryDemos('gatehouse-hmac-');
 
 /** One HTTP request over a real socket, POST by default. */
-function call(demo: RunningDemo, path: string, options: Call = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    body = JSON.stringify(options.json);
-    headers['content-type'] = 'application/json';
-  } else if (options.rawBody !== undefined) {
-    body = options.rawBody;
-  }
-  Object.assign(headers, options.headers);
-  headers['content-length'] = String(body === undefined ? 0 : Buffer.byteLength(body));
-  return new Promise((resolvePromise, reject) => {
-    const outgoing = request(
-      { host: '127.0.0.1', port: demo.port, method: options.method ?? 'POST', path, headers, localAddress: options.from ?? '127.0.0.1', agent: false },
-      (incoming) => {
-        let text = '';
-        incoming.setEncoding('utf8');
-        incoming.on('data', (chunk: string) => (text += chunk));
-        incoming.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-          resolvePromise({ status: incoming.statusCode ?? 0, text, body: parsed, headers: incoming.headers });
-        });
-        incoming.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
+function call(demo: RunningDemo, path: string, options: SocketCall = {}): Promise<SocketAnswer> {
+  return requestOverSocket(demo, path, { method: 'POST', ...options });
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -161,7 +91,7 @@ const fourHeaders = (key: Key, signature: string, nonce: string | number = key.N
   Nonce: String(nonce),
 });
 
-async function authenticate(demo: RunningDemo, key: Key, options: { nonce?: string | number; signature?: string; from?: string } = {}): Promise<Answer> {
+async function authenticate(demo: RunningDemo, key: Key, options: { nonce?: string | number; signature?: string; from?: string } = {}): Promise<SocketAnswer> {
   const nonce = options.nonce ?? key.Nonce;
   return call(demo, '/AuthenticateUser', { headers: fourHeaders(key, options.signature ?? sign(key, nonce), nonce), ...(options.from === undefined ? {} : { from: options.from }) });
 }
@@ -580,7 +510,7 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., seed 004)', () 
       expect(answer.status, what).toBe(503);
       expect(answer.body, what).toEqual(authUnavailable);
     };
-    const expectUnavailable = (answer: Answer, what: string): void => {
+    const expectUnavailable = (answer: SocketAnswer, what: string): void => {
       expect(answer.status, what).toBe(503);
       expect(answer.body, what).toEqual(UNAVAILABLE);
     };

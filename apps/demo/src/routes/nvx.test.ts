@@ -1,30 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createNvxHashManager } from '@gatehouse/strategy-nvx-hash';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startDemo, type RunningDemo } from '../server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useTemporaryDemos } from '../__fixtures__/temporary-demos.js';
+import type { RunningDemo } from '../server.js';
 
-const directories: string[] = [];
-const running: RunningDemo[] = [];
+const { freshEnv, start, stop } = useTemporaryDemos('gatehouse-nvx-');
 
-function freshEnv(): NodeJS.ProcessEnv {
-  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-nvx-'));
-  directories.push(directory);
-  return { PORT: '0', GATEHOUSE_DB: join(directory, 'demo.db'), GATEHOUSE_PASSWORD_COST: '10' };
-}
-
-async function start(env: NodeJS.ProcessEnv = freshEnv(), lines: string[] = []): Promise<RunningDemo> {
-  const demo = await startDemo(env, { log: (line) => lines.push(line) });
-  running.push(demo);
-  return demo;
-}
-
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await Promise.all(running.splice(0).map((demo) => demo.close()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
 
 interface Call {
   readonly query?: Record<string, string>;
@@ -469,8 +449,7 @@ describe('NVX routes of the demo (/v2)', () => {
     const first = await start(env);
     const session = await userLogin(first);
     const key = await createKey(first, session, 'Kept');
-    await first.close();
-    running.splice(running.indexOf(first), 1);
+    await stop(first);
 
     const second = await start(env);
     expect((await call(second, 'tracker/list', { headers: { Authorization: `NVX ${key}` } })).status).toBe(200);

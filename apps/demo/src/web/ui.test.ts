@@ -1,29 +1,14 @@
 // The web interface over real HTTP: forms posted as a browser would (urlencoded, with Origin and cookies), the
 // pages read back as HTML. The headless-browser tests live elsewhere; these pin the server's side of the contract.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { computeAuthenticateUserSignature, exportHmacKeyJson } from '@gatehouse/strategy-hmac-signature';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDemo, type RunningDemo } from '../server.js';
+import { describe, expect, it } from 'vitest';
+import { useTemporaryDemos } from '../__fixtures__/temporary-demos.js';
+import type { RunningDemo } from '../server.js';
 
-const directories: string[] = [];
-const running: RunningDemo[] = [];
+const demos = useTemporaryDemos('gatehouse-web-');
+const start = (extra: Record<string, string> = {}): Promise<RunningDemo> => demos.start(demos.freshEnv(extra));
 
-async function start(extra: Record<string, string> = {}): Promise<RunningDemo> {
-  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-web-'));
-  directories.push(directory);
-  const env = { PORT: '0', GATEHOUSE_DB: join(directory, 'demo.db'), GATEHOUSE_PASSWORD_COST: '10', ...extra };
-  const demo = await startDemo(env, { log: () => undefined });
-  running.push(demo);
-  return demo;
-}
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((demo) => demo.close()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
 
 const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const CSRF_REFUSED = 'Request refused (CSRF)';
