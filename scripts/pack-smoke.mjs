@@ -11,7 +11,14 @@ const work = mkdtempSync(join(tmpdir(), 'gatehouse-pack-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+/** Runs a command; a failure reports what the command printed (tsc, for one, writes its errors to stdout). */
+const run = (command, args, cwd) => {
+  try {
+    return execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (error) {
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${error.stdout ?? ''}${error.stderr ?? ''}`, { cause: error });
+  }
+};
 
 const published = [];
 for (const folder of readdirSync(join(root, 'packages'))) {
@@ -39,59 +46,201 @@ for (const name of published) {
   if (JSON.stringify(manifest).includes('workspace:')) throw new Error(`${name} tarball still has workspace: ranges`);
 }
 
-/** Installs `names` alone into a fresh project and runs `script` there. */
-function installAndRun(label, names, script) {
+/** The workspace's TypeScript compiler, run against an installed project (nothing is installed for it). */
+const TSC = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/**
+ * Installs `names` alone into a fresh project and runs `script` there. With `typeCheck`, that TypeScript source is
+ * first compiled (strict, NodeNext resolution, so the package's `exports` and its .d.ts files are what resolve).
+ */
+function installAndRun(label, names, script, typeCheck) {
   const project = join(work, label);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `smoke-${label}`, private: true, type: 'module' }));
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...names.map(tarballOf)], project);
+  if (typeCheck !== undefined) {
+    writeFileSync(join(project, 'check.ts'), typeCheck);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          skipLibCheck: false,
+        },
+        files: ['check.ts'],
+      }),
+    );
+    run(process.execPath, [TSC, '-p', 'tsconfig.json'], project);
+  }
   writeFileSync(join(project, 'smoke.mjs'), script);
   const output = run(process.execPath, ['smoke.mjs'], project);
   process.stdout.write(`${label}: ${output}`);
 }
+
+// The four entries of @gatehouse/auth-core and what each must export (the split of the plug-in unit refactor);
+// the adapter internals must not leak from any of them.
+const AUTH_CORE_ENTRIES = {
+  '@gatehouse/auth-core': [
+    'AuthError', 'ConfigurationError', 'AUTH_ERROR_CODES', 'isAuthErrorCode', 'absent', 'authenticated', 'rejected',
+    'rejectedCredential', 'refusalError', 'firstOf', 'allOf', 'createAuthGuard', 'renderSuccess', 'withFailureThrottle',
+    'createFetchRequestAdapter', 'isJsonObject', 'toFetchResponse', 'createMemoryCredentialStore',
+    'createMemoryEphemeralStore', 'createManualClock', 'systemClock',
+  ],
+  '@gatehouse/auth-core/strategy': [
+    'withStrategyGuards', 'authenticateSafely', 'withOutcomeEvents', 'createCredentialLookup',
+    'manageSuccess', 'manageFailure', 'guardStore', 'resolveCredentialOptions', 'newCredentialId', 'touchQuietly',
+    'insertCredential', 'findOwnedCredential', 'readCredentialReference', 'rotationOverlapMs', 'isPrintableText',
+    'isCredentialActive', 'ttlToMilliseconds', 'JSON_CONTENT_TYPE', 'parseAuthorizationHeader', 'parseCookieHeader',
+    'parseJsonSafely', 'parseFormSafely', 'createIpMatcher', 'normalizeIpAddress', 'createBoundedMemo', 'createEventEmitter',
+  ],
+  '@gatehouse/auth-core/crypto': [
+    'generateHexToken', 'randomBytes', 'createSecretDigester', 'createHmacSha256', 'hmacSha256', 'sha256Digest',
+    'constantTimeEqual', 'constantTimeEqualStrings', 'encodeHex', 'decodeHex', 'encodeBase64Url', 'decodeBase64Url',
+    'isHexString', 'createSecretSealer', 'parseKeyEncryptionKeys', 'hashPassword', 'verifyPassword',
+  ],
+  '@gatehouse/auth-core/node': ['createNodeRequestAdapter', 'writeNodeReply'],
+};
+const AUTH_CORE_INTERNALS = ['LazyAuthRequest', 'compileAdapterOptions', 'assertStrategy', 'renderingOf', 'wrapperOf'];
 
 installAndRun(
   'auth-core',
   ['@gatehouse/auth-core'],
   `
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import * as core from '@gatehouse/auth-core';
-import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+import * as strategyKit from '@gatehouse/auth-core/strategy';
+import * as crypto from '@gatehouse/auth-core/crypto';
+import * as node from '@gatehouse/auth-core/node';
 
-const token = core.generateHexToken(16);
+// Every entry imports from the tarball, with what it documents and without the adapter internals.
+const entries = { '@gatehouse/auth-core': core, '@gatehouse/auth-core/strategy': strategyKit, '@gatehouse/auth-core/crypto': crypto, '@gatehouse/auth-core/node': node };
+const expected = ${JSON.stringify(AUTH_CORE_ENTRIES)};
+for (const [entry, names] of Object.entries(expected)) {
+  for (const name of names) assert.notEqual(entries[entry][name], undefined, entry + ' does not export ' + name);
+  for (const name of ${JSON.stringify(AUTH_CORE_INTERNALS)}) assert.ok(!(name in entries[entry]), entry + ' exports ' + name);
+}
+// The split holds: the root is for applications, the tools live in their entries.
+for (const name of ['generateHexToken', 'createSecretDigester', 'createCredentialLookup', 'newCredentialId', 'createNodeRequestAdapter', 'writeNodeReply']) {
+  assert.ok(!(name in core), '@gatehouse/auth-core (root) exports ' + name);
+}
+// Nothing but the four entries (and package.json) can be imported: the chunks that hold the internals are private.
+const distFiles = readdirSync('node_modules/@gatehouse/auth-core/dist').filter((name) => name.endsWith('.js'));
+assert.ok(distFiles.length >= 4);
+for (const file of distFiles) {
+  await assert.rejects(import('@gatehouse/auth-core/dist/' + file), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, 'dist/' + file + ' is importable');
+}
+
+// /crypto
+const token = crypto.generateHexToken(16);
 assert.match(token, /^[0-9a-f]{32}$/);
-const digest = core.createSecretDigester();
+const sealer = crypto.createSecretSealer([crypto.randomBytes(32)]);
+assert.equal(sealer.open(sealer.seal('s', 'ctx'), 'ctx'), 's');
+assert.equal(crypto.encodeHex(crypto.hmacSha256('key', 'The quick brown fox jumps over the lazy dog')), 'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+assert.ok(crypto.constantTimeEqualStrings(token, token.slice()));
+
+// /strategy: a strategy built on the verify skeleton, with its own refusal envelope.
+const digest = crypto.createSecretDigester();
 const store = core.createMemoryCredentialStore();
-const inserted = await store.insert({ id: 'c1', digest: digest(token), strategy: 'smoke', kind: 'api-key', ownerId: 'u1',
-  parentId: null, label: 'smoke', hint: token.slice(0, 4), scopes: [], allowedIps: [], sealedSecret: null, attributes: {},
+const id = strategyKit.newCredentialId('smoke');
+const inserted = await store.insert({ id, digest: digest(token), strategy: 'smoke', kind: 'api-key', ownerId: 'u1',
+  parentId: null, label: 'smoke', hint: token.slice(0, 4), scopes: ['read'], allowedIps: [], sealedSecret: null, attributes: {},
   createdAt: Date.now(), expiresAt: null });
 assert.equal(inserted.type, 'inserted');
-
+const credentials = strategyKit.createCredentialLookup({ store, digest, clock: core.systemClock, strategyId: 'smoke', kinds: ['api-key'] });
 const strategy = {
   id: 'smoke',
   async authenticate(request) {
     const value = request.header('x-key');
     if (value === null) return core.absent();
-    const record = await store.findByDigest(digest(value));
-    return record ? core.authenticated({ id: record.ownerId }, { id: record.id, kind: record.kind, scopes: [] }) : core.rejected('CREDENTIALS_INVALID');
+    const found = await credentials.find(value);
+    if (found.type === 'rejected') return found;
+    return credentials.grant(found, { id: found.record.ownerId });
+  },
+  renderRefusal(refusal) {
+    const error = core.refusalError(refusal);
+    return { httpStatus: error.httpStatus, headers: { 'x-smoke': '1' }, body: { error: error.code } };
   },
 };
+assert.throws(() => core.createAuthGuard({ id: 'bare', authenticate: async () => core.absent() }), core.ConfigurationError);
+
+// The root: the Fetch adapter, the guard, and toFetchResponse.
 const toAuthRequest = core.createFetchRequestAdapter();
-assert.equal((await strategy.authenticate(toAuthRequest(new Request('http://x/', { headers: { 'x-key': token } })))).type, 'authenticated');
-assert.equal((await strategy.authenticate(toAuthRequest(new Request('http://x/', { headers: { 'x-key': 'nope' } })))).type, 'rejected');
+const events = [];
+const guarded = strategyKit.withStrategyGuards(strategy, { onEvent: (event) => events.push(event.type) });
+assert.equal((await guarded.authenticate(toAuthRequest(new Request('http://x/', { headers: { 'x-key': 'nope' } })))).type, 'rejected');
+assert.deepEqual(events, ['rejected']);
+assert.equal(guarded.renderRefusal(core.absent()).body.error, 'CREDENTIALS_MISSING');
+const guard = core.createAuthGuard(strategy, { require: 'read' });
+const allowed = await guard(toAuthRequest(new Request('http://x/', { headers: { 'x-key': token } })));
+assert.equal(allowed.type, 'allowed');
+assert.equal(allowed.auth.principal.id, 'u1');
+assert.equal(allowed.auth.credential.id, id);
+const refused = await guard(toAuthRequest(new Request('http://x/', { headers: { 'x-key': 'nope' } })));
+assert.equal(refused.type, 'refused');
+const response = core.toFetchResponse(refused.reply);
+assert.equal(response.status, 401);
+assert.equal(response.headers.get('x-smoke'), '1');
+assert.deepEqual(await response.json(), { error: 'CREDENTIALS_INVALID' });
+const scoped = await core.createAuthGuard(strategy, { require: 'write' })(toAuthRequest(new Request('http://x/', { headers: { 'x-key': token } })));
+assert.equal(scoped.type === 'refused' && scoped.reply.body.error, 'SCOPE_DENIED');
 
-const sealer = core.createSecretSealer([core.randomBytes(32)]);
-assert.equal(sealer.open(sealer.seal('s', 'ctx'), 'ctx'), 's');
-assert.equal(core.encodeHex(core.hmacSha256('key', 'The quick brown fox jumps over the lazy dog')), 'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
-
-const adapt = createNodeRequestAdapter();
-const server = createServer(async (req, res) => res.end((await strategy.authenticate(adapt(req))).type));
+// /node: the Node adapter and writeNodeReply on a real server.
+const adapt = node.createNodeRequestAdapter();
+const server = createServer(async (req, res) => {
+  const decision = await guard(adapt(req));
+  if (decision.type === 'refused') return node.writeNodeReply(res, decision.reply);
+  res.end('hello ' + decision.auth.principal.id);
+});
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const reply = await fetch('http://127.0.0.1:' + server.address().port + '/', { headers: { 'x-key': token } });
-assert.equal(await reply.text(), 'authenticated');
+const base = 'http://127.0.0.1:' + server.address().port + '/';
+const ok = await fetch(base, { headers: { 'x-key': token } });
+assert.equal(await ok.text(), 'hello u1');
+const missing = await fetch(base);
+assert.equal(missing.status, 401);
+assert.equal(missing.headers.get('x-smoke'), '1');
+assert.match(missing.headers.get('content-type'), /^application\\/json/);
+assert.deepEqual(await missing.json(), { error: 'CREDENTIALS_MISSING' });
 server.close();
-console.log('installed alone from its tarball, imported and exercised (' + Object.keys(core).length + ' exports)');
+const counts = Object.entries(entries).map(([entry, namespace]) => entry.replace('@gatehouse/auth-core', '.') + ' ' + Object.keys(namespace).length);
+console.log('installed alone from its tarball; the four entries imported and exercised (' + counts.join(', ') + ' exports), ' +
+  ${JSON.stringify(AUTH_CORE_INTERNALS.join(' and '))} + ' not exported, none of the ' + distFiles.length + ' dist files importable by path');
+`,
+  // The same, at the type level: the four entries resolve to their .d.ts under strict TypeScript, and the internals
+  // are not exported from any of them (each @ts-expect-error fails the check if the name resolves).
+  `
+import { createAuthGuard, createMemoryCredentialStore, refusalError, systemClock, toFetchResponse, type AuthStrategy, type ManageResult, type WireReply } from '@gatehouse/auth-core';
+import { createCredentialLookup, newCredentialId } from '@gatehouse/auth-core/strategy';
+import { createSecretDigester, generateHexToken } from '@gatehouse/auth-core/crypto';
+import { createNodeRequestAdapter, writeNodeReply, type NodeIncomingMessage, type NodeServerResponse } from '@gatehouse/auth-core/node';
+${Object.keys(AUTH_CORE_ENTRIES)
+  .flatMap((entry, e) => AUTH_CORE_INTERNALS.map((name, n) => `// @ts-expect-error ${name} is internal\nimport { ${name} as internal${e}${n} } from '${entry}';`))
+  .join('\n')}
+
+const store = createMemoryCredentialStore();
+const credentials = createCredentialLookup({ store, digest: createSecretDigester(), clock: systemClock, strategyId: 'smoke', kinds: ['api-key'] });
+const strategy: AuthStrategy = {
+  id: 'smoke',
+  async authenticate(request) {
+    const found = await credentials.find(request.header('x-key') ?? '');
+    return found.type === 'rejected' ? found : credentials.grant(found, { id: found.record.ownerId });
+  },
+  renderRefusal: (refusal): WireReply<unknown> => ({ httpStatus: refusalError(refusal).httpStatus, headers: {}, body: { error: refusalError(refusal).code } }),
+};
+const guard = createAuthGuard(strategy);
+export async function handle(request: NodeIncomingMessage, response: NodeServerResponse): Promise<void> {
+  const decision = await guard(createNodeRequestAdapter()(request));
+  if (decision.type === 'refused') writeNodeReply(response, decision.reply);
+}
+export const fetchReply = (reply: WireReply<unknown>): Response => toFetchResponse(reply);
+export const result: ManageResult<string> = { ok: true, value: newCredentialId('smoke') + generateHexToken(4) };
 `,
 );
 
@@ -100,21 +249,37 @@ installAndRun(
   ['@gatehouse/auth-core', '@gatehouse/strategy-nvx-hash'],
   `
 import assert from 'node:assert/strict';
-import { createFetchRequestAdapter, createMemoryCredentialStore } from '@gatehouse/auth-core';
+import { createAuthGuard, createFetchRequestAdapter, createMemoryCredentialStore, toFetchResponse } from '@gatehouse/auth-core';
 import { createNvxHashManager, nvxAuthorization, nvxHash, renderNvxError } from '@gatehouse/strategy-nvx-hash';
 
 const store = createMemoryCredentialStore();
 const strategy = nvxHash({ store });
 const manager = createNvxHashManager({ store });
-const created = await manager.createApiKey({ id: '1', accountType: 'master' }, 'Integration Key');
-assert.ok(created.ok);
+const owner = { id: '1', accountType: 'master' };
+const issued = await manager.issue(owner, { title: 'Integration Key' });
+assert.ok(issued.ok);
 const toAuthRequest = createFetchRequestAdapter();
-const ok = await strategy.authenticate(toAuthRequest(new Request('http://x/v2/tracker/list', { headers: { authorization: nvxAuthorization(created.value.hash) } })));
-assert.equal(ok.type, 'authenticated');
-const wrong = await strategy.authenticate(toAuthRequest(new Request('http://x/v2/tracker/list', { headers: { authorization: 'NVX 882fb333405d006df0d5a3f410115e92' } })));
+const requestWith = (hash) => toAuthRequest(new Request('http://x/v2/tracker/list', { headers: { authorization: nvxAuthorization(hash) } }));
+assert.equal((await strategy.authenticate(requestWith(issued.value.hash))).type, 'authenticated');
+const wrong = await strategy.authenticate(requestWith('882fb333405d006df0d5a3f410115e92'));
 assert.equal(wrong.type, 'rejected');
-assert.equal(JSON.stringify(renderNvxError(wrong.error).body), '{"success":false,"status":{"code":3,"description":"Wrong hash"}}');
-console.log('installed alone with auth-core from tarballs, verified a key and rendered "Wrong hash"');
+const WRONG_HASH = '{"success":false,"status":{"code":3,"description":"Wrong hash"}}';
+assert.equal(JSON.stringify(renderNvxError(wrong.error).body), WRONG_HASH);
+assert.equal(JSON.stringify(strategy.renderRefusal(wrong).body), WRONG_HASH);
+const refused = await createAuthGuard(strategy)(requestWith('882fb333405d006df0d5a3f410115e92'));
+assert.equal(refused.type, 'refused');
+assert.equal(await toFetchResponse(refused.reply).text(), WRONG_HASH);
+
+const rotated = await manager.rotate(owner, { id: issued.value.id });
+assert.ok(rotated.ok);
+assert.equal((await strategy.authenticate(requestWith(issued.value.hash))).type, 'rejected');
+assert.equal((await strategy.authenticate(requestWith(rotated.value.hash))).type, 'authenticated');
+const listed = await manager.list(owner);
+assert.ok(listed.ok);
+assert.deepEqual(listed.value.map((key) => key.id), [rotated.value.id]);
+assert.ok((await manager.revoke(owner, { token: rotated.value.hash })).ok);
+assert.equal((await strategy.authenticate(requestWith(rotated.value.hash))).type, 'rejected');
+console.log('installed alone with auth-core from tarballs; issued, rotated, listed and revoked a key, rendered "Wrong hash" through renderRefusal');
 `,
 );
 
@@ -127,15 +292,17 @@ import { createFetchRequestAdapter, createMemoryCredentialStore } from '@gatehou
 import { accessHashCookie, createAccessHashManager, renderAccessHashError, withAccessHashCookie } from '@gatehouse/strategy-access-hash-cookie';
 
 const store = createMemoryCredentialStore();
-const created = await createAccessHashManager({ store }).create('admin', { name: 'smoke', ip: '127.0.0.1' });
-assert.ok(created.ok);
+const issued = await createAccessHashManager({ store }).issue('admin', { name: 'smoke', ip: '127.0.0.1' });
+assert.ok(issued.ok);
 const strategy = accessHashCookie({ store });
 const toAuthRequest = createFetchRequestAdapter();
-const request = new Request('http://x/api/v1/system/status', { headers: withAccessHashCookie({}, created.value.hash) });
+const request = new Request('http://x/api/v1/system/status', { headers: withAccessHashCookie({}, issued.value.hash) });
 assert.equal((await strategy.authenticate(toAuthRequest(request, { remoteAddress: '::ffff:127.0.0.1' }))).type, 'authenticated');
 const elsewhere = await strategy.authenticate(toAuthRequest(request.clone(), { remoteAddress: '127.0.0.2' }));
+assert.equal(elsewhere.type, 'rejected');
 assert.equal(renderAccessHashError(elsewhere.error).httpStatus, 403);
-console.log('installed alone with auth-core from tarballs, bound a hash to an IP and refused another');
+assert.deepEqual(strategy.renderRefusal(elsewhere), renderAccessHashError(elsewhere.error));
+console.log('installed alone with auth-core from tarballs, bound a hash to an IP and refused another (403 through renderRefusal)');
 `,
 );
 
@@ -145,26 +312,32 @@ installAndRun(
   `
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createFetchRequestAdapter, createMemoryCredentialStore, createMemoryEphemeralStore, createSecretSealer, randomBytes } from '@gatehouse/auth-core';
-import { createHmacKeyManager, hmacSession, hmacSignature, signAuthenticateUser } from '@gatehouse/strategy-hmac-signature';
+import { createFetchRequestAdapter, createMemoryCredentialStore, createMemoryEphemeralStore } from '@gatehouse/auth-core';
+import { createSecretSealer, randomBytes } from '@gatehouse/auth-core/crypto';
+import { createHmacKeyManager, hmacSession, hmacSignature, renderApexError, signAuthenticateUser } from '@gatehouse/strategy-hmac-signature';
 
 const store = createMemoryCredentialStore();
 const sealer = createSecretSealer([randomBytes(32)]);
 const manager = createHmacKeyManager({ store, sealer });
-const created = await manager.createKey('1', { permissions: ['Trading'] });
-assert.ok(created.ok);
+const issued = await manager.issue('1', { permissions: ['Trading'] });
+assert.ok(issued.ok);
 const verifier = hmacSignature({ store, sealer, ephemeralStore: createMemoryEphemeralStore() });
-const signed = signAuthenticateUser({ apiKey: created.value.APIKey, apiSecret: created.value.APISecret, userId: 1, nonce: 42 });
-const cli = execFileSync('npx', ['--no-install', 'gatehouse-hmac', 'sign', '--key', created.value.APIKey, '--secret', created.value.APISecret, '--user', '1', '--nonce', '42'], { encoding: 'utf8' }).trim();
+const signed = signAuthenticateUser({ apiKey: issued.value.APIKey, apiSecret: issued.value.APISecret, userId: 1, nonce: 42 });
+const cli = execFileSync('npx', ['--no-install', 'gatehouse-hmac', 'sign', '--key', issued.value.APIKey, '--secret', issued.value.APISecret, '--user', '1', '--nonce', '42'], { encoding: 'utf8' }).trim();
 assert.equal(cli, signed.signature);
 const toAuthRequest = createFetchRequestAdapter();
 const outcome = await verifier.authenticate(toAuthRequest(new Request('http://x/AuthenticateUser', { method: 'POST', headers: signed.headers })));
 assert.equal(outcome.type, 'authenticated');
 const session = await manager.startSession(outcome);
 assert.ok(session.ok);
-const later = await hmacSession({ store }).authenticate(toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } })));
+const sessions = hmacSession({ store });
+const later = await sessions.authenticate(toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } })));
 assert.equal(later.type, 'authenticated');
-console.log('installed alone with auth-core from tarballs; the gatehouse-hmac bin signed, AuthenticateUser and aptoken verified');
+const stale = await sessions.authenticate(toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: '0'.repeat(64) } })));
+assert.equal(stale.type, 'rejected');
+assert.deepEqual(sessions.renderRefusal(stale), renderApexError(stale.error));
+assert.equal(typeof verifier.renderRefusal(stale).body.Authenticated, 'boolean');
+console.log('installed alone with auth-core from tarballs; the gatehouse-hmac bin signed, AuthenticateUser and aptoken verified, refusals rendered');
 `,
 );
 
@@ -175,7 +348,7 @@ installAndRun(
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import signatures from '@gatehouse/conformance/vectors/hmac-signature/signatures.json' with { type: 'json' };
-import { encodeHex, hmacSha256 } from '@gatehouse/auth-core';
+import { encodeHex, hmacSha256 } from '@gatehouse/auth-core/crypto';
 
 const listing = JSON.parse(execFileSync('npx', ['--no-install', 'gatehouse-conformance', 'list', '--profile', 'nvx-hash@1', '--json'], { encoding: 'utf8' }));
 assert.equal(listing.profile, 'nvx-hash@1');

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts'],
+  entry: { index: 'src/index.ts', strategy: 'src/entry/strategy.ts', crypto: 'src/entry/crypto.ts', node: 'src/node.ts' },
   format: ['esm'],
   dts: true,
   clean: true,

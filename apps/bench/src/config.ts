@@ -19,6 +19,11 @@ export interface BenchSizes {
     readonly connections: number;
     /** Seconds per measured round. */
     readonly durationSeconds: number;
+    /**
+     * Requests per measured round instead of a duration (the smoke run): a round then always completes, however
+     * busy the machine is, and still checks that every reply is a 2xx.
+     */
+    readonly requestsPerRound?: number;
     /** Measured rounds per server (A, B, A, B …), after one unmeasured warm-up round each. */
     readonly rounds: number;
     readonly warmupSeconds: number;
@@ -53,6 +58,6 @@ export const FULL: BenchSizes = {
 export const SMOKE: BenchSizes = {
   mode: 'smoke',
   inProcess: { credentials: 20, rounds: 1, batch: 8, timeMs: 10, warmupMs: 2 },
-  http: { connections: 4, durationSeconds: 0.1, rounds: 1, warmupSeconds: 0, credentials: 8, requestCredentials: 2 },
+  http: { connections: 4, durationSeconds: 0.1, requestsPerRound: 40, rounds: 1, warmupSeconds: 0, credentials: 8, requestCredentials: 2 },
   scale: { small: 50, large: 400, sqlite: 400, perOwner: 4, pool: 64, rounds: 1, timeMs: 10, sqliteLookups: 200 },
 };

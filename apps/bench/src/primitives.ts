@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { createHmacSha256, createSecretDigester, encodeHex } from '@gatehouse/auth-core';
+import { createHmacSha256, createSecretDigester, encodeHex } from '@gatehouse/auth-core/crypto';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';

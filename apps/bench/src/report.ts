@@ -107,8 +107,9 @@ export function renderReport(results: BenchResults): string {
         'below 90% for the server without authentication, autocannon was the bottleneck and the req/s ratio understates the cost, so the target is then judged on the lower of the two ratios.',
     );
     lines.push('');
-    lines.push('- Gatehouse on node:http: `strategy.authenticate(createNodeRequestAdapter()(req))` in the request handler. On Hono: a middleware that passes `c.env.incoming` ' +
-      '(the `IncomingMessage` @hono/node-server exposes) to the same Node adapter, as apps/demo does. Stores: the memory stores; `AuthenticateUser` uses nonce policy `unique` ' +
+    lines.push('- Gatehouse on node:http: `createAuthGuard(strategy)(createNodeRequestAdapter()(req))` in the request handler, a refusal written with `writeNodeReply`. ' +
+      'On Hono: a middleware that passes `c.env.incoming` (the `IncomingMessage` @hono/node-server exposes) to the same Node adapter (as apps/demo does) and guard, ' +
+      'a refusal returned as `toFetchResponse(reply)`; either way in the strategy\'s own `renderRefusal` envelope. Stores: the memory stores; `AuthenticateUser` uses nonce policy `unique` ' +
       '(the client signs a new nonce for every request with node:crypto, for both servers of the pair).');
     lines.push('- Peers: Express 5 with passport 0.7 + passport-headerapikey (`X-API-Key`, the verify callback is a `Map` lookup of the raw key) against bare Express 5; ' +
       'Hono with `hono/bearer-auth` (`bearerAuth({ token })`, one token) against bare Hono.');
@@ -122,7 +123,7 @@ export function renderReport(results: BenchResults): string {
     lines.push('## 3. Scale');
     lines.push('');
     lines.push(
-      `NVX API key records exactly as \`createNvxHashManager().createApiKey\` stores them (id, digest, label, hint, \`{ accountType: 'master' }\`, ` +
+      `NVX API key records exactly as \`createNvxHashManager().issue\` stores them (id, digest, label, hint, \`{ accountType: 'master' }\`, ` +
         `inserted under the per-owner limit), ${perOwner} per owner. Memory: heap used after a forced GC (\`--expose-gc\`), after minus before filling the store, ` +
         `divided by the count (strings, record objects and indexes included). Verify: NVX \`authenticate\` on ${formatCount(pool)} prepared AuthRequests in random order ` +
         '(for the large store, distinct credentials sampled uniformly; for the small one, each credential equally often: the same number of request objects either way), ' +

@@ -2,13 +2,13 @@ import { createHmac } from 'node:crypto';
 import {
   createMemoryCredentialStore,
   createMemoryEphemeralStore,
-  createSecretSealer,
   type AuthRequest,
   type AuthStrategy,
   type CredentialStore,
   type EphemeralStore,
   type RequestBody,
 } from '@gatehouse/auth-core';
+import { createSecretSealer } from '@gatehouse/auth-core/crypto';
 import { accessHashCookie, createAccessHashManager } from '@gatehouse/strategy-access-hash-cookie';
 import { createHmacKeyManager, hmacSession, hmacSignature, type HmacNoncePolicy } from '@gatehouse/strategy-hmac-signature';
 import { createNvxHashManager, nvxHash } from '@gatehouse/strategy-nvx-hash';
@@ -68,16 +68,16 @@ export async function provision(store: CredentialStore, count: number): Promise<
   const hmac: HmacKeyMaterial[] = [];
   const aptoken: string[] = [];
   for (let i = 0; i < count; i++) {
-    const key = await nvxManager.createApiKey({ id: `user-${i}`, accountType: 'master' }, `Integration ${i}`);
+    const key = await nvxManager.issue({ id: `user-${i}`, accountType: 'master' }, { title: `Integration ${i}` });
     if (!key.ok) throw key.error;
     nvx.push(key.value.hash);
 
-    const created = await accessHashes.create('panel-admin', { name: `monitoring-${i}`, ip: CLIENT_IP });
-    if (!created.ok) throw created.error;
-    accessHash.push(created.value.hash);
+    const issuedHash = await accessHashes.issue('panel-admin', { name: `monitoring-${i}`, ip: CLIENT_IP });
+    if (!issuedHash.ok) throw issuedHash.error;
+    accessHash.push(issuedHash.value.hash);
 
     const userId = String(1000 + i);
-    const hmacKey = await hmacKeys.createKey(userId, { permissions: ['Trading'], label: `bot ${i}` });
+    const hmacKey = await hmacKeys.issue(userId, { permissions: ['Trading'], label: `bot ${i}` });
     if (!hmacKey.ok) throw hmacKey.error;
     hmac.push({ apiKey: hmacKey.value.APIKey, apiSecret: hmacKey.value.APISecret, userId, issuedNonce: hmacKey.value.Nonce });
     const session = await hmacKeys.startSession({

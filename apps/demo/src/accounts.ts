@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '@gatehouse/auth-core';
+import { hashPassword, verifyPassword } from '@gatehouse/auth-core/crypto';
 import type { DemoConfig } from './config.js';
 
 /** The roles of the demo's own user directory. */

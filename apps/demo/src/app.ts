@@ -6,6 +6,7 @@ import { ACCESS_HASH_ROUTES, mountAccessHashRoutes } from './routes/access-hash.
 import { API_V1_BASE_PATH, type ApiRoute } from './routes/api-v1.js';
 import { hmacIndexLines, mountHmacRoutes } from './routes/hmac.js';
 import { mountNvxRoutes, NVX_BASE_PATH, NVX_ROUTES } from './routes/nvx.js';
+import { NAVIXY_AUTHENTICATION, NAVIXY_ERRORS, NAVIXY_HASH_KINDS, PUQ_ACCESS_HASHES } from './sources.js';
 import { mountWebSession, WEB_SESSION_ROUTES } from './web-session.js';
 import { mountWebUi } from './web/ui.js';
 
@@ -27,9 +28,11 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
 
   app.use('*', async (c, next) => {
     c.set('auth', toAuthRequest(c.env.incoming));
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Cache-Control', 'no-store');
     await next();
+    // Set on the finished response, so replies the routes build as Fetch responses (toFetchResponse) carry them
+    // too; a handler that set its own value keeps it.
+    if (!c.res.headers.has('x-content-type-options')) c.header('X-Content-Type-Options', 'nosniff');
+    if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
   });
 
   app.get('/healthz', (c) => {
@@ -47,14 +50,16 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
     'Web interface (HTML forms, the session cookie below, a CSRF token in every form): /login, /keys (NVX API keys of the master user),',
     '/access-hashes (panel administrator), /hmac-keys (APEX API keys of master users and sub-users).',
     '',
-    `Navixy hash API (GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash):`,
+    `Navixy hash API (${NAVIXY_AUTHENTICATION}; ${NAVIXY_HASH_KINDS}; ${NAVIXY_ERRORS}):`,
+    'GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash.',
     ...NVX_ROUTES.map((route) => `  ${`${NVX_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`),
     '',
     'Demo login session (JSON bodies; the session cookie is HttpOnly, SameSite=Strict, and Secure with the __Host- prefix over https;',
     'writes need Content-Type: application/json and, when an Origin is sent, this server\'s own origin):',
     ...WEB_SESSION_ROUTES.map(showApiRoute),
     '',
-    'PUQ VPN panel API (seed 003): every reply is {"error":"","msg":...,"status":"success"} or {"error":"<text>","msg":"","status":"error"}.',
+    `PUQ VPN panel API (${PUQ_ACCESS_HASHES}):`,
+    '  every reply is {"error":"","msg":...,"status":"success"} or {"error":"<text>","msg":"","status":"error"}.',
     'Access hashes are managed by the panel administrator (admin) with the session cookie; each hash works only from its own IP,',
     'sent as Cookie access_hash=<hash>, e.g.  curl -b "access_hash=<hash>" -X GET http://<host>:<port>/api/v1/system/status',
     ...ACCESS_HASH_ROUTES.map(showApiRoute),

@@ -1,7 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError, createIpMatcher, encodeHex, parseKeyEncryptionKeys, randomBytes } from '@gatehouse/auth-core';
+import { ConfigurationError } from '@gatehouse/auth-core';
+import { createIpMatcher } from '@gatehouse/auth-core/strategy';
+import { encodeHex, parseKeyEncryptionKeys, randomBytes } from '@gatehouse/auth-core/crypto';
 import type { HmacNoncePolicy } from '@gatehouse/strategy-hmac-signature';
 
 /** One seeded demo login. */
@@ -35,9 +37,9 @@ export interface DemoConfig {
    */
   readonly maxFailuresPerIp: number;
   /**
-   * How `AuthenticateUser` (seed 004) checks nonces, from `GATEHOUSE_HMAC_NONCE`. Default `issued`, the seed's
-   * flow (the nonce shown at key creation, reused: a static, replayable signature); `increasing` or `unique`
-   * for replay protection.
+   * How `AuthenticateUser` (KiiEx docs, "Authenticate with API Key") checks nonces, from `GATEHOUSE_HMAC_NONCE`.
+   * Default `issued`, that document's flow (the nonce shown at key creation, reused: a static, replayable
+   * signature); `increasing` or `unique` for replay protection.
    */
   readonly hmacNoncePolicy: HmacNoncePolicy;
 }

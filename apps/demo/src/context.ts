@@ -1,4 +1,5 @@
-import type { AuthRequest, Clock, CredentialStore, EphemeralStore, SecretSealer } from '@gatehouse/auth-core';
+import type { AuthRequest, Clock, CredentialStore, EphemeralStore } from '@gatehouse/auth-core';
+import type { SecretSealer } from '@gatehouse/auth-core/crypto';
 import type { AccountDirectory } from './accounts.js';
 import type { DemoConfig } from './config.js';
 import type { VpnAccountStore } from './vpn-accounts.js';

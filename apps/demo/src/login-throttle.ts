@@ -1,4 +1,5 @@
-import { encodeHex, sha256Digest, type EphemeralStore } from '@gatehouse/auth-core';
+import { type EphemeralStore } from '@gatehouse/auth-core';
+import { encodeHex, sha256Digest } from '@gatehouse/auth-core/crypto';
 
 /** Failed logins are counted in fixed windows of this length (15 minutes). */
 export const LOGIN_WINDOW_SECONDS = 900;

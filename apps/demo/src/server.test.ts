@@ -36,7 +36,7 @@ describe('demo server', () => {
     expect(await demo.context.accounts.verifyLogin('nobody', 'demo-password')).toBeNull();
   });
 
-  it('takes the seeded logins and passwords from the environment', async () => {
+  it('takes the first-start logins and passwords from the environment', async () => {
     const lines: string[] = [];
     const demo = await start(freshEnv({ GATEHOUSE_ADMIN_LOGIN: 'root', GATEHOUSE_ADMIN_PASSWORD: 'root-pass' }), lines);
     expect(lines.join('\n')).toMatch(/panel admin\s+root \/ root-pass/);
@@ -93,6 +93,26 @@ describe('demo server', () => {
     const demo = await start(env);
     expect(demo.context.config.keySource).toBe('env');
     expect(() => statSync(`${env['GATEHOUSE_DB']}.kek`)).toThrow();
+  });
+
+  it('every reply, API JSON from any scheme or HTML, carries X-Content-Type-Options: nosniff and Cache-Control: no-store', async () => {
+    const demo = await start(freshEnv());
+    for (const [method, path] of [
+      ['GET', '/healthz'],
+      ['GET', '/v2/tracker/list'],
+      ['GET', '/v2/nothing'],
+      ['GET', '/api/v1/system/status'],
+      ['GET', '/api/v1/auth/session'],
+      ['POST', '/ap/GetUserInfo'],
+      ['POST', '/AuthenticateUser'],
+      ['GET', '/ap/GetUserInfo'],
+      ['GET', '/login'],
+      ['GET', '/nowhere'],
+    ] as const) {
+      const response = await fetch(`${demo.url}${path}`, { method });
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+    }
   });
 
   it('refuses bad configuration with the variable named', async () => {

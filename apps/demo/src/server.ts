@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createSecretSealer, systemClock, type Clock } from '@gatehouse/auth-core';
+import { systemClock, type Clock } from '@gatehouse/auth-core';
+import { createSecretSealer } from '@gatehouse/auth-core/crypto';
 import { openSqliteStores } from '@gatehouse/store-sqlite';
 import { openAccountDirectory } from './accounts.js';
 import { createApp } from './app.js';

@@ -1,48 +1,39 @@
 import {
   absent,
-  authenticated,
-  authenticateSafely,
-  createIpMatcher,
-  createSecretDigester,
-  generateHexToken,
-  isCredentialActive,
-  newCredentialId,
+  createAuthGuard,
+  refusalError,
   rejected,
-  touchQuietly,
+  renderSuccess,
   withFailureThrottle,
+  type AuthDecision,
   type AuthError,
   type AuthOutcome,
+  type AuthRefusal,
   type AuthRequest,
   type AuthStrategy,
   type Clock,
   type CredentialRecord,
   type CredentialStore,
   type Principal,
+  type RenderSuccessOptions,
+  type WireReply,
 } from '@gatehouse/auth-core';
+import { authenticateSafely, createCredentialLookup, createIpMatcher, insertCredential, newCredentialId } from '@gatehouse/auth-core/strategy';
+import { createSecretDigester, generateHexToken } from '@gatehouse/auth-core/crypto';
 import { renderAccessHashError, renderAccessHashSuccess } from '@gatehouse/strategy-access-hash-cookie';
 import type { Hono } from 'hono';
 import type { Account, AccountRole } from './accounts.js';
 import type { DemoEnv } from './app.js';
 import type { DemoContext } from './context.js';
-import {
-  API_V1_BASE_PATH,
-  envelopeError,
-  failWith,
-  handle,
-  mediaTypeOf,
-  readJsonObject,
-  send,
-  type ApiRoute,
-  type DemoContextOf,
-  type Reply,
-} from './routes/api-v1.js';
+import { API_V1_BASE_PATH, envelopeError, mediaTypeOf, readJsonObject, type ApiRoute } from './routes/api-v1.js';
+import { answer, guarded, refuse, withHeaders, type DemoContextOf, type Reply } from './routes/reply.js';
 import { createLoginThrottle } from './login-throttle.js';
 
 /**
  * The demo's own browser/API session: `POST /api/v1/auth/login` with a demo login and password sets an HttpOnly,
  * SameSite=Strict cookie holding a random 32-byte token; the store keeps only its digest. The session is checked
- * by a small {@link AuthStrategy} ({@link webSessionCookie}), so it composes like the Gatehouse strategies; a
- * server-rendered web UI can reuse it as is.
+ * by a small {@link AuthStrategy} ({@link webSessionCookie}) built on Gatehouse's verify skeleton, so it composes
+ * and renders its refusals like the Gatehouse strategies; a server-rendered web UI can reuse it as is.
  */
 
 /** Stored with every web session record. */
@@ -59,10 +50,11 @@ export const WEB_SESSION_ABSOLUTE_SECONDS = 12 * 3600;
 /** ... or after 2 hours without a request (idle; last use is recorded at most once a minute). */
 export const WEB_SESSION_IDLE_SECONDS = 2 * 3600;
 /** Live sessions per account; a login beyond it ends the oldest one. */
-const MAX_SESSIONS_PER_ACCOUNT = 20;
+export const MAX_SESSIONS_PER_ACCOUNT = 20;
 
 const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${WEB_SESSION_TOKEN_BYTES * 2}}$`);
 const ROLES: readonly string[] = ['master', 'sub', 'panel'] satisfies AccountRole[];
+const digest = createSecretDigester();
 
 /** Who a web session belongs to: the demo account id and its role. */
 export interface WebSessionPrincipal extends Principal {
@@ -78,14 +70,13 @@ export interface WebSessionCookieOptions {
   readonly idleSeconds?: number;
 }
 
-const digest = createSecretDigester();
-
-/** What differs between the demo's session tokens: where the token travels and whose it is. */
+/** What differs between the demo's session tokens: where the token travels, whose it is, how refusals look. */
 export interface SessionTokenStrategyOptions<P extends Principal> {
   readonly id: string;
   readonly kind: string;
   readonly store: CredentialStore;
   readonly clock: Clock;
+  /** Default {@link WEB_SESSION_IDLE_SECONDS}. */
   readonly idleSeconds?: number;
   /** Every value of the token sent on the request (a cookie or a header). */
   readonly tokensOf: (request: AuthRequest) => readonly string[];
@@ -93,17 +84,27 @@ export interface SessionTokenStrategyOptions<P extends Principal> {
   readonly principalOf: (record: CredentialRecord) => P | null;
   /** The code for a token of another strategy or kind. */
   readonly foreignCode: 'CREDENTIALS_INVALID' | 'CREDENTIALS_NOT_ACCEPTED_HERE';
+  /** The wire format of the API the session belongs to. */
+  readonly renderRefusal: (refusal: AuthRefusal) => WireReply<unknown>;
+  readonly renderSuccess?: (payload: unknown, options?: RenderSuccessOptions) => WireReply<unknown>;
 }
 
 /**
- * A session token as an AuthStrategy: `absent` without the token, `CREDENTIALS_AMBIGUOUS` when it comes twice,
- * `CREDENTIALS_MALFORMED` for anything but 64 lower-case hex characters, `foreignCode` for a token of another
- * kind, `CREDENTIALS_INVALID` for an unknown, revoked or expired one, `CREDENTIALS_EXPIRED` (and the session
- * ended) after the idle timeout, `STORE_UNAVAILABLE` when the store fails.
+ * A session token as an AuthStrategy, on core's verify skeleton (`createCredentialLookup`): `absent` without the
+ * token, `CREDENTIALS_AMBIGUOUS` when it comes twice, `CREDENTIALS_MALFORMED` for anything but 64 lower-case hex
+ * characters, `CREDENTIALS_INVALID` for an unknown, revoked or expired one, `foreignCode` for a live token of
+ * another kind, `CREDENTIALS_EXPIRED` after the idle timeout, `STORE_UNAVAILABLE` when the store fails.
  */
 export function sessionTokenStrategy<P extends Principal>(options: SessionTokenStrategyOptions<P>): AuthStrategy<P> {
-  const { store, clock } = options;
-  const idleMs = (options.idleSeconds ?? WEB_SESSION_IDLE_SECONDS) * 1000;
+  const credentials = createCredentialLookup({
+    store: options.store,
+    digest,
+    clock: options.clock,
+    strategyId: options.id,
+    kinds: [options.kind],
+    foreignCode: options.foreignCode,
+    idleTimeoutInSeconds: options.idleSeconds ?? WEB_SESSION_IDLE_SECONDS,
+  });
   return {
     id: options.id,
     async authenticate(request) {
@@ -112,49 +113,73 @@ export function sessionTokenStrategy<P extends Principal>(options: SessionTokenS
       if (values.length > 1) return rejected('CREDENTIALS_AMBIGUOUS');
       const token = values[0] as string;
       if (!TOKEN_PATTERN.test(token)) return rejected('CREDENTIALS_MALFORMED');
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(digest(token));
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
-      if (record === null) return rejected('CREDENTIALS_INVALID');
-      if (record.strategy !== options.id || record.kind !== options.kind) return rejected(options.foreignCode);
-      const now = clock.now();
-      if (!isCredentialActive(record, now)) return rejected('CREDENTIALS_INVALID');
-      if (now - (record.lastUsedAt ?? record.createdAt) >= idleMs) {
-        const id = record.id;
-        Promise.resolve()
-          .then(() => store.revoke(id, now))
-          .catch(() => undefined);
-        return rejected('CREDENTIALS_EXPIRED');
-      }
-      const principal = options.principalOf(record);
-      if (principal === null) return rejected('CREDENTIALS_INVALID');
-      touchQuietly(store, record.id, now);
-      return authenticated(principal, { id: record.id, kind: options.kind, scopes: [], expiresAt: record.expiresAt });
+      const found = await credentials.find(token);
+      if (found.type === 'rejected') return found;
+      const principal = options.principalOf(found.record);
+      return principal === null ? rejected('CREDENTIALS_INVALID') : credentials.grant(found, principal);
     },
+    renderRefusal: options.renderRefusal,
+    ...(options.renderSuccess === undefined ? {} : { renderSuccess: options.renderSuccess }),
   };
 }
 
-/** The browser and API session: the session cookie, with the account's role. */
-export function webSessionCookie(options: WebSessionCookieOptions): AuthStrategy<WebSessionPrincipal> {
-  return sessionTokenStrategy<WebSessionPrincipal>({
-    id: WEB_SESSION_STRATEGY_ID,
-    kind: WEB_SESSION_KIND,
-    store: options.store,
-    clock: options.clock,
-    ...(options.idleSeconds === undefined ? {} : { idleSeconds: options.idleSeconds }),
-    tokensOf: (request) => request.cookieValues(options.cookieName),
-    foreignCode: 'CREDENTIALS_INVALID',
-    principalOf: (record) => {
-      const role = record.attributes['role'];
-      return typeof role === 'string' && ROLES.includes(role) ? { id: record.ownerId, attributes: { role: role as AccountRole } } : null;
-    },
-  });
+/** Where {@link issueSessionToken} stores a session, and how many an account may hold. */
+export interface SessionIssueOptions {
+  readonly store: CredentialStore;
+  readonly clock: Clock;
+  readonly strategyId: string;
+  readonly kind: string;
+  /** The prefix of the record ids (`ws`, `aw`). */
+  readonly idPrefix: string;
+  readonly label: string;
+  readonly maxPerOwner: number;
 }
 
-/** Renders a failure of the session check in the seed's envelope (the API's one wire format). */
+/**
+ * Stores a new session token for `ownerId` (only its digest; it ends {@link WEB_SESSION_ABSOLUTE_SECONDS} from now)
+ * and returns the token. An account at the limit loses its oldest session; `null` when the store still cannot take
+ * it. Store failures throw.
+ */
+export async function issueSessionToken(
+  options: SessionIssueOptions,
+  ownerId: string,
+  attributes: CredentialRecord['attributes'] = {},
+): Promise<string | null> {
+  const { store, strategyId, kind } = options;
+  const now = options.clock.now();
+  const draw = () => {
+    const token = generateHexToken(WEB_SESSION_TOKEN_BYTES);
+    return {
+      secret: token,
+      record: {
+        id: newCredentialId(options.idPrefix),
+        digest: digest(token),
+        strategy: strategyId,
+        kind,
+        ownerId,
+        parentId: null,
+        label: options.label,
+        hint: token.slice(0, 4),
+        scopes: [],
+        allowedIps: [],
+        sealedSecret: null,
+        attributes,
+        createdAt: now,
+        expiresAt: now + WEB_SESSION_ABSOLUTE_SECONDS * 1000,
+      },
+    };
+  };
+  const limit = { maxActivePerOwner: options.maxPerOwner, now };
+  let inserted = await insertCredential(store, draw, limit);
+  if (!inserted.ok && inserted.error.code === 'LIMIT_EXCEEDED') {
+    const [oldest] = await store.listByOwner(ownerId, { strategy: strategyId, kind, activeAt: now });
+    if (oldest !== undefined) await store.revoke(oldest.id, now);
+    inserted = await insertCredential(store, draw, limit);
+  }
+  return inserted.ok ? inserted.value.secret : null;
+}
+
+/** Renders a failure of the session check in the panel API's envelope (the API's one wire format). */
 export function renderSessionError(error: AuthError): Reply {
   switch (error.code) {
     case 'CREDENTIALS_MISSING':
@@ -169,12 +194,38 @@ export function renderSessionError(error: AuthError): Reply {
   }
 }
 
+/** The browser and API session: the session cookie, with the account's role, answering in the `/api/v1` envelope. */
+export function webSessionCookie(options: WebSessionCookieOptions): AuthStrategy<WebSessionPrincipal> {
+  return sessionTokenStrategy<WebSessionPrincipal>({
+    id: WEB_SESSION_STRATEGY_ID,
+    kind: WEB_SESSION_KIND,
+    store: options.store,
+    clock: options.clock,
+    ...(options.idleSeconds === undefined ? {} : { idleSeconds: options.idleSeconds }),
+    tokensOf: (request) => request.cookieValues(options.cookieName),
+    foreignCode: 'CREDENTIALS_INVALID',
+    principalOf: (record) => {
+      const role = record.attributes['role'];
+      return typeof role === 'string' && ROLES.includes(role) ? { id: record.ownerId, attributes: { role: role as AccountRole } } : null;
+    },
+    renderRefusal: (refusal) => renderSessionError(refusalError(refusal)),
+    renderSuccess: (payload, renderOptions) => renderAccessHashSuccess(payload, renderOptions?.httpStatus ?? 200),
+  });
+}
+
 /** What the session routes give the rest of the demo (the access-hash management routes, the web interface in web/). */
 export interface WebSessions {
   /** True when the request reached the demo over https (see {@link DemoConfig.https}). */
   isHttps(c: DemoContextOf): boolean;
   /** The session check for this request: the `__Host-` cookie over https, the plain one over http. */
   authenticate(c: DemoContextOf): Promise<AuthOutcome<WebSessionPrincipal>>;
+  /**
+   * The same check as a guard (`createAuthGuard`) for API routes: the caller, or the refusal already rendered in
+   * the `/api/v1` envelope (no or a bad session: 401 "Login required").
+   */
+  guard(c: DemoContextOf): Promise<AuthDecision<WebSessionPrincipal>>;
+  /** How the session answers: the `/api/v1` envelope (`renderRefusal`, `renderSuccess`). */
+  readonly envelope: AuthStrategy<WebSessionPrincipal>;
   /**
    * The CSRF rule for state-changing requests (anything but GET, HEAD, OPTIONS) that a session cookie
    * authenticates: `Content-Type: application/json` (a cross-site page cannot send it without a CORS preflight,
@@ -223,6 +274,18 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
     https: withFailureThrottle(webSessionCookie({ store, clock, cookieName: WEB_SESSION_SECURE_COOKIE }), context.ephemeral),
     http: withFailureThrottle(webSessionCookie({ store, clock, cookieName: WEB_SESSION_COOKIE }), context.ephemeral),
   };
+  const guards = { https: createAuthGuard(strategies.https), http: createAuthGuard(strategies.http) };
+  // Both cookies answer in the same envelope.
+  const envelope = strategies.http;
+  const issuing = {
+    store,
+    clock,
+    strategyId: WEB_SESSION_STRATEGY_ID,
+    kind: WEB_SESSION_KIND,
+    idPrefix: 'ws',
+    label: 'web session',
+    maxPerOwner: MAX_SESSIONS_PER_ACCOUNT,
+  };
 
   if (config.https) context.notices.push(`Sessions: GATEHOUSE_HTTPS is set: the session cookie is ${WEB_SESSION_SECURE_COOKIE}, Secure.`);
 
@@ -251,6 +314,8 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
   const sessions: WebSessions = {
     isHttps,
     authenticate: (c) => authenticateSafely(isHttps(c) ? strategies.https : strategies.http, c.get('auth')),
+    guard: (c) => (isHttps(c) ? guards.https : guards.http)(c.get('auth')),
+    envelope,
     checkCsrf(c) {
       const request = c.get('auth');
       if (SAFE_METHODS.has(request.method)) return null;
@@ -286,94 +351,58 @@ export function mountWebSession(app: Hono<DemoEnv>, context: DemoContext): WebSe
       return tried.throttled ? 'throttled' : tried.account;
     },
     async startSession(c, account) {
-      const token = await startSession(account);
-      if (typeof token !== 'string') return null;
+      const token = await issueSessionToken(issuing, String(account.id), { role: account.role });
+      if (token === null) return null;
       const secure = isHttps(c);
       return `${cookieName(secure)}=${token}; ${cookieAttributes(secure, WEB_SESSION_ABSOLUTE_SECONDS)}`;
     },
     clearCookie,
   };
 
-  /** Stores a new session for the account (ending its oldest when it has too many) and returns the token. */
-  const startSession = async (account: Account): Promise<string | Reply> => {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const token = generateHexToken(WEB_SESSION_TOKEN_BYTES);
-      const now = clock.now();
-      const result = await store.insert(
-        {
-          id: newCredentialId('ws'),
-          digest: digest(token),
-          strategy: WEB_SESSION_STRATEGY_ID,
-          kind: WEB_SESSION_KIND,
-          ownerId: String(account.id),
-          parentId: null,
-          label: 'web session',
-          hint: token.slice(0, 4),
-          scopes: [],
-          allowedIps: [],
-          sealedSecret: null,
-          attributes: { role: account.role },
-          createdAt: now,
-          expiresAt: now + WEB_SESSION_ABSOLUTE_SECONDS * 1000,
-        },
-        { maxActivePerOwner: MAX_SESSIONS_PER_ACCOUNT, now },
-      );
-      if (result.type === 'inserted') return token;
-      if (result.type === 'conflict') continue;
-      const live = await store.listByOwner(String(account.id), { strategy: WEB_SESSION_STRATEGY_ID, kind: WEB_SESSION_KIND, activeAt: now });
-      const oldest = live[0];
-      if (oldest !== undefined) await store.revoke(oldest.id, now);
-    }
-    return failWith('STORE_UNAVAILABLE');
-  };
-
   const path = (route: string): string => `${API_V1_BASE_PATH}${route}`;
+  const route = (handler: (c: DemoContextOf) => Promise<Reply>) => answer(envelope, 'web session', handler);
 
   app.post(
     path('/auth/login'),
-    handle('web session', async (c) => {
+    route(async (c) => {
       const csrf = sessions.checkCsrf(c);
       if (csrf !== null) return csrf;
-      const read = await readJsonObject(c);
+      const read = await readJsonObject(c, envelope);
       if (!read.ok) return read.reply;
       const { login, password } = read.value;
-      if (typeof login !== 'string' || typeof password !== 'string' || login === '' || password === '') return failWith('PARAMETER_INVALID');
+      if (typeof login !== 'string' || typeof password !== 'string' || login === '' || password === '') return refuse(envelope, 'PARAMETER_INVALID');
       const account = await sessions.tryLogin(c, login, password);
-      if (account === 'throttled') return failWith('RATE_LIMITED');
-      if (account === null) {
-        return envelopeError(401, 'Invalid login or password');
-      }
+      if (account === 'throttled') return refuse(envelope, 'RATE_LIMITED');
+      if (account === null) return envelopeError(401, 'Invalid login or password');
       const cookie = await sessions.startSession(c, account);
-      if (cookie === null) return failWith('STORE_UNAVAILABLE');
-      return send(c, renderAccessHashSuccess({ login: account.login, role: account.role }), { 'set-cookie': cookie });
+      if (cookie === null) return refuse(envelope, 'STORE_UNAVAILABLE');
+      return withHeaders(renderSuccess(envelope, { login: account.login, role: account.role }), { 'set-cookie': cookie });
     }),
   );
 
   app.post(
     path('/auth/logout'),
-    handle('web session', async (c) => {
+    route(async (c) => {
       const csrf = sessions.checkCsrf(c);
       if (csrf !== null) return csrf;
-      const outcome = await sessions.authenticate(c);
+      const decision = await sessions.guard(c);
       // The browser's cookie is cleared whatever the outcome: a stale cookie is of no use to anyone.
       const clear = { 'set-cookie': clearCookie(c) };
-      if (outcome.type === 'absent') return send(c, envelopeError(401, 'Login required'), clear);
-      if (outcome.type === 'rejected') return send(c, renderSessionError(outcome.error), clear);
-      await store.revoke(outcome.credential.id, clock.now());
-      return send(c, renderAccessHashSuccess(''), clear);
+      if (decision.type === 'refused') return withHeaders(decision.reply, clear);
+      if (decision.auth !== null) await store.revoke(decision.auth.credential.id, clock.now());
+      return withHeaders(renderSuccess(envelope, ''), clear);
     }),
   );
 
   app.get(
     path('/auth/session'),
-    handle('web session', async (c) => {
-      const outcome = await sessions.authenticate(c);
-      if (outcome.type === 'absent') return envelopeError(401, 'Login required');
-      if (outcome.type === 'rejected') return renderSessionError(outcome.error);
-      const account = context.accounts.findById(Number(outcome.principal.id));
-      if (account === null) return envelopeError(401, 'Login required');
-      return renderAccessHashSuccess({ login: account.login, role: account.role });
-    }),
+    route(
+      guarded(sessions.guard, async (_c, auth) => {
+        const account = context.accounts.findById(Number(auth.principal.id));
+        if (account === null) return envelopeError(401, 'Login required');
+        return renderSuccess(envelope, { login: account.login, role: account.role });
+      }),
+    ),
   );
 
   return sessions;

@@ -11,9 +11,9 @@ describeConformance({
   profile: 'strategy-contract@1',
   strategy: templateKey(options),
   credentialed: async () => {
-    const issued = await manager.issue('owner-1', 'conformance');
-    if (issued === null) throw new Error('could not issue a key');
-    return { request: new Request('http://x/resource', { headers: signTemplateRequest(new Headers(), issued.key) }), secrets: [issued.key] };
+    const issued = await manager.issue('owner-1', { label: 'conformance' });
+    if (!issued.ok) throw new Error(`could not issue a key: ${issued.error.code}`);
+    return { request: new Request('http://x/resource', { headers: signTemplateRequest(new Headers(), issued.value.key) }), secrets: [issued.value.key] };
   },
   events: () => events,
 });

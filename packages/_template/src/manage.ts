@@ -1,19 +1,32 @@
+import type { CredentialManager, CredentialRecord, ManageResult } from '@gatehouse/auth-core';
 import {
-  ConfigurationError,
   createEventEmitter,
-  generateHexToken,
-  isCredentialActive,
+  findOwnedCredential,
+  guardStore,
+  insertCredential,
+  isPrintableText,
+  manageFailure,
+  manageSuccess,
   newCredentialId,
-  type CredentialRecord,
-} from '@gatehouse/auth-core';
-import { resolveTemplateKeyOptions, TEMPLATE_KEY_BYTES, TEMPLATE_STRATEGY_ID, type TemplateKeyOptions } from './options.js';
+  readCredentialReference,
+  resolveCredentialOptions,
+  rotationOverlapMs,
+} from '@gatehouse/auth-core/strategy';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
+import {
+  resolveMaxKeys,
+  TEMPLATE_KEY_BYTES,
+  TEMPLATE_KEY_KIND,
+  TEMPLATE_STRATEGY_ID,
+  type TemplateKeyManagerOptions,
+} from './options.js';
 
 /**
  * A key as listings show it: never the key itself.
  *
  * @example
  * ```ts
- * const summary: TemplateKeySummary = { id: 'k_…', label: 'CI', hint: 'ab12', createdAt: 0, lastUsedAt: null };
+ * const summary: TemplateKeySummary = { id: 'tk_…', label: 'CI', hint: 'ab12', createdAt: 0, lastUsedAt: null };
  * ```
  */
 export interface TemplateKeySummary {
@@ -30,7 +43,8 @@ export interface TemplateKeySummary {
  *
  * @example
  * ```ts
- * const { key } = await manager.issue('user-1', 'CI');
+ * const issued = await manager.issue('user-1', { label: 'CI' });
+ * if (issued.ok) console.log(issued.value.key);
  * ```
  */
 export interface IssuedTemplateKey extends TemplateKeySummary {
@@ -38,36 +52,15 @@ export interface IssuedTemplateKey extends TemplateKeySummary {
 }
 
 /**
- * The management face: issue, list, revoke, rotate.
+ * The management face, in Gatehouse's one vocabulary: issue, list, revoke, rotate. Owners are plain ids.
  *
  * @example
  * ```ts
  * const manager = createTemplateKeyManager({ store });
- * const issued = await manager.issue('user-1', 'CI');
+ * const issued = await manager.issue('user-1', { label: 'CI' });
  * ```
  */
-export interface TemplateKeyManager {
-  /** Issues a key; `null` when the owner already has `maxKeysPerOwner` active keys. */
-  issue(ownerId: string, label: string): Promise<IssuedTemplateKey | null>;
-  list(ownerId: string): Promise<TemplateKeySummary[]>;
-  /** Revokes one of the owner's keys; `false` when it is not theirs or already revoked. */
-  revoke(ownerId: string, keyId: string): Promise<boolean>;
-  /** Issues a replacement with the same label and revokes the old key. */
-  rotate(ownerId: string, keyId: string): Promise<IssuedTemplateKey | null>;
-}
-
-/**
- * Options of the manager, beyond the shared ones.
- *
- * @example
- * ```ts
- * createTemplateKeyManager({ store, maxKeysPerOwner: 5 });
- * ```
- */
-export interface TemplateKeyManagerOptions extends TemplateKeyOptions {
-  /** Default 20. */
-  readonly maxKeysPerOwner?: number;
-}
+export interface TemplateKeyManager extends CredentialManager<string, { readonly label: unknown }, IssuedTemplateKey, TemplateKeySummary> {}
 
 const summarize = (record: CredentialRecord): TemplateKeySummary => ({
   id: record.id,
@@ -77,67 +70,103 @@ const summarize = (record: CredentialRecord): TemplateKeySummary => ({
   lastUsedAt: record.lastUsedAt,
 });
 
+const KINDS = [TEMPLATE_KEY_KIND];
+
 /**
  * Creates the management face.
  *
  * @example
  * ```ts
- * const manager = createTemplateKeyManager({ store });
- * await manager.revoke('user-1', issued.id);
+ * const manager = createTemplateKeyManager({ store, maxKeysPerOwner: 5 });
+ * await manager.revoke('user-1', { id: issued.value.id });
  * ```
  */
 export function createTemplateKeyManager(options: TemplateKeyManagerOptions): TemplateKeyManager {
-  const { store, digest, clock, onEvent } = resolveTemplateKeyOptions(options);
-  const maxKeysPerOwner = options.maxKeysPerOwner ?? 20;
-  if (!Number.isSafeInteger(maxKeysPerOwner) || maxKeysPerOwner < 1) {
-    throw new ConfigurationError('maxKeysPerOwner', 'must be a positive integer');
-  }
-  const emit = createEventEmitter(onEvent);
+  const { store, digest, clock } = resolveCredentialOptions(options);
+  const maxKeys = resolveMaxKeys(options.maxKeysPerOwner);
+  const emit = createEventEmitter(options.onEvent);
 
-  const manager: TemplateKeyManager = {
-    async issue(ownerId, label) {
-      const key = generateHexToken(TEMPLATE_KEY_BYTES);
-      const now = clock.now();
-      const id = newCredentialId('tk');
-      const record = {
-        id,
-        digest: digest(key),
-        strategy: TEMPLATE_STRATEGY_ID,
-        kind: 'api-key',
-        ownerId,
-        parentId: null,
-        label,
-        hint: key.slice(0, 4),
-        scopes: [],
-        allowedIps: [],
-        sealedSecret: null,
-        attributes: {},
-        createdAt: now,
-        expiresAt: null,
-      };
-      const result = await store.insert(record, { maxActivePerOwner: maxKeysPerOwner, now });
-      if (result.type !== 'inserted') return null;
-      emit({ type: 'credential-created', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId, credentialId: id, credentialKind: 'api-key' });
-      return { ...summarize({ ...record, lastUsedAt: null, revokedAt: null }), key };
-    },
-    async list(ownerId) {
-      const records = await store.listByOwner(ownerId, { strategy: TEMPLATE_STRATEGY_ID, activeAt: clock.now() });
-      return records.map(summarize);
-    },
-    async revoke(ownerId, keyId) {
-      const record = await store.findById(keyId);
-      if (record === null || record.ownerId !== ownerId || record.strategy !== TEMPLATE_STRATEGY_ID) return false;
-      const now = clock.now();
-      if (!isCredentialActive(record, now) || !(await store.revoke(keyId, now))) return false;
-      emit({ type: 'credential-revoked', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId, credentialId: keyId, credentialKind: record.kind });
-      return true;
-    },
-    async rotate(ownerId, keyId) {
-      const record = await store.findById(keyId);
-      if (record === null || record.ownerId !== ownerId || record.strategy !== TEMPLATE_STRATEGY_ID) return null;
-      if (!(await manager.revoke(ownerId, keyId))) return null;
-      return manager.issue(ownerId, record.label);
-    },
+  /** Inserts a fresh key for `ownerId` labelled `label`, under `limit` live keys. */
+  async function insertKey(ownerId: string, label: string, limit: number): Promise<ManageResult<IssuedTemplateKey>> {
+    const now = clock.now();
+    const inserted = await insertCredential(
+      store,
+      () => {
+        const key = generateHexToken(TEMPLATE_KEY_BYTES);
+        const record = {
+          id: newCredentialId('tk'),
+          digest: digest(key),
+          strategy: TEMPLATE_STRATEGY_ID,
+          kind: TEMPLATE_KEY_KIND,
+          ownerId,
+          parentId: null,
+          label,
+          hint: key.slice(0, 4),
+          scopes: [],
+          allowedIps: [],
+          sealedSecret: null,
+          attributes: {},
+          createdAt: now,
+          expiresAt: null,
+        };
+        return { record, secret: key };
+      },
+      { maxActivePerOwner: limit, now },
+    );
+    if (!inserted.ok) return inserted;
+    const { record, secret } = inserted.value;
+    emit({ type: 'credential-created', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId, credentialId: record.id, credentialKind: TEMPLATE_KEY_KIND });
+    return manageSuccess({ ...summarize(record), key: secret });
+  }
+
+  /** Revokes a live record (and what derives from it), reporting the event. */
+  async function revokeRecord(record: CredentialRecord, now: number): Promise<ManageResult<void>> {
+    if (!(await store.revoke(record.id, now))) return manageFailure('CREDENTIAL_NOT_FOUND');
+    emit({ type: 'credential-revoked', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId: record.ownerId, credentialId: record.id, credentialKind: record.kind });
+    return manageSuccess(undefined);
+  }
+
+  const owned = (ownerId: string, reference: unknown) => {
+    const read = readCredentialReference(reference);
+    if (read === null) return Promise.resolve(null);
+    return findOwnedCredential(read, { store, digest, strategyId: TEMPLATE_STRATEGY_ID, kinds: KINDS, ownerId, now: clock.now() });
   };
-  return manager;
+
+  return {
+    issue: (ownerId, input) =>
+      guardStore(async () => {
+        if (typeof ownerId !== 'string' || ownerId === '' || !isPrintableText(input?.label, { maxLength: 255 })) return manageFailure('PARAMETER_INVALID');
+        return insertKey(ownerId, input.label, maxKeys);
+      }),
+    list: (ownerId) =>
+      guardStore(async () => {
+        const records = await store.listByOwner(ownerId, { strategy: TEMPLATE_STRATEGY_ID, kind: TEMPLATE_KEY_KIND, activeAt: clock.now() });
+        return manageSuccess(records.map(summarize));
+      }),
+    revoke: (ownerId, reference) =>
+      guardStore(async () => {
+        if (readCredentialReference(reference) === null) return manageFailure('PARAMETER_INVALID');
+        const record = await owned(ownerId, reference);
+        return record === null ? manageFailure('CREDENTIAL_NOT_FOUND') : revokeRecord(record, clock.now());
+      }),
+    rotate: (ownerId, reference, rotateOptions) =>
+      guardStore(async () => {
+        const overlapMs = rotationOverlapMs(rotateOptions);
+        if (overlapMs === null || readCredentialReference(reference) === null) return manageFailure('PARAMETER_INVALID');
+        const record = await owned(ownerId, reference);
+        if (record === null) return manageFailure('CREDENTIAL_NOT_FOUND');
+        // Without an overlap the old key goes at once, so rotating at the limit works; with one, both are live
+        // for a while and count against the limit.
+        const issued = await insertKey(ownerId, record.label, overlapMs === 0 ? maxKeys + 1 : maxKeys);
+        if (!issued.ok) return issued;
+        const now = clock.now();
+        if (overlapMs === 0) {
+          const revoked = await revokeRecord(record, now);
+          if (!revoked.ok) return revoked;
+        } else if ((await store.update(record.id, { expiresAt: now + overlapMs })) === null) {
+          return manageFailure('CREDENTIAL_NOT_FOUND');
+        }
+        return issued;
+      }),
+  };
 }

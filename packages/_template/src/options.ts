@@ -1,55 +1,54 @@
-import {
-  ConfigurationError,
-  resolveCredentialOptions,
-  type AuthEventListener,
-  type Clock,
-  type CredentialStore,
-} from '@gatehouse/auth-core';
-
-/**
- * Options shared by every face of the strategy.
- *
- * @example
- * ```ts
- * const options: TemplateKeyOptions = { store: createMemoryCredentialStore() };
- * ```
- */
-export interface TemplateKeyOptions {
-  /** Where credentials live (memory, SQLite, …). */
-  readonly store: CredentialStore;
-  /** A server pepper of at least 32 bytes for lookup digests (see `createSecretDigester`). */
-  readonly pepper?: Uint8Array;
-  /** The header that carries the key. Default `x-template-key`. */
-  readonly headerName?: string;
-  readonly clock?: Clock;
-  readonly onEvent?: AuthEventListener;
-}
-
-/** Options after validation, with defaults applied. */
-export interface ResolvedTemplateKeyOptions {
-  readonly store: CredentialStore;
-  readonly digest: (secret: string) => string;
-  readonly headerName: string;
-  readonly clock: Clock;
-  readonly onEvent: AuthEventListener | undefined;
-}
-
-/**
- * Validates options once, at construction; misuse throws a ConfigurationError naming the option.
- *
- * @example
- * ```ts
- * const resolved = resolveTemplateKeyOptions({ store });
- * ```
- */
-export function resolveTemplateKeyOptions(options: TemplateKeyOptions): ResolvedTemplateKeyOptions {
-  const { store, digest, clock } = resolveCredentialOptions(options);
-  const headerName = (options.headerName ?? 'x-template-key').toLowerCase();
-  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(headerName)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
-  return { store, digest, headerName, clock, onEvent: options.onEvent };
-}
+import { ConfigurationError } from '@gatehouse/auth-core';
+import type { CredentialOptions, StrategyGuardOptions } from '@gatehouse/auth-core/strategy';
 
 /** The strategy id, stored with every credential this strategy issues. */
 export const TEMPLATE_STRATEGY_ID = 'template-key';
+/** The kind of credential it issues. */
+export const TEMPLATE_KEY_KIND = 'api-key';
 /** Random bytes per key: 32 bytes, 64 hex characters. */
 export const TEMPLATE_KEY_BYTES = 32;
+/** Live keys per owner unless `maxKeysPerOwner` says otherwise. */
+export const TEMPLATE_DEFAULT_MAX_KEYS = 20;
+
+/**
+ * Options of the verifying face: the store, an optional pepper and clock, the `failureThrottle` and `onEvent`
+ * every strategy takes, and where the key travels.
+ *
+ * @example
+ * ```ts
+ * const options: TemplateKeyOptions = { store: createMemoryCredentialStore(), failureThrottle: { store: ephemeral } };
+ * ```
+ */
+export interface TemplateKeyOptions extends CredentialOptions, StrategyGuardOptions {
+  /** The header that carries the key. Default `x-template-key`. */
+  readonly headerName?: string;
+}
+
+/**
+ * Options of the management face.
+ *
+ * @example
+ * ```ts
+ * const options: TemplateKeyManagerOptions = { store, maxKeysPerOwner: 5 };
+ * ```
+ */
+export interface TemplateKeyManagerOptions extends CredentialOptions {
+  /** Live keys an owner may have. Default {@link TEMPLATE_DEFAULT_MAX_KEYS}. */
+  readonly maxKeysPerOwner?: number;
+  readonly onEvent?: StrategyGuardOptions['onEvent'];
+}
+
+/** Checks the header name at construction. */
+export function resolveHeaderName(headerName: string | undefined): string {
+  const name = (headerName ?? 'x-template-key').toLowerCase();
+  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
+  return name;
+}
+
+/** Checks the per-owner limit at construction. */
+export function resolveMaxKeys(maxKeysPerOwner: number | undefined): number {
+  const max = maxKeysPerOwner ?? TEMPLATE_DEFAULT_MAX_KEYS;
+  if (!Number.isSafeInteger(max) || max < 1) throw new ConfigurationError('maxKeysPerOwner', 'must be a positive integer');
+  return max;
+}
+

@@ -1,29 +1,25 @@
-import {
-  absent,
-  authenticated,
-  isCredentialActive,
-  isHexString,
-  rejected,
-  touchQuietly,
-  withOutcomeEvents,
-  type AuthStrategy,
-  type CredentialRecord,
-  type Principal,
-} from '@gatehouse/auth-core';
-import { resolveTemplateKeyOptions, TEMPLATE_KEY_BYTES, TEMPLATE_STRATEGY_ID, type TemplateKeyOptions } from './options.js';
+import { absent, rejected, type AuthStrategy, type Principal } from '@gatehouse/auth-core';
+import { createCredentialLookup, resolveCredentialOptions, withStrategyGuards } from '@gatehouse/auth-core/strategy';
+import { isHexString } from '@gatehouse/auth-core/crypto';
+import { renderTemplateRefusal, renderTemplateSuccess } from './envelope.js';
+import { resolveHeaderName, TEMPLATE_KEY_BYTES, TEMPLATE_KEY_KIND, TEMPLATE_STRATEGY_ID, type TemplateKeyOptions } from './options.js';
 
 /**
- * Creates the verifying strategy: a key in one header, looked up by digest.
+ * Creates the verifying face: an `AuthStrategy` for a 64-hex key in one header, looked up by its digest, that
+ * answers refusals in this scheme's own envelope.
  *
  * @example
  * ```ts
  * const strategy = templateKey({ store });
  * const outcome = await strategy.authenticate(toAuthRequest(request));
+ * if (outcome.type !== 'authenticated') return toFetchResponse(strategy.renderRefusal(outcome));
  * ```
  */
 export function templateKey(options: TemplateKeyOptions): AuthStrategy<Principal> {
-  const resolved = resolveTemplateKeyOptions(options);
-  const { store, digest, headerName, clock } = resolved;
+  const { store, digest, clock } = resolveCredentialOptions(options);
+  const headerName = resolveHeaderName(options.headerName);
+  const credentials = createCredentialLookup({ store, digest, clock, strategyId: TEMPLATE_STRATEGY_ID, kinds: [TEMPLATE_KEY_KIND] });
+
   const strategy: AuthStrategy<Principal> = {
     id: TEMPLATE_STRATEGY_ID,
     async authenticate(request) {
@@ -33,19 +29,12 @@ export function templateKey(options: TemplateKeyOptions): AuthStrategy<Principal
       const key = (values[0] as string).trim();
       // Malformed keys never reach the store: no lookup cost, no digest of attacker-chosen garbage.
       if (!isHexString(key, TEMPLATE_KEY_BYTES * 2)) return rejected('CREDENTIALS_MALFORMED');
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(digest(key.toLowerCase()));
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
-      const now = clock.now();
-      if (record === null || record.strategy !== TEMPLATE_STRATEGY_ID || !isCredentialActive(record, now)) {
-        return rejected('CREDENTIALS_INVALID');
-      }
-      touchQuietly(store, record.id, now);
-      return authenticated({ id: record.ownerId }, { id: record.id, kind: record.kind, scopes: record.scopes, expiresAt: record.expiresAt });
+      const found = await credentials.find(key.toLowerCase());
+      if (found.type === 'rejected') return found;
+      return credentials.grant(found, { id: found.record.ownerId });
     },
+    renderRefusal: renderTemplateRefusal,
+    renderSuccess: (payload, renderOptions) => renderTemplateSuccess(payload, renderOptions?.httpStatus),
   };
-  return resolved.onEvent === undefined ? strategy : withOutcomeEvents(strategy, { onEvent: resolved.onEvent, clock });
+  return withStrategyGuards(strategy, options);
 }

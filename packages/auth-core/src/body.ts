@@ -20,7 +20,13 @@ export type RequestBody =
   | { readonly type: 'form'; readonly fields: ReadonlyMap<string, readonly string[]> }
   | { readonly type: 'unsupported'; readonly contentType: string }
   | { readonly type: 'too-large'; readonly maxBodyBytes: number }
-  | { readonly type: 'malformed' };
+  | { readonly type: 'malformed' }
+  /**
+   * Something read the body before authentication (a framework's body parser) and left neither the parsed
+   * value nor the bytes where the adapter can find them. Not the client's fault: strategies that need the body
+   * fail closed with `INTERNAL_ERROR`; give the adapter the parsed body or the raw bytes (see its docs).
+   */
+  | { readonly type: 'unavailable' };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -190,4 +196,73 @@ export async function readStreamCapped(
     reader.releaseLock();
   }
   return { type: 'read', bytes: concatBytes(parts) };
+}
+
+/**
+ * A deep copy of an already-parsed JSON value (a framework body parser's result) in Gatehouse's safe form:
+ * null-prototype objects without `__proto__`, `constructor` or `prototype`. `undefined` when the value is not
+ * plain JSON (a function, a class instance, a cycle, a non-finite number).
+ */
+export function toSafeJsonValue(value: unknown, depth = 0): JsonValue | undefined {
+  if (depth > 512) return undefined;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const item of value) {
+      const safe = toSafeJsonValue(item, depth + 1);
+      if (safe === undefined) return undefined;
+      out.push(safe);
+    }
+    return out;
+  }
+  if (typeof value !== 'object') return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const safe: Record<string, JsonValue> = Object.create(null);
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) continue;
+    const item = toSafeJsonValue((value as Record<string, unknown>)[key], depth + 1);
+    if (item === undefined) return undefined;
+    safe[key] = item;
+  }
+  return safe;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Turns a body that a framework already parsed into a {@link RequestBody}, as if Gatehouse had read it: bytes
+ * (`express.raw()`) and text (`express.text()`) are decoded exactly; a parsed JSON object becomes `json`; a
+ * parsed urlencoded object becomes `form` (a nested value is kept as its JSON text, so it can never pass for a
+ * credential). The byte cap applies to the bytes, or to the JSON text of a parsed value.
+ */
+export function decodeParsedBody(parsed: unknown, contentType: string | null, maxBytes: number): RequestBody {
+  if (parsed instanceof Uint8Array) return parsed.length > maxBytes ? { type: 'too-large', maxBodyBytes: maxBytes } : decodeRequestBody(parsed, contentType);
+  if (typeof parsed === 'string') {
+    const bytes = encoder.encode(parsed);
+    return bytes.length > maxBytes ? { type: 'too-large', maxBodyBytes: maxBytes } : decodeRequestBody(bytes, contentType);
+  }
+  const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  let size: number;
+  try {
+    size = encoder.encode(JSON.stringify(parsed) ?? '').length;
+  } catch {
+    return { type: 'malformed' };
+  }
+  if (size > maxBytes) return { type: 'too-large', maxBodyBytes: maxBytes };
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type: 'malformed' };
+    const fields = new Map<string, string[]>();
+    for (const key of Object.keys(parsed)) {
+      const value = (parsed as Record<string, unknown>)[key];
+      const values = Array.isArray(value) ? value : [value];
+      fields.set(key, values.map((item) => (typeof item === 'string' ? item : JSON.stringify(item) ?? '')));
+    }
+    return fields.size === 0 ? { type: 'none' } : { type: 'form', fields };
+  }
+  const isJson = mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+  if (!isJson) return mediaType === '' ? { type: 'none' } : { type: 'unsupported', contentType: mediaType };
+  const value = toSafeJsonValue(parsed);
+  return value === undefined ? { type: 'malformed' } : { type: 'json', value };
 }

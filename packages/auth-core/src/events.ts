@@ -1,4 +1,4 @@
-import type { AuthErrorCode } from './errors.js';
+import { ConfigurationError, type AuthErrorCode } from './errors.js';
 
 /**
  * What Gatehouse reports to an `onEvent` hook. Payloads hold ids, kinds, codes and addresses, never a secret,
@@ -61,7 +61,7 @@ export type AuthEventListener = (event: AuthEvent) => void;
  */
 export function createEventEmitter(listener: AuthEventListener | undefined): (event: AuthEvent) => void {
   if (listener === undefined) return () => undefined;
-  if (typeof listener !== 'function') throw new TypeError('Invalid option `onEvent`: must be a function');
+  if (typeof listener !== 'function') throw new ConfigurationError('onEvent', 'must be a function');
   return (event) => {
     try {
       listener(Object.freeze(event));

@@ -1,3 +1,4 @@
+import { ConfigurationError } from './errors.js';
 /**
  * IP address parsing, normalisation and CIDR matching, on 16-byte arrays (IPv4 as IPv4-mapped IPv6), so that
  * `::ffff:127.0.0.1`, `::ffff:7f00:1` and `127.0.0.1` are one address, and `2001:db8::1` equals
@@ -192,7 +193,7 @@ export interface IpMatcher {
 }
 
 /**
- * Compiles IPs and CIDRs (IPv4 and IPv6) into an {@link IpMatcher}. Throws a `TypeError` naming the entry when
+ * Compiles IPs and CIDRs (IPv4 and IPv6) into an {@link IpMatcher}. Throws a `ConfigurationError` naming the entry when
  * one cannot be parsed, so a typo in a proxy list fails at start-up instead of silently trusting nothing.
  *
  * @example
@@ -202,11 +203,11 @@ export interface IpMatcher {
  * ```
  */
 export function createIpMatcher(entries: readonly string[], optionName = 'entries'): IpMatcher {
-  if (!Array.isArray(entries)) throw new TypeError(`Invalid option \`${optionName}\`: must be an array of IPs or CIDRs`);
+  if (!Array.isArray(entries)) throw new ConfigurationError(optionName, 'must be an array of IPs or CIDRs');
   const networks: Network[] = entries.map((entry) => {
     const network = typeof entry === 'string' ? parseNetwork(entry) : null;
     if (network === null) {
-      throw new TypeError(`Invalid option \`${optionName}\`: ${JSON.stringify(entry)} is not an IP address or CIDR`);
+      throw new ConfigurationError(optionName, `${JSON.stringify(entry)} is not an IP address or CIDR`);
     }
     return network;
   });

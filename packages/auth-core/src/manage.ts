@@ -1,7 +1,7 @@
 import { ConfigurationError, AuthError, type AuthErrorCode } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
 import { createSecretDigester, encodeBase64Url, randomBytes } from './secrets.js';
-import type { CredentialStore } from './stores.js';
+import { isCredentialActive, type CredentialRecord, type CredentialStore, type InsertCredentialOptions, type NewCredentialRecord } from './stores.js';
 
 /**
  * The result of a management operation: a value, or an {@link AuthError} the strategy's envelope renders.
@@ -136,3 +136,188 @@ export function touchQuietly(store: CredentialStore, id: string, at: number): vo
 }
 
 function ignore(): void {}
+
+/**
+ * Which credential a management call is about: its public id (as listings show it), or the credential as the
+ * client presents it (an NVX hash, an APEX `APIKey`, an access hash), which is looked up by its digest.
+ *
+ * @example
+ * ```ts
+ * await manager.revoke(owner, { id: 'nvx_Zk3…' });
+ * await manager.revoke(owner, { token: keyHash });
+ * ```
+ */
+export type CredentialReference = { readonly id: string } | { readonly token: string };
+
+/**
+ * Options of {@link CredentialManager.rotate}.
+ *
+ * @example
+ * ```ts
+ * await manager.rotate(owner, { id }, { overlapInSeconds: 3600 });
+ * ```
+ */
+export interface RotateOptions {
+  /**
+   * How long the old secret keeps working beside the new one, so clients can switch without downtime.
+   * Default 0: the old one stops at once. At most 30 days.
+   */
+  readonly overlapInSeconds?: number;
+}
+
+/**
+ * The one management vocabulary every strategy's manager speaks: issue, list, revoke and rotate credentials of an
+ * owner. Every method returns a {@link ManageResult}: a store failure is `STORE_UNAVAILABLE`, never an empty list
+ * or a throw; a credential that is not the owner's (or no longer live) is `CREDENTIAL_NOT_FOUND`. Secrets appear
+ * only in what `issue` and `rotate` return, once. Scheme extras (sessions, a per-user limit) sit beside these.
+ *
+ * @example
+ * ```ts
+ * async function rotateAll<O>(manager: CredentialManager<O, unknown, unknown, { id: string }>, owner: O) {
+ *   const listed = await manager.list(owner);
+ *   if (!listed.ok) return listed;
+ *   for (const credential of listed.value) await manager.rotate(owner, { id: credential.id });
+ *   return listed;
+ * }
+ * ```
+ */
+export interface CredentialManager<Owner, IssueInput, Issued, Listed, Rotated = Issued> {
+  /** Issues a credential for `owner`; the secret is in the result and nowhere else, ever. */
+  issue(owner: Owner, input: IssueInput): Promise<ManageResult<Issued>>;
+  /** The owner's live credentials, oldest first, without secrets. */
+  list(owner: Owner): Promise<ManageResult<readonly Listed[]>>;
+  /** Revokes one of the owner's credentials (and every session derived from it). */
+  revoke(owner: Owner, credential: CredentialReference): Promise<ManageResult<void>>;
+  /** Replaces a credential's secret, shown once; the old one keeps working for `overlapInSeconds`. */
+  rotate(owner: Owner, credential: CredentialReference, options?: RotateOptions): Promise<ManageResult<Rotated>>;
+}
+
+/** The longest rotation overlap a manager accepts. */
+export const MAX_ROTATION_OVERLAP_IN_SECONDS = 30 * 86_400;
+
+/**
+ * Reads {@link RotateOptions}: the overlap in milliseconds, or `null` when it is not a whole number of seconds
+ * from 0 to 30 days (answer `PARAMETER_INVALID`).
+ *
+ * @example
+ * ```ts
+ * const overlapMs = rotationOverlapMs(options);
+ * if (overlapMs === null) return manageFailure('PARAMETER_INVALID');
+ * ```
+ */
+export function rotationOverlapMs(options: RotateOptions | undefined): number | null {
+  const seconds = options?.overlapInSeconds ?? 0;
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > MAX_ROTATION_OVERLAP_IN_SECONDS) return null;
+  return seconds * 1000;
+}
+
+/**
+ * Validates a {@link CredentialReference} from an untyped caller: a plain object with exactly one of `id` (1 to
+ * 100 characters) or `token` (a string). `null` when it is neither.
+ *
+ * @example
+ * ```ts
+ * const reference = readCredentialReference(input);
+ * if (reference === null) return manageFailure('PARAMETER_INVALID');
+ * ```
+ */
+export function readCredentialReference(reference: unknown): CredentialReference | null {
+  if (reference === null || typeof reference !== 'object') return null;
+  const hasId = Object.prototype.hasOwnProperty.call(reference, 'id');
+  const hasToken = Object.prototype.hasOwnProperty.call(reference, 'token');
+  if (hasId === hasToken) return null;
+  if (hasId) {
+    const id = (reference as { id: unknown }).id;
+    return typeof id === 'string' && id.length > 0 && id.length <= 100 ? { id } : null;
+  }
+  const token = (reference as { token: unknown }).token;
+  return typeof token === 'string' && token.length > 0 && token.length <= 1024 ? { token } : null;
+}
+
+/**
+ * Options of {@link findOwnedCredential}.
+ *
+ * @example
+ * ```ts
+ * const options: OwnedCredentialQuery = { store, digest, strategyId: 'nvx-hash', kinds: ['api-key'], ownerId: '1', now };
+ * ```
+ */
+export interface OwnedCredentialQuery {
+  readonly store: CredentialStore;
+  readonly digest: (secret: string) => string;
+  readonly strategyId: string;
+  readonly kinds: readonly string[];
+  readonly ownerId: string;
+  readonly now: number;
+}
+
+/**
+ * The live record a {@link CredentialReference} names, when it belongs to `ownerId` and is of the strategy's
+ * kinds; otherwise `null` (the caller answers `CREDENTIAL_NOT_FOUND`, whoever's it really was). A store failure
+ * throws: run it inside {@link guardStore}.
+ *
+ * @example
+ * ```ts
+ * const record = await findOwnedCredential(reference, { store, digest, strategyId, kinds: ['api-key'], ownerId, now });
+ * if (record === null) return manageFailure('CREDENTIAL_NOT_FOUND');
+ * ```
+ */
+export async function findOwnedCredential(reference: CredentialReference, query: OwnedCredentialQuery): Promise<CredentialRecord | null> {
+  const record = 'id' in reference ? await query.store.findById(reference.id) : await query.store.findByDigest(query.digest(reference.token));
+  if (record === null || record.strategy !== query.strategyId || !query.kinds.includes(record.kind) || record.ownerId !== query.ownerId) return null;
+  return isCredentialActive(record, query.now) ? record : null;
+}
+
+/**
+ * Inserts a new credential whose secret is drawn afresh on each attempt: a digest or id collision (one in 2^96
+ * at worst) is retried twice; three in a row mean a broken store (`INTERNAL_ERROR`). The per-owner limit is
+ * `LIMIT_EXCEEDED`. Store failures throw: run it inside {@link guardStore}.
+ *
+ * @example
+ * ```ts
+ * const inserted = await insertCredential(store, () => {
+ *   const hash = generateHexToken(16);
+ *   return { secret: hash, record: { ...fields, id: newCredentialId('nvx'), digest: digest(hash), hint: hash.slice(0, 4) } };
+ * }, { maxActivePerOwner: 20, now });
+ * if (!inserted.ok) return inserted;
+ * ```
+ */
+export async function insertCredential<S>(
+  store: CredentialStore,
+  draw: () => { readonly record: NewCredentialRecord; readonly secret: S },
+  options: InsertCredentialOptions = {},
+): Promise<ManageResult<{ readonly record: CredentialRecord; readonly secret: S }>> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { record, secret } = draw();
+    const result = await store.insert(record, options);
+    if (result.type === 'limit-exceeded') return manageFailure('LIMIT_EXCEEDED');
+    if (result.type === 'inserted') return manageSuccess({ record: { ...record, lastUsedAt: null, revokedAt: null }, secret });
+  }
+  return manageFailure('INTERNAL_ERROR');
+}
+
+// Controls, format characters (bidirectional overrides, zero-width spaces), line and paragraph separators,
+// private-use and unassigned code points make a text display differently from what it is. The zero-width joiner
+// alone is allowed: emoji sequences need it.
+const UNPRINTABLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[\ud800-\udfff]/u;
+
+/**
+ * Tells whether a user-supplied name or title is printable text of `minLength` to `maxLength` code points (not
+ * only spaces when at least one is required): no control or format characters but the zero-width joiner, no line
+ * or paragraph separators, no private-use, unassigned or lone surrogate code points. One rule for every label a
+ * listing shows.
+ *
+ * @example
+ * ```ts
+ * isPrintableText('Integration Key', { maxLength: 255 }); // true
+ * isPrintableText('a\u202eb', { maxLength: 255 }); // false (a bidirectional override)
+ * ```
+ */
+export function isPrintableText(text: unknown, options: { readonly minLength?: number; readonly maxLength: number }): text is string {
+  if (typeof text !== 'string') return false;
+  const minLength = options.minLength ?? 1;
+  const length = [...text].length;
+  if (length < minLength || length > options.maxLength) return false;
+  if (minLength > 0 && text.trim() === '') return false;
+  return !UNPRINTABLE.test(text);
+}

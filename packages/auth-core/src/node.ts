@@ -1,16 +1,38 @@
-import { concatBytes, type CappedRead } from './body.js';
-import { compileAdapterOptions, LazyAuthRequest, type AuthRequest, type CompiledAdapterOptions, type RequestAdapterOptions } from './request.js';
+import { concatBytes, type CappedRead, type RequestBody } from './body.js';
+import { JSON_CONTENT_TYPE, type WireReply } from './reply.js';
+import {
+  compileAdapterOptions,
+  LazyAuthRequest,
+  type AuthRequest,
+  type CompiledAdapterOptions,
+  type RawBodySource,
+  type RequestAdapterOptions,
+} from './request.js';
 
 /**
  * The part of Node's `http.IncomingMessage` the adapter uses, stated structurally so this entry needs no
- * `node:` import.
+ * `node:` import. Express's `originalUrl` and a body parser's `body` / `rawBody` are read when present.
+ *
+ * @example
+ * ```ts
+ * import type { IncomingMessage } from 'node:http';
+ * const incoming: NodeIncomingMessage = req satisfies IncomingMessage;
+ * ```
  */
 export interface NodeIncomingMessage {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
+  /** Express keeps the URL as received here while sub-routers rewrite `url`. */
+  readonly originalUrl?: string | undefined;
   readonly rawHeaders: readonly string[];
   readonly socket: { readonly remoteAddress?: string | undefined } | null;
   readonly readableEnded?: boolean;
+  /** True once anything has read from the stream (Node ≥ 16.7). */
+  readonly readableDidRead?: boolean;
+  /** What a body parser left: a parsed object, text or bytes (Express, Koa and friends). */
+  readonly body?: unknown;
+  /** The raw body bytes, where a parser was told to keep them (e.g. `express.json({ verify })`). */
+  readonly rawBody?: unknown;
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -21,6 +43,13 @@ export interface NodeIncomingMessage {
 }
 
 const encoder = new TextEncoder();
+
+/** Form fields as `express.urlencoded({ extended: false })` gives them: one string, or an array when repeated. */
+function formObject(fields: ReadonlyMap<string, readonly string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [name, values] of fields) out[name] = values.length === 1 ? (values[0] as string) : [...values];
+  return out;
+}
 const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /** `name.toLowerCase() === lowerCaseName` without building the lower-case copy (header names are ASCII). */
@@ -35,12 +64,44 @@ function equalsLowerCase(name: string, lowerCaseName: string): boolean {
   return true;
 }
 
+/**
+ * Per-request information the adapter cannot find on the message itself.
+ *
+ * @example
+ * ```ts
+ * toAuthRequest(req, { body: req.body });
+ * ```
+ */
+export interface NodeRequestContext {
+  /**
+   * The body as something else already read it: a parsed object, text, or bytes (bytes are decoded exactly,
+   * keeping duplicate-key checks). Default: `rawBody`, then the stream if still unread, then `body`.
+   */
+  readonly body?: unknown;
+}
+
 class NodeAuthRequest extends LazyAuthRequest {
   readonly #incoming: NodeIncomingMessage;
+  readonly #context: NodeRequestContext | undefined;
 
-  constructor(incoming: NodeIncomingMessage, options: CompiledAdapterOptions) {
-    super(incoming.method ?? 'GET', incoming.url ?? '/', options);
+  constructor(incoming: NodeIncomingMessage, context: NodeRequestContext | undefined, options: CompiledAdapterOptions) {
+    // Express sub-routers strip their mount path from `url`; the path a strategy classifies is the one received.
+    super(incoming.method ?? 'GET', incoming.originalUrl ?? incoming.url ?? '/', options);
     this.#incoming = incoming;
+    this.#context = context;
+  }
+
+  protected override afterBodyRead(body: RequestBody): void {
+    // The stream is drained now: leave the parsed body where Express-style handlers and body parsers look for it
+    // (a parser that runs later sees a finished request and keeps it), unless something already put one there.
+    const incoming = this.#incoming as { body?: unknown };
+    if (incoming.body !== undefined) return;
+    try {
+      if (body.type === 'json') incoming.body = body.value;
+      else if (body.type === 'form') incoming.body = formObject(body.fields);
+    } catch {
+      // A frozen or exotic request object keeps its own body; the handler still has `authRequest.body()`.
+    }
   }
 
   protected readHeaderValues(lowerCaseName: string): readonly string[] {
@@ -58,9 +119,17 @@ class NodeAuthRequest extends LazyAuthRequest {
     return this.#incoming.socket?.remoteAddress ?? null;
   }
 
-  protected readRawBody(maxBytes: number): Promise<CappedRead> {
+  protected readRawBody(maxBytes: number): Promise<CappedRead | RawBodySource> {
     const incoming = this.#incoming;
-    if (incoming.readableEnded === true) return Promise.resolve({ type: 'failed' });
+    const given = this.#context?.body;
+    if (given !== undefined) return Promise.resolve({ type: 'parsed', value: given });
+    if (incoming.rawBody instanceof Uint8Array || typeof incoming.rawBody === 'string') {
+      return Promise.resolve({ type: 'parsed', value: incoming.rawBody });
+    }
+    if (incoming.readableEnded === true || incoming.readableDidRead === true) {
+      // A body parser ran first: take what it left, never mistake the drained stream for an empty or bad body.
+      return Promise.resolve(incoming.body === undefined ? { type: 'unavailable' } : { type: 'parsed', value: incoming.body });
+    }
     return new Promise<CappedRead>((resolve) => {
       const parts: Uint8Array[] = [];
       let total = 0;
@@ -97,8 +166,10 @@ class NodeAuthRequest extends LazyAuthRequest {
 /**
  * Creates an adapter from a Node `http.IncomingMessage` to an {@link AuthRequest}, without building a Fetch
  * `Request` (which would cost more than the whole verification). Headers are read in place from
- * `rawHeaders`; the body is consumed only if a strategy asks for it, so read it through
- * `authRequest.body()` afterwards too.
+ * `rawHeaders`; the path is Express's `originalUrl` when there is one. The body is consumed only if a strategy
+ * asks for it, so read it through `authRequest.body()` afterwards too. When a body parser ran first (Express's
+ * `express.json()`), its result is used instead of the drained stream: raw bytes (`rawBody`, or a `Buffer`
+ * body) exactly, a parsed object as parsed.
  *
  * @example
  * ```ts
@@ -113,9 +184,48 @@ class NodeAuthRequest extends LazyAuthRequest {
  */
 export function createNodeRequestAdapter(
   options: RequestAdapterOptions = {},
-): (incoming: NodeIncomingMessage) => AuthRequest {
+): (incoming: NodeIncomingMessage, context?: NodeRequestContext) => AuthRequest {
   const compiled = compileAdapterOptions(options);
-  return (incoming) => new NodeAuthRequest(incoming, compiled);
+  return (incoming, context) => new NodeAuthRequest(incoming, context, compiled);
+}
+
+/**
+ * The part of Node's `http.ServerResponse` {@link writeNodeReply} uses, stated structurally.
+ *
+ * @example
+ * ```ts
+ * const response: NodeServerResponse = res;
+ * ```
+ */
+export interface NodeServerResponse {
+  statusCode: number;
+  readonly headersSent?: boolean;
+  setHeader(name: string, value: string | number): unknown;
+  end(chunk?: string): unknown;
+}
+
+/**
+ * Writes a {@link WireReply} (a strategy's rendered refusal or success) to a Node response: status, the reply's
+ * headers, `Content-Type: application/json` unless the reply sets one, and the JSON body.
+ *
+ * @example
+ * ```ts
+ * import { writeNodeReply } from '@gatehouse/auth-core/node';
+ * const decision = await guard(toAuthRequest(req));
+ * if (decision.type === 'refused') return writeNodeReply(res, decision.reply);
+ * ```
+ */
+export function writeNodeReply(response: NodeServerResponse, reply: WireReply<unknown>): void {
+  const body = JSON.stringify(reply.body) ?? 'null';
+  response.statusCode = reply.httpStatus;
+  let hasContentType = false;
+  for (const name of Object.keys(reply.headers)) {
+    if (name.toLowerCase() === 'content-type') hasContentType = true;
+    response.setHeader(name, reply.headers[name] as string);
+  }
+  if (!hasContentType) response.setHeader('content-type', JSON_CONTENT_TYPE);
+  response.setHeader('content-length', new TextEncoder().encode(body).length);
+  response.end(body);
 }
 
 export type { AuthRequest, RequestAdapterOptions } from './request.js';

@@ -43,7 +43,16 @@ export interface CredentialInfo {
  * ```
  */
 export type AuthOutcome<P extends Principal = Principal> =
-  | { readonly type: 'authenticated'; readonly principal: P; readonly credential: CredentialInfo }
+  | {
+      readonly type: 'authenticated';
+      readonly principal: P;
+      readonly credential: CredentialInfo;
+      /**
+       * Which strategy of a composition (`firstOf`, `allOf`) answered. A single strategy's own outcomes leave it
+       * out: they are that strategy's. {@link AuthContext.strategyId} is always set.
+       */
+      readonly strategyId?: string;
+    }
   | {
       readonly type: 'rejected';
       readonly error: AuthError;
@@ -52,8 +61,37 @@ export type AuthOutcome<P extends Principal = Principal> =
        * or nonce failed); absent when no credential was identified. Failure throttles count it per credential.
        */
       readonly credentialId?: string;
+      /** Which strategy of a composition refused, so its envelope answers. */
+      readonly strategyId?: string;
     }
   | { readonly type: 'absent' };
+
+/**
+ * An outcome that lets nobody in: a rejection, or no credentials at all. A strategy renders it into its own wire
+ * envelope with {@link AuthStrategy.renderRefusal}.
+ *
+ * @example
+ * ```ts
+ * const refusal: AuthRefusal = rejected('CREDENTIALS_INVALID');
+ * const reply = strategy.renderRefusal(refusal);
+ * ```
+ */
+export type AuthRefusal = Exclude<AuthOutcome<never>, { readonly type: 'authenticated' }>;
+
+/**
+ * Who and what an accepted request was authenticated as, as the framework adapters hand it to a handler.
+ *
+ * @example
+ * ```ts
+ * const auth: AuthContext = { principal: { id: 'user-1' }, credential: { id: 'c_1', kind: 'api-key', scopes: [] }, strategyId: 'nvx-hash' };
+ * ```
+ */
+export interface AuthContext<P extends Principal = Principal> {
+  readonly principal: P;
+  readonly credential: CredentialInfo;
+  /** The id of the strategy that accepted the credential (a member's id behind `firstOf`). */
+  readonly strategyId: string;
+}
 
 /**
  * Builds an `authenticated` outcome.
@@ -118,6 +156,20 @@ function outcomeError(code: AuthErrorCode, cause: unknown): AuthError {
 }
 
 const ABSENT: AuthOutcome<never> = Object.freeze({ type: 'absent' });
+const MISSING = outcomeError('CREDENTIALS_MISSING', undefined);
+
+/**
+ * The error a refusal stands for: a rejection's own error, or `CREDENTIALS_MISSING` when no credentials were
+ * sent. Renderers start here.
+ *
+ * @example
+ * ```ts
+ * renderRefusal: (refusal) => renderMyError(refusalError(refusal)),
+ * ```
+ */
+export function refusalError(refusal: AuthRefusal): AuthError {
+  return refusal.type === 'rejected' ? refusal.error : MISSING;
+}
 
 /**
  * The `absent` outcome (a shared frozen object).

@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeRequestAdapter } from './node.js';
+import { createNodeRequestAdapter, writeNodeReply } from './node.js';
 import { createFetchRequestAdapter, type AuthRequest } from './request.js';
 
 const toAuthRequest = createFetchRequestAdapter({ maxBodyBytes: 1024 });
@@ -119,6 +119,28 @@ describe('createFetchRequestAdapter', () => {
     expect(await toAuthRequest(new Request('http://x/')).body()).toEqual({ type: 'none' });
     expect(await toAuthRequest(new Request('http://x/', { method: 'POST', body: '' })).body()).toEqual({ type: 'none' });
   });
+
+  it('leaves the request body readable for the handler after reading it', async () => {
+    const original = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hash":"ab"}' });
+    expect(await toAuthRequest(original).body()).toEqual({ type: 'json', value: { hash: 'ab' } });
+    expect(original.bodyUsed).toBe(false);
+    expect(await original.json()).toEqual({ hash: 'ab' });
+  });
+
+  it('reports a body the handler already consumed as unavailable, not as malformed or empty', async () => {
+    const original = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hash":"ab"}' });
+    await original.text();
+    expect(await toAuthRequest(original).body()).toEqual({ type: 'unavailable' });
+  });
+
+  it('reads the body from the framework copy when one is given, under the same cap', async () => {
+    const consumed = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    await consumed.text();
+    const bytes = new TextEncoder().encode('{"hash":"cd"}');
+    expect(await toAuthRequest(consumed, { readBody: async () => bytes.buffer }).body()).toEqual({ type: 'json', value: { hash: 'cd' } });
+    const big = new TextEncoder().encode(`"${'x'.repeat(2000)}"`);
+    expect(await toAuthRequest(consumed, { readBody: async () => big }).body()).toEqual({ type: 'too-large', maxBodyBytes: 1024 });
+  });
 });
 
 describe('createNodeRequestAdapter', () => {
@@ -187,9 +209,97 @@ describe('createNodeRequestAdapter', () => {
     expect(JSON.parse(big).body).toEqual({ type: 'too-large', maxBodyBytes: 1024 });
   });
 
+  it('uses the URL as received (originalUrl) when a router rewrote url', async () => {
+    handler = async (_request, incoming) => {
+      const rewritten = Object.assign(Object.create(incoming) as IncomingMessage, { url: '/panel/x', originalUrl: '/v2/panel/x?hash=1' });
+      const request = adapt(rewritten);
+      return { url: request.url, path: request.path };
+    };
+    expect(JSON.parse(await rawRequest(['GET /v2/panel/x?hash=1 HTTP/1.1', 'Host: x']))).toEqual({ url: '/v2/panel/x?hash=1', path: '/v2/panel/x' });
+  });
+
+  it('takes the parsed body a body parser left on a drained stream, safely, instead of calling it malformed', async () => {
+    handler = async (_request, incoming) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      // What express.json() leaves behind: a drained stream and a parsed object (its own prototype included).
+      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as object;
+      Object.assign(incoming, { body: parsed });
+      return adapt(incoming).body();
+    };
+    const text = '{"hash":"ab","__proto__":{"admin":true},"n":1}';
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', `Content-Length: ${text.length}`], text);
+    expect(JSON.parse(reply)).toEqual({ type: 'json', value: { hash: 'ab', n: 1 } });
+  });
+
+  it('decodes raw bytes a parser kept (rawBody, or a Buffer body) exactly', async () => {
+    handler = async (_request, incoming) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      Object.assign(incoming, { body: { replaced: true }, rawBody: Buffer.concat(chunks) });
+      return adapt(incoming).body();
+    };
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 11'], 'hash=a&n=%7');
+    expect(JSON.parse(reply)).toEqual({ type: 'malformed' });
+  });
+
+  it('turns a parsed urlencoded object into fields, a nested value into text that is never a credential', async () => {
+    handler = async (_request, incoming) => {
+      for await (const _ of incoming) void _;
+      Object.assign(incoming, { body: { hash: ['a', 'b'], nested: { x: '1' }, title: 't' } });
+      const body = await adapt(incoming).body();
+      return body.type === 'form' ? Object.fromEntries(body.fields) : body;
+    };
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 3'], 'a=b');
+    expect(JSON.parse(reply)).toEqual({ hash: ['a', 'b'], nested: ['{"x":"1"}'], title: ['t'] });
+  });
+
+  it('reports a stream drained by something that left nothing behind as unavailable', async () => {
+    handler = async (_request, incoming) => {
+      for await (const _ of incoming) void _;
+      return adapt(incoming).body();
+    };
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 2'], '{}');
+    expect(JSON.parse(reply)).toEqual({ type: 'unavailable' });
+  });
+
+  it('takes a body handed over in the context before anything else', async () => {
+    handler = async (_request, incoming) => adapt(incoming, { body: new TextEncoder().encode('{"hash":"given"}') }).body();
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 2'], '{}');
+    expect(JSON.parse(reply)).toEqual({ type: 'json', value: { hash: 'given' } });
+  });
+
+  it('leaves the body it read on req.body for the handler, as a body parser would, without replacing one', async () => {
+    handler = async (request, incoming) => {
+      await request.body();
+      const replaced = Object.assign(Object.create(incoming) as IncomingMessage, { body: 'kept' });
+      return { body: (incoming as { body?: unknown }).body, kept: (replaced as { body?: unknown }).body };
+    };
+    const json = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 12'], '{"hash":"a"}');
+    expect(JSON.parse(json)).toEqual({ body: { hash: 'a' }, kept: 'kept' });
+    const form = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded', 'Content-Length: 11'], 'a=1&a=2&b=3');
+    expect(JSON.parse(form).body).toEqual({ a: ['1', '2'], b: '3' });
+  });
+
   it('does not read the body at all when no strategy asks for it', async () => {
     handler = async (_request, incoming) => incoming.readableEnded || incoming.readableFlowing === true;
     const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Length: 3'], 'abc');
     expect(JSON.parse(reply)).toBe(false);
+  });
+});
+
+describe('writeNodeReply', () => {
+  it('writes status, the reply headers, a JSON content type and length, and the JSON body', async () => {
+    const server = createServer((_incoming, response) => {
+      writeNodeReply(response, { httpStatus: 412, headers: { 'x-scheme': 'nvx' }, body: { success: false, status: { code: 9, description: 'Too large request' } } });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    expect(response.status).toBe(412);
+    expect(response.headers.get('x-scheme')).toBe('nvx');
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await response.json()).toEqual({ success: false, status: { code: 9, description: 'Too large request' } });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });

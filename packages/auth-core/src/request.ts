@@ -1,9 +1,16 @@
 import {
+  decodeParsedBody,
   decodeRequestBody,
   readStreamCapped,
   type CappedRead,
   type RequestBody,
 } from './body.js';
+
+/**
+ * Where a body comes from when the adapter cannot read the stream itself: a value a framework's body parser left
+ * (bytes, text or a parsed object), or nothing at all.
+ */
+export type RawBodySource = { readonly type: 'parsed'; readonly value: unknown } | { readonly type: 'unavailable' };
 import { parseCookieHeader } from './cookies.js';
 import { ConfigurationError } from './errors.js';
 import { createIpMatcher, resolveClientIp, type IpMatcher } from './ip.js';
@@ -78,27 +85,14 @@ export interface CompiledAdapterOptions {
   readonly maxBodyBytes: number;
 }
 
-/**
- * Validates and compiles {@link RequestAdapterOptions}; throws a {@link ConfigurationError} naming the option.
- *
- * @example
- * ```ts
- * const compiled = compileAdapterOptions({ trustedProxies: ['127.0.0.1'] });
- * ```
- */
+/** Validates and compiles {@link RequestAdapterOptions}; throws a {@link ConfigurationError} naming the option. */
 export function compileAdapterOptions(options: RequestAdapterOptions = {}): CompiledAdapterOptions {
   const maxBodyBytes = options.maxBodyBytes ?? 65_536;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
     throw new ConfigurationError('maxBodyBytes', 'must be a non-negative integer');
   }
   let trustedProxies: IpMatcher | null = null;
-  if (options.trustedProxies !== undefined) {
-    try {
-      trustedProxies = createIpMatcher(options.trustedProxies, 'trustedProxies');
-    } catch (error) {
-      throw new ConfigurationError('trustedProxies', (error as Error).message.replace(/^Invalid option `trustedProxies`: /, ''));
-    }
-  }
+  if (options.trustedProxies !== undefined) trustedProxies = createIpMatcher(options.trustedProxies, 'trustedProxies');
   return { trustedProxies, maxBodyBytes };
 }
 
@@ -133,7 +127,7 @@ function isPlainPath(url: string): boolean {
 
 /**
  * The shared lazy machinery behind both adapters: subclasses say how to read headers, the socket address and
- * the raw body.
+ * the raw body. Internal: not exported from any entry.
  */
 export abstract class LazyAuthRequest implements AuthRequest {
   readonly method: string;
@@ -153,7 +147,10 @@ export abstract class LazyAuthRequest implements AuthRequest {
 
   protected abstract readHeaderValues(lowerCaseName: string): readonly string[];
   protected abstract readSocketAddress(): string | null;
-  protected abstract readRawBody(maxBytes: number): Promise<CappedRead>;
+  /** The raw body under the cap, or a body that something else already parsed (`{ type: 'parsed' }`). */
+  protected abstract readRawBody(maxBytes: number): Promise<CappedRead | RawBodySource>;
+  /** Called once with the decoded body when the adapter read the bytes itself. */
+  protected afterBodyRead(_body: RequestBody): void {}
 
   get path(): string {
     if (this.#path === undefined) this.#splitUrl();
@@ -234,7 +231,11 @@ export abstract class LazyAuthRequest implements AuthRequest {
       const read = await this.readRawBody(this.options.maxBodyBytes);
       if (read.type === 'too-large') return { type: 'too-large', maxBodyBytes: this.options.maxBodyBytes };
       if (read.type === 'failed') return { type: 'malformed' };
-      return decodeRequestBody(read.bytes, contentType);
+      if (read.type === 'parsed') return decodeParsedBody(read.value, contentType, this.options.maxBodyBytes);
+      if (read.type === 'unavailable') return { type: 'unavailable' };
+      const body = decodeRequestBody(read.bytes, contentType);
+      this.afterBodyRead(body);
+      return body;
     } catch {
       return { type: 'malformed' };
     }
@@ -244,8 +245,9 @@ export abstract class LazyAuthRequest implements AuthRequest {
 class FetchAuthRequest extends LazyAuthRequest {
   readonly #request: Request;
   readonly #remoteAddress: string | null;
+  readonly #readBody: (() => Promise<Uint8Array | ArrayBuffer>) | undefined;
 
-  constructor(request: Request, remoteAddress: string | null, options: CompiledAdapterOptions) {
+  constructor(request: Request, context: FetchRequestContext, options: CompiledAdapterOptions) {
     let target = request.url;
     // A Fetch Request always carries an absolute URL; keep only what a server received: path and query.
     const schemeEnd = target.indexOf('://');
@@ -257,7 +259,8 @@ class FetchAuthRequest extends LazyAuthRequest {
     if (hash !== -1) target = target.slice(0, hash);
     super(request.method, target, options);
     this.#request = request;
-    this.#remoteAddress = remoteAddress;
+    this.#remoteAddress = context.remoteAddress ?? null;
+    this.#readBody = context.readBody;
   }
 
   protected readHeaderValues(lowerCaseName: string): readonly string[] {
@@ -270,10 +273,16 @@ class FetchAuthRequest extends LazyAuthRequest {
     return this.#remoteAddress;
   }
 
-  protected async readRawBody(maxBytes: number): Promise<CappedRead> {
-    const stream = this.#request.body;
-    if (stream === null) return { type: 'read', bytes: new Uint8Array(0) };
-    return readStreamCapped(stream, maxBytes);
+  protected async readRawBody(maxBytes: number): Promise<CappedRead | RawBodySource> {
+    if (this.#readBody !== undefined) {
+      const bytes = await this.#readBody();
+      return { type: 'parsed', value: bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes) };
+    }
+    const request = this.#request;
+    if (request.body === null) return { type: 'read', bytes: new Uint8Array(0) };
+    if (request.bodyUsed) return { type: 'unavailable' };
+    // A clone is read, so the handler can still read the request's own body afterwards (`c.req.json()`).
+    return readStreamCapped(request.clone().body as ReadableStream<Uint8Array>, maxBytes);
   }
 }
 
@@ -288,6 +297,12 @@ class FetchAuthRequest extends LazyAuthRequest {
 export interface FetchRequestContext {
   /** The socket peer's address, from the runtime (e.g. Hono's `getConnInfo`, Deno's `info.remoteAddr`). */
   readonly remoteAddress?: string | null;
+  /**
+   * Where the body bytes come from when the framework keeps its own copy (e.g. Hono's `c.req.arrayBuffer()`,
+   * which caches the body for the handler). Default: a clone of the request is read under the byte cap, so the
+   * request's own body stays readable.
+   */
+  readonly readBody?: () => Promise<Uint8Array | ArrayBuffer>;
 }
 
 /**
@@ -304,5 +319,5 @@ export function createFetchRequestAdapter(
   options: RequestAdapterOptions = {},
 ): (request: Request, context?: FetchRequestContext) => AuthRequest {
   const compiled = compileAdapterOptions(options);
-  return (request, context = {}) => new FetchAuthRequest(request, context.remoteAddress ?? null, compiled);
+  return (request, context = {}) => new FetchAuthRequest(request, context, compiled);
 }

@@ -3,34 +3,45 @@ import { createManualClock } from './clock.js';
 import { AUTH_ERROR_CODES, AuthError, ConfigurationError, isAuthErrorCode } from './errors.js';
 import type { AuthEvent } from './events.js';
 import { createMemoryEphemeralStore } from './memory-stores.js';
-import { absent, authenticated, rejected, rejectedCredential, type AuthOutcome } from './outcome.js';
+import { absent, authenticated, refusalError, rejected, rejectedCredential, type AuthOutcome, type AuthRefusal } from './outcome.js';
 import { createFetchRequestAdapter, type AuthRequest } from './request.js';
 import type { EphemeralStore } from './stores.js';
-import { allOf, authenticateSafely, firstOf, withOutcomeEvents, type AuthStrategy } from './strategy.js';
+import { allOf, authenticateSafely, createAuthGuard, firstOf, renderSuccess, withOutcomeEvents, type AuthStrategy } from './strategy.js';
 import { withFailureThrottle, withStrategyGuards } from './throttle.js';
 
 const toAuthRequest = createFetchRequestAdapter();
 const request = (headers: Record<string, string> = {}, remoteAddress = '203.0.113.1'): AuthRequest =>
   toAuthRequest(new Request('http://x/', { headers }), { remoteAddress });
 
-function headerKey(id: string, header: string, secret: string, principalId = 'alice'): AuthStrategy {
+/** A scheme's own rendering, for tests: the strategy id and the code, so a test sees whose envelope answered. */
+const renderAs = (id: string) => (refusal: AuthRefusal) => ({
+  httpStatus: refusalError(refusal).httpStatus,
+  headers: { 'x-scheme': id },
+  body: { scheme: id, code: refusalError(refusal).code },
+});
+
+/** A test strategy with a rendering, from its id and authenticate function. */
+function strategyOf(id: string, authenticate: AuthStrategy['authenticate']): AuthStrategy {
+  return { id, authenticate, renderRefusal: renderAs(id) };
+}
+
+function headerKey(id: string, header: string, secret: string, principalId = 'alice', scopes: readonly string[] = []): AuthStrategy {
   return {
     id,
     async authenticate(req) {
       const value = req.header(header);
       if (value === null) return absent();
       if (value !== secret) return rejected('CREDENTIALS_INVALID');
-      return authenticated({ id: principalId }, { id: `${id}-cred`, kind: 'api-key', scopes: [] });
+      return authenticated({ id: principalId }, { id: `${id}-cred`, kind: 'api-key', scopes });
     },
+    renderRefusal: renderAs(id),
+    renderSuccess: (payload, options) => ({ httpStatus: options?.httpStatus ?? 200, headers: {}, body: { scheme: id, payload } }),
   };
 }
 
-const throwing: AuthStrategy = {
-  id: 'throwing',
-  async authenticate() {
-    throw new Error('database exploded with secret s3cr3t');
-  },
-};
+const throwing: AuthStrategy = strategyOf('throwing', async () => {
+  throw new Error('database exploded with secret s3cr3t');
+});
 
 describe('AuthError', () => {
   it('keeps every code, status and message stable', () => {
@@ -99,6 +110,32 @@ describe('firstOf', () => {
   it('refuses an empty list, naming the option', () => {
     expect(() => firstOf([])).toThrow(/`strategies`/);
   });
+
+  it('refuses a member without a rendering with a ConfigurationError naming the entry', () => {
+    const bare = { id: 'bare', authenticate: async () => absent() } as unknown as AuthStrategy;
+    expect(() => firstOf([a, bare])).toThrow(ConfigurationError);
+    expect(() => firstOf([a, bare])).toThrow(/`strategies\[1\]`: must have a renderRefusal\(\) method/);
+    expect(() => firstOf('nope' as never)).toThrow(ConfigurationError);
+  });
+
+  it('says which member answered, and renders a refusal in that member envelope', async () => {
+    const either = firstOf([a, b]);
+    const accepted = await either.authenticate(request({ 'x-b': 'good-b' }));
+    expect(accepted).toMatchObject({ type: 'authenticated', strategyId: 'b' });
+    const refused = await either.authenticate(request({ 'x-b': 'bad' }));
+    expect(refused).toMatchObject({ type: 'rejected', strategyId: 'b' });
+    expect(either.renderRefusal(refused as AuthRefusal).body).toEqual({ scheme: 'b', code: 'CREDENTIALS_INVALID' });
+    // Nobody found credentials: the first member answers.
+    expect(either.renderRefusal(absent() as AuthRefusal).body).toEqual({ scheme: 'a', code: 'CREDENTIALS_MISSING' });
+    expect(renderSuccess(either, { n: 1 }, { strategyId: 'b' }).body).toEqual({ scheme: 'b', payload: { n: 1 } });
+  });
+
+  it('keeps the innermost member when compositions nest', async () => {
+    const nested = firstOf([a, firstOf([b, headerKey('c', 'x-c', 'good-c')])]);
+    const refused = await nested.authenticate(request({ 'x-c': 'bad' }));
+    expect(refused).toMatchObject({ strategyId: 'c' });
+    expect(nested.renderRefusal(refused as AuthRefusal).body).toEqual({ scheme: 'c', code: 'CREDENTIALS_INVALID' });
+  });
 });
 
 describe('allOf', () => {
@@ -111,20 +148,72 @@ describe('allOf', () => {
     expect(await allOf([a, bob]).authenticate(request({ 'x-a': 'good-a', 'x-b': 'good-b' }))).toMatchObject({ error: { code: 'CREDENTIALS_AMBIGUOUS' } });
   });
 
-  it('rejects with CREDENTIALS_MISSING when only some credentials are present', async () => {
-    expect(await allOf([a, b]).authenticate(request({ 'x-a': 'good-a' }))).toMatchObject({ error: { code: 'CREDENTIALS_MISSING' } });
-    expect((await allOf([a, b]).authenticate(request())).type).toBe('absent');
+  it('rejects with CREDENTIALS_MISSING, in the envelope of the member whose credentials are missing', async () => {
+    const both = allOf([a, b]);
+    const refused = await both.authenticate(request({ 'x-a': 'good-a' }));
+    expect(refused).toMatchObject({ error: { code: 'CREDENTIALS_MISSING' }, strategyId: 'b' });
+    expect(both.renderRefusal(refused as AuthRefusal).body).toEqual({ scheme: 'b', code: 'CREDENTIALS_MISSING' });
+    expect((await both.authenticate(request())).type).toBe('absent');
+  });
+});
+
+describe('createAuthGuard', () => {
+  const scoped = headerKey('nvx', 'x-key', 'good', 'alice', ['Trading']);
+
+  it('lets an authenticated request through with who it is and which strategy answered', async () => {
+    const decision = await createAuthGuard(scoped)(request({ 'x-key': 'good' }));
+    expect(decision).toEqual({
+      type: 'allowed',
+      auth: { principal: { id: 'alice' }, credential: { id: 'nvx-cred', kind: 'api-key', scopes: ['Trading'] }, strategyId: 'nvx' },
+    });
+  });
+
+  it('refuses an absent or rejected request with the strategy own reply', async () => {
+    const guard = createAuthGuard(scoped);
+    expect(await guard(request())).toMatchObject({ type: 'refused', reply: { httpStatus: 401, headers: { 'x-scheme': 'nvx' }, body: { code: 'CREDENTIALS_MISSING' } } });
+    expect(await guard(request({ 'x-key': 'bad' }))).toMatchObject({ type: 'refused', reply: { body: { code: 'CREDENTIALS_INVALID' } } });
+  });
+
+  it('lets a request without credentials through with no auth when optional, but still refuses a wrong one', async () => {
+    const guard = createAuthGuard(scoped, { optional: true });
+    expect(await guard(request())).toEqual({ type: 'allowed', auth: null });
+    expect(await guard(request({ 'x-key': 'bad' }))).toMatchObject({ type: 'refused' });
+  });
+
+  it('refuses a credential without a required permission with SCOPE_DENIED in the scheme envelope', async () => {
+    expect((await createAuthGuard(scoped, { require: 'Trading' })(request({ 'x-key': 'good' }))).type).toBe('allowed');
+    const refused = await createAuthGuard(scoped, { require: ['Trading', 'Withdraw'] })(request({ 'x-key': 'good' }));
+    expect(refused).toMatchObject({ type: 'refused', reply: { httpStatus: 403, body: { scheme: 'nvx', code: 'SCOPE_DENIED' } } });
+  });
+
+  it('renders a refusal in the answering member envelope behind firstOf, and reports that member id', async () => {
+    const guard = createAuthGuard(firstOf([headerKey('a', 'x-a', 'good-a'), headerKey('b', 'x-b', 'good-b')]));
+    expect(await guard(request({ 'x-b': 'good-b' }))).toMatchObject({ type: 'allowed', auth: { strategyId: 'b' } });
+    expect(await guard(request({ 'x-b': 'bad' }))).toMatchObject({ reply: { body: { scheme: 'b', code: 'CREDENTIALS_INVALID' } } });
+    expect(await guard(request())).toMatchObject({ reply: { body: { scheme: 'a', code: 'CREDENTIALS_MISSING' } } });
+  });
+
+  it('refuses with INTERNAL_ERROR, never lets through, when the strategy or its renderer throws', async () => {
+    expect(await createAuthGuard(throwing)(request())).toMatchObject({ type: 'refused', reply: { httpStatus: 500 } });
+    const badRenderer: AuthStrategy = { ...scoped, renderRefusal: () => { throw new Error('boom'); } };
+    expect(await createAuthGuard(badRenderer)(request({ 'x-key': 'bad' }))).toMatchObject({ type: 'refused', reply: { httpStatus: 500 } });
+  });
+
+  it('refuses bad options with a ConfigurationError naming them', () => {
+    expect(() => createAuthGuard(scoped, { optional: 'yes' as never })).toThrow(/`optional`/);
+    expect(() => createAuthGuard(scoped, { require: [''] })).toThrow(/`require`/);
+    expect(() => createAuthGuard({ id: 'x' } as never)).toThrow(/`strategy`/);
   });
 });
 
 describe('authenticateSafely', () => {
   it('rejects an outcome of the wrong shape', async () => {
-    const broken = { id: 'broken', authenticate: async () => ({ type: 'ok' }) as unknown as AuthOutcome };
+    const broken = strategyOf('broken', async () => ({ type: 'ok' }) as unknown as AuthOutcome);
     expect(await authenticateSafely(broken, request())).toMatchObject({ error: { code: 'INTERNAL_ERROR' } });
   });
 
   it('passes a thrown AuthError through as the rejection', async () => {
-    const failing = { id: 'f', authenticate: async (): Promise<AuthOutcome> => { throw new AuthError('STORE_UNAVAILABLE'); } };
+    const failing = strategyOf('f', async (): Promise<AuthOutcome> => { throw new AuthError('STORE_UNAVAILABLE'); });
     expect(await authenticateSafely(failing, request())).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
   });
 });
@@ -146,7 +235,7 @@ describe('withOutcomeEvents', () => {
 
   it('names the refused credential in a rejection event when the strategy identified one', async () => {
     const events: AuthEvent[] = [];
-    const identifying: AuthStrategy = { id: 'k', authenticate: async () => rejectedCredential('c_9', 'IP_NOT_ALLOWED') };
+    const identifying = strategyOf('k', async () => rejectedCredential('c_9', 'IP_NOT_ALLOWED'));
     await withOutcomeEvents(identifying, { onEvent: (event) => events.push(event), clock: createManualClock(5) }).authenticate(request());
     expect(events).toEqual([{ type: 'rejected', strategyId: 'k', at: 5, code: 'IP_NOT_ALLOWED', clientIp: '203.0.113.1', credentialId: 'c_9' }]);
   });
@@ -194,16 +283,13 @@ describe('withFailureThrottle', () => {
   });
 
   /** Keys `k1` and `k2` with their secrets in `x-secret`; a known key with a wrong secret is refused by id. */
-  const signedKey: AuthStrategy = {
-    id: 'signed',
-    async authenticate(req) {
-      const key = req.header('x-key');
-      if (key === null) return absent();
-      if (key !== 'k1' && key !== 'k2') return rejected('CREDENTIALS_INVALID');
-      if (req.header('x-secret') !== `secret-${key}`) return rejectedCredential(key, 'CREDENTIALS_INVALID');
-      return authenticated({ id: `owner-${key}` }, { id: key, kind: 'api-key', scopes: [] });
-    },
-  };
+  const signedKey = strategyOf('signed', async (req) => {
+    const key = req.header('x-key');
+    if (key === null) return absent();
+    if (key !== 'k1' && key !== 'k2') return rejected('CREDENTIALS_INVALID');
+    if (req.header('x-secret') !== `secret-${key}`) return rejectedCredential(key, 'CREDENTIALS_INVALID');
+    return authenticated({ id: `owner-${key}` }, { id: key, kind: 'api-key', scopes: [] });
+  });
   const attempt = (key: string, secret: string, ip: string): AuthRequest => request({ 'x-key': key, 'x-secret': secret }, ip);
 
   it('refuses a credential after maxFailuresPerCredential failures from any IPs, the right secret included, until the window ends', async () => {
@@ -237,6 +323,15 @@ describe('withFailureThrottle', () => {
     const guarded = withFailureThrottle(signedKey, store, { maxFailures: 2 });
     for (let i = 1; i <= 5; i++) await guarded.authenticate(attempt('k1', 'guess', `192.0.2.${i}`));
     expect((await guarded.authenticate(attempt('k1', 'secret-k1', '192.0.2.50'))).type).toBe('authenticated');
+  });
+
+  it('answers a throttled request in the wrapped strategy envelope, and in the member envelope behind firstOf', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(firstOf([headerKey('a', 'x-a', 'good-a'), headerKey('b', 'x-b', 'good-b')]), store, { maxFailures: 1 });
+    await guarded.authenticate(request({ 'x-b': 'bad' }));
+    const throttled = await guarded.authenticate(request({ 'x-b': 'good-b' }));
+    expect(throttled).toMatchObject({ error: { code: 'RATE_LIMITED' }, strategyId: 'b' });
+    expect(guarded.renderRefusal(throttled as AuthRefusal).body).toEqual({ scheme: 'b', code: 'RATE_LIMITED' });
   });
 
   it('refuses bad options, naming them', () => {

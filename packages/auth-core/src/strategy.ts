@@ -1,13 +1,30 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { AuthError } from './errors.js';
+import { AuthError, ConfigurationError } from './errors.js';
 import { createEventEmitter, type AuthEventListener } from './events.js';
-import { absent, rejected, type AuthOutcome, type Principal } from './outcome.js';
+import { absent, refusalError, rejected, type AuthContext, type AuthOutcome, type AuthRefusal, type Principal } from './outcome.js';
+import { JSON_CONTENT_TYPE, type WireReply } from './reply.js';
 import type { AuthRequest } from './request.js';
 
 /**
- * The contract every Gatehouse strategy satisfies: a stable id and one method that never throws for expected
- * failures.
+ * Options of {@link AuthStrategy.renderSuccess}.
+ *
+ * @example
+ * ```ts
+ * strategy.renderSuccess?.({ id: 7 }, { httpStatus: 201 });
+ * ```
+ */
+export interface RenderSuccessOptions {
+  /** Default 200. */
+  readonly httpStatus?: number;
+  /** Which member of a composition accepted the request ({@link AuthContext.strategyId}), so its envelope is used. */
+  readonly strategyId?: string;
+}
+
+/**
+ * The contract every Gatehouse strategy satisfies: a stable id, one method that never throws for expected
+ * failures, and the scheme's own wire rendering, so a framework adapter can answer any scheme in its own
+ * envelope without knowing it.
  *
  * @example
  * ```ts
@@ -18,12 +35,20 @@ import type { AuthRequest } from './request.js';
  *     if (key === null) return absent();
  *     return key === expected ? authenticated({ id: 'svc' }, { id: 'k1', kind: 'api-key', scopes: [] }) : rejected('CREDENTIALS_INVALID');
  *   },
+ *   renderRefusal: (refusal) => ({ httpStatus: refusalError(refusal).httpStatus, headers: {}, body: { error: refusalError(refusal).message } }),
  * } satisfies AuthStrategy;
  * ```
  */
 export interface AuthStrategy<P extends Principal = Principal> {
   readonly id: string;
   authenticate(request: AuthRequest): Promise<AuthOutcome<P>>;
+  /**
+   * This scheme's reply to a refusal: the envelope, HTTP status and headers for a rejection's error, or for
+   * `CREDENTIALS_MISSING` when the request carried no credentials of this scheme.
+   */
+  renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
+  /** This scheme's success envelope around a payload, where the scheme has one (e.g. Navixy's `{"success":true,…}`). */
+  renderSuccess?(payload: unknown, options?: RenderSuccessOptions): WireReply<unknown>;
 }
 
 /**
@@ -50,20 +75,60 @@ export async function authenticateSafely<P extends Principal>(
   }
 }
 
-function assertStrategies(strategies: readonly AuthStrategy<Principal>[], optionName: string): void {
-  if (!Array.isArray(strategies) || strategies.length === 0) {
-    throw new TypeError(`Invalid option \`${optionName}\`: must be a non-empty array of strategies`);
-  }
-  for (const strategy of strategies) {
-    if (strategy === null || typeof strategy !== 'object' || typeof strategy.authenticate !== 'function') {
-      throw new TypeError(`Invalid option \`${optionName}\`: every entry must have an authenticate() method`);
-    }
+/** Checks a strategy handed to a factory; throws a {@link ConfigurationError} naming the option. */
+export function assertStrategy(strategy: unknown, optionName: string): void {
+  if (strategy === null || typeof strategy !== 'object') throw new ConfigurationError(optionName, 'must be an AuthStrategy');
+  const candidate = strategy as Partial<AuthStrategy<Principal>>;
+  if (typeof candidate.id !== 'string' || candidate.id === '') throw new ConfigurationError(optionName, 'must have a non-empty string id');
+  if (typeof candidate.authenticate !== 'function') throw new ConfigurationError(optionName, 'must have an authenticate() method');
+  if (typeof candidate.renderRefusal !== 'function') {
+    throw new ConfigurationError(optionName, 'must have a renderRefusal() method (the scheme\'s own reply to a refusal)');
   }
 }
 
+function assertStrategies(strategies: readonly AuthStrategy<Principal>[], optionName: string): void {
+  if (!Array.isArray(strategies) || strategies.length === 0) throw new ConfigurationError(optionName, 'must be a non-empty array of strategies');
+  strategies.forEach((strategy, index) => assertStrategy(strategy, `${optionName}[${index}]`));
+}
+
+/** The ids a composition (or a wrapper around one) can render for, beyond its own id. */
+const memberIdsOf = new WeakMap<object, readonly string[]>();
+
+/** Registers what `composite` renders for, so an enclosing composition can route to it. */
+function composed<P extends Principal>(composite: AuthStrategy<P>, list: readonly AuthStrategy<P>[]): AuthStrategy<P> {
+  memberIdsOf.set(composite, list.flatMap((strategy) => [strategy.id, ...(memberIdsOf.get(strategy) ?? [])]));
+  return composite;
+}
+
+/** Marks an outcome with the member that produced it, unless an inner composition already did. */
+function attributed<P extends Principal>(outcome: AuthOutcome<P>, strategyId: string): AuthOutcome<P> {
+  if (outcome.type === 'absent' || outcome.strategyId !== undefined) return outcome;
+  return { ...outcome, strategyId };
+}
+
 /**
- * Tries strategies in order; the first outcome that is not `absent` wins. When every strategy finds nothing,
- * the result is `absent`.
+ * The rendering of a composition: a refusal or success goes to the member named by its `strategyId`; an absence
+ * (no member found credentials) is answered by the first member.
+ */
+function composedRendering<P extends Principal>(list: readonly AuthStrategy<P>[]): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess'> {
+  const byId = new Map<string, AuthStrategy<P>>();
+  for (const strategy of list) {
+    if (!byId.has(strategy.id)) byId.set(strategy.id, strategy);
+    // A nested composition renders for its own members: route their ids to it.
+    for (const nestedId of memberIdsOf.get(strategy) ?? []) if (!byId.has(nestedId)) byId.set(nestedId, strategy);
+  }
+  const first = list[0] as AuthStrategy<P>;
+  const memberFor = (strategyId: string | undefined): AuthStrategy<P> => (strategyId === undefined ? first : byId.get(strategyId) ?? first);
+  return {
+    renderRefusal: (refusal) => memberFor(refusal.type === 'rejected' ? refusal.strategyId : undefined).renderRefusal(refusal),
+    renderSuccess: (payload, options = {}) => renderSuccessWith(memberFor(options.strategyId), payload, options),
+  };
+}
+
+/**
+ * Tries strategies in order; the first outcome that is not `absent` wins, and carries that member's id as
+ * `strategyId` so the refusal or success is rendered in its envelope. When every strategy finds nothing, the
+ * result is `absent`, rendered by the first member.
  *
  * @example
  * ```ts
@@ -74,23 +139,25 @@ function assertStrategies(strategies: readonly AuthStrategy<Principal>[], option
 export function firstOf<P extends Principal>(strategies: readonly AuthStrategy<P>[]): AuthStrategy<P> {
   assertStrategies(strategies, 'strategies');
   const list = [...strategies];
-  return {
+  return composed({
     id: `firstOf(${list.map((strategy) => strategy.id).join(',')})`,
     async authenticate(request) {
       for (const strategy of list) {
         const outcome = await authenticateSafely(strategy, request);
-        if (outcome.type !== 'absent') return outcome;
+        if (outcome.type !== 'absent') return attributed(outcome, strategy.id);
       }
       return absent();
     },
-  };
+    ...composedRendering(list),
+  }, list);
 }
 
 /**
  * Requires every strategy to authenticate the same principal (for example an access hash and a client
  * certificate). The first rejection wins; when only some strategies find credentials the request is rejected
- * with `CREDENTIALS_MISSING`; when none do it is `absent`; different principals are `CREDENTIALS_AMBIGUOUS`.
- * The result carries the first strategy's principal and credential.
+ * with `CREDENTIALS_MISSING` (in the envelope of a member whose credentials are missing); when none do it is
+ * `absent`; different principals are `CREDENTIALS_AMBIGUOUS`. The result carries the first strategy's
+ * principal and credential.
  *
  * @example
  * ```ts
@@ -100,27 +167,28 @@ export function firstOf<P extends Principal>(strategies: readonly AuthStrategy<P
 export function allOf<P extends Principal>(strategies: readonly AuthStrategy<P>[]): AuthStrategy<P> {
   assertStrategies(strategies, 'strategies');
   const list = [...strategies];
-  return {
+  return composed({
     id: `allOf(${list.map((strategy) => strategy.id).join(',')})`,
     async authenticate(request) {
-      const outcomes: AuthOutcome<P>[] = [];
+      let first: Extract<AuthOutcome<P>, { type: 'authenticated' }> | undefined;
+      let missing: AuthStrategy<P> | undefined;
       for (const strategy of list) {
         const outcome = await authenticateSafely(strategy, request);
-        if (outcome.type === 'rejected') return outcome;
-        outcomes.push(outcome);
-      }
-      const found = outcomes.filter((outcome) => outcome.type === 'authenticated');
-      if (found.length === 0) return absent();
-      if (found.length < outcomes.length) return rejected('CREDENTIALS_MISSING');
-      const first = found[0] as Extract<AuthOutcome<P>, { type: 'authenticated' }>;
-      for (const outcome of found) {
-        if (outcome.type === 'authenticated' && outcome.principal.id !== first.principal.id) {
-          return rejected('CREDENTIALS_AMBIGUOUS');
+        if (outcome.type === 'rejected') return attributed(outcome, strategy.id);
+        if (outcome.type === 'absent') {
+          missing ??= strategy;
+          continue;
         }
+        if (first === undefined) first = attributed(outcome, strategy.id) as Extract<AuthOutcome<P>, { type: 'authenticated' }>;
+        else if (outcome.principal.id !== first.principal.id) return attributed(rejected('CREDENTIALS_AMBIGUOUS'), strategy.id);
       }
+      if (first === undefined) return absent();
+      // Some credentials came and some did not: refused in the envelope of a member whose credentials are missing.
+      if (missing !== undefined) return attributed(rejected('CREDENTIALS_MISSING'), missing.id);
       return first;
     },
-  };
+    ...composedRendering(list),
+  }, list);
 }
 
 /**
@@ -151,7 +219,8 @@ export function withOutcomeEvents<P extends Principal>(
 ): AuthStrategy<P> {
   const emit = createEventEmitter(options.onEvent);
   const clock = options.clock ?? systemClock;
-  return {
+  return wrapperOf({
+    ...renderingOf(strategy),
     id: strategy.id,
     async authenticate(request) {
       const outcome = await authenticateSafely(strategy, request);
@@ -178,5 +247,149 @@ export function withOutcomeEvents<P extends Principal>(
       }
       return outcome;
     },
+  }, strategy);
+}
+
+/**
+ * The rendering methods of a strategy, for a wrapper that must answer in the same envelope.
+ *
+ * @example
+ * ```ts
+ * return { ...renderingOf(inner), id: inner.id, authenticate: wrapped };
+ * ```
+ */
+export function renderingOf<P extends Principal>(strategy: AuthStrategy<P>): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess'> {
+  return renderingMethodsOf(strategy);
+}
+
+/**
+ * A wrapper built as `{ ...renderingOf(inner), id, authenticate }` answers for the same members as `inner`:
+ * called on the finished wrapper, this records that.
+ */
+export function wrapperOf<P extends Principal>(wrapper: AuthStrategy<P>, inner: AuthStrategy<P>): AuthStrategy<P> {
+  const nested = memberIdsOf.get(inner);
+  if (nested !== undefined) memberIdsOf.set(wrapper, nested);
+  return wrapper;
+}
+
+function renderingMethodsOf<P extends Principal>(strategy: AuthStrategy<P>): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess'> {
+  const renderRefusal = (refusal: AuthRefusal): WireReply<unknown> => strategy.renderRefusal(refusal);
+  if (typeof strategy.renderSuccess !== 'function') return { renderRefusal };
+  const renderSuccess = strategy.renderSuccess.bind(strategy);
+  return { renderRefusal, renderSuccess };
+}
+
+const FALLBACK_HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
+
+/** A strategy's success envelope, or the payload itself as JSON when the scheme has none. */
+function renderSuccessWith<P extends Principal>(strategy: AuthStrategy<P>, payload: unknown, options: RenderSuccessOptions): WireReply<unknown> {
+  if (typeof strategy.renderSuccess === 'function') return strategy.renderSuccess(payload, options);
+  return { httpStatus: options.httpStatus ?? 200, headers: FALLBACK_HEADERS, body: payload };
+}
+
+/**
+ * Renders a success in a strategy's own envelope (Navixy's `{"success":true,…}`, the PUQ panel's
+ * `{"error":"","msg":…,"status":"success"}`), or the payload as plain JSON for a scheme without one.
+ *
+ * @example
+ * ```ts
+ * const reply = renderSuccess(strategy, { list: trackers }, { strategyId: auth.strategyId });
+ * return toFetchResponse(reply);
+ * ```
+ */
+export function renderSuccess<P extends Principal>(strategy: AuthStrategy<P>, payload: unknown, options: RenderSuccessOptions = {}): WireReply<unknown> {
+  return renderSuccessWith(strategy, payload, options);
+}
+
+/**
+ * Options of {@link createAuthGuard}, the same in every framework adapter.
+ *
+ * @example
+ * ```ts
+ * const options: AuthGuardOptions = { require: 'Trading' };
+ * ```
+ */
+export interface AuthGuardOptions {
+  /**
+   * When `true`, a request without credentials of the scheme passes with no `auth` (a wrong credential is
+   * still refused). Default `false`.
+   */
+  readonly optional?: boolean;
+  /**
+   * Permissions (scopes) the credential must carry, e.g. `'Trading'`; a credential without every one of them is
+   * refused with `SCOPE_DENIED` in the scheme's envelope.
+   */
+  readonly require?: string | readonly string[];
+}
+
+/**
+ * What {@link createAuthGuard} decides about a request: let it through (with who it is, or `null` for an
+ * optional route without credentials), or refuse it with the reply to send.
+ *
+ * @example
+ * ```ts
+ * const decision = await guard(request);
+ * if (decision.type === 'refused') return toFetchResponse(decision.reply);
+ * ```
+ */
+export type AuthDecision<P extends Principal = Principal> =
+  | { readonly type: 'allowed'; readonly auth: AuthContext<P> | null }
+  | { readonly type: 'refused'; readonly reply: WireReply<unknown>; readonly refusal: AuthRefusal };
+
+const INTERNAL_ERROR_REPLY: WireReply<unknown> = Object.freeze({
+  httpStatus: 500,
+  headers: FALLBACK_HEADERS,
+  body: Object.freeze({ error: 'Authentication could not be completed.' }),
+});
+
+/**
+ * The one "answer this request" function every framework adapter is built on: authenticates with `strategy`,
+ * applies `optional` and `require`, and for a refusal renders the strategy's own reply (envelope, status and
+ * headers), so any scheme is answered in its own wire format without the adapter knowing it. Options are checked
+ * here, once; a strategy that throws is refused with `INTERNAL_ERROR`, never let through.
+ *
+ * @example
+ * ```ts
+ * const guard = createAuthGuard(nvxHash({ store }), { require: 'reports' });
+ * const decision = await guard(toAuthRequest(request));
+ * if (decision.type === 'refused') return toFetchResponse(decision.reply);
+ * console.log(decision.auth?.principal.id);
+ * ```
+ */
+export function createAuthGuard<P extends Principal>(
+  strategy: AuthStrategy<P>,
+  options: AuthGuardOptions = {},
+): (request: AuthRequest) => Promise<AuthDecision<P>> {
+  assertStrategy(strategy, 'strategy');
+  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  const optional = options.optional ?? false;
+  if (typeof optional !== 'boolean') throw new ConfigurationError('optional', 'must be true or false');
+  const required = options.require === undefined ? [] : typeof options.require === 'string' ? [options.require] : options.require;
+  if (!Array.isArray(required) || required.some((scope) => typeof scope !== 'string' || scope === '')) {
+    throw new ConfigurationError('require', 'must be a permission name or an array of them');
+  }
+  const requiredScopes: readonly string[] = [...required];
+
+  const refuse = (refusal: AuthRefusal): AuthDecision<P> => {
+    let reply: WireReply<unknown>;
+    try {
+      reply = strategy.renderRefusal(refusal);
+    } catch {
+      reply = INTERNAL_ERROR_REPLY;
+    }
+    return { type: 'refused', reply, refusal };
+  };
+
+  return async (request) => {
+    const outcome = await authenticateSafely(strategy, request);
+    if (outcome.type === 'absent') return optional ? { type: 'allowed', auth: null } : refuse(outcome);
+    if (outcome.type === 'rejected') return refuse(outcome);
+    const strategyId = outcome.strategyId ?? strategy.id;
+    for (const scope of requiredScopes) {
+      if (!outcome.credential.scopes.includes(scope)) {
+        return refuse({ type: 'rejected', error: new AuthError('SCOPE_DENIED'), credentialId: outcome.credential.id, strategyId });
+      }
+    }
+    return { type: 'allowed', auth: { principal: outcome.principal, credential: outcome.credential, strategyId } };
   };
 }

@@ -1,11 +1,11 @@
 import { ConfigurationError } from './errors.js';
 import { rejected } from './outcome.js';
-import type { Principal } from './outcome.js';
+import type { AuthOutcome, Principal } from './outcome.js';
 import type { EphemeralStore } from './stores.js';
 import type { Clock } from './clock.js';
 import type { AuthEventListener } from './events.js';
 import type { AuthStrategy } from './strategy.js';
-import { authenticateSafely, withOutcomeEvents } from './strategy.js';
+import { assertStrategy, authenticateSafely, renderingOf, withOutcomeEvents, wrapperOf } from './strategy.js';
 
 /**
  * Options of {@link withFailureThrottle}.
@@ -65,8 +65,15 @@ export function withFailureThrottle<P extends Principal>(
   if (store === null || typeof store !== 'object' || typeof store.increment !== 'function') {
     throw new ConfigurationError('store', 'must be an EphemeralStore');
   }
+  assertStrategy(strategy, 'strategy');
   const prefix = options.keyPrefix ?? `throttle:${strategy.id}:`;
-  return {
+  // A refusal of the throttle's own keeps the member that was answering, so a composition renders it right.
+  const throttledLike = (outcome: AuthOutcome<P>, code: 'RATE_LIMITED' | 'STORE_UNAVAILABLE', cause?: unknown): AuthOutcome<P> => {
+    const refusal = rejected(code, cause) as Extract<AuthOutcome<never>, { readonly type: 'rejected' }>;
+    return outcome.type !== 'absent' && outcome.strategyId !== undefined ? { ...refusal, strategyId: outcome.strategyId } : refusal;
+  };
+  return wrapperOf({
+    ...renderingOf(strategy),
     id: strategy.id,
     async authenticate(request) {
       // The inner strategy runs first so a request without credentials of this scheme stays `absent` (and a
@@ -80,13 +87,13 @@ export function withFailureThrottle<P extends Principal>(
       const credentialKey = credentialId === undefined || maxFailuresPerCredential === undefined ? undefined : `${prefix}credential:${credentialId}`;
       try {
         const failures = await store.get(ipKey);
-        if (failures !== null && failures >= maxFailures) return rejected('RATE_LIMITED');
+        if (failures !== null && failures >= maxFailures) return throttledLike(outcome, 'RATE_LIMITED');
         if (credentialKey !== undefined) {
           const credentialFailures = await store.get(credentialKey);
-          if (credentialFailures !== null && credentialFailures >= (maxFailuresPerCredential as number)) return rejected('RATE_LIMITED');
+          if (credentialFailures !== null && credentialFailures >= (maxFailuresPerCredential as number)) return throttledLike(outcome, 'RATE_LIMITED');
         }
       } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
+        return throttledLike(outcome, 'STORE_UNAVAILABLE', error);
       }
       if (outcome.type === 'rejected' && outcome.error.code !== 'STORE_UNAVAILABLE' && outcome.error.code !== 'INTERNAL_ERROR') {
         try {
@@ -98,7 +105,7 @@ export function withFailureThrottle<P extends Principal>(
       }
       return outcome;
     },
-  };
+  }, strategy);
 }
 
 /**

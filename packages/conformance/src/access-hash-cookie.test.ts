@@ -1,4 +1,4 @@
-import { ConfigurationError, type AuthStrategy } from '@gatehouse/auth-core';
+import { absent, ConfigurationError, rejectedCredential, type AuthRefusal } from '@gatehouse/auth-core';
 import { describe, expect, it } from 'vitest';
 import {
   accessHashCookieV1,
@@ -12,6 +12,7 @@ import {
 } from './index.js';
 import { describeConformance } from './vitest.js';
 import { createAccessHashReference, type AccessHashFlaws } from './__fixtures__/access-hash-reference.js';
+import { withRenderer } from './__fixtures__/refusal.js';
 
 const REMOTE_ADDRESS_CASES = ['AHC-IP-002', 'AHC-IP-003', 'AHC-IP-004', 'AHC-IP-005', 'AHC-IP-006', 'AHC-IP-007', 'AHC-IP-009'];
 const STORE_CASES = ['AHC-STORE-001', 'AHC-STORE-002', 'AHC-STORE-003'];
@@ -21,6 +22,11 @@ const skippedIds = (results: readonly CaseResult[]): string[] => results.filter(
 
 describe('the reference access hash server, with a failing store and revoke', () => {
   describeConformance({ profile: 'access-hash-cookie@1', ...createAccessHashReference() });
+});
+
+describe('the reference access hash server without render: its strategy renders its own refusals', () => {
+  const { render: _render, ...options } = createAccessHashReference();
+  describeConformance({ profile: 'access-hash-cookie@1', ...options });
 });
 
 describe('the reference access hash server given as a ready driver, with a custom cookie name and IPv6 addresses', () => {
@@ -126,14 +132,14 @@ describe('access-hash-cookie@1 on the reference server', () => {
     const seen = new Set<string>();
     const cookies = new Set<string>();
     const reference = createAccessHashReference();
-    const recording: AuthStrategy = {
+    const recording = withRenderer({
       id: 'recording',
       authenticate: (request) => {
         seen.add(request.path);
         if (request.cookieValues('access_hash').length > 0) cookies.add('access_hash');
         return reference.strategy.authenticate(request);
       },
-    };
+    });
     await runProfile(accessHashCookieV1, accessHashInProcessDriver({ ...reference, strategy: recording }));
     expect([...seen]).toEqual(['/api/v1/system/status']);
     expect([...cookies]).toEqual(['access_hash']);
@@ -144,7 +150,7 @@ describe('access-hash-cookie@1 on the reference server', () => {
       accessHashCookieV1,
       accessHashInProcessDriver({
         ...custom,
-        strategy: { id: 'recording', authenticate: (request) => (paths.add(request.path), custom.strategy.authenticate(request)) },
+        strategy: withRenderer({ id: 'recording', authenticate: (request) => (paths.add(request.path), custom.strategy.authenticate(request)) }),
         setup: async () => ({ ...(await custom.setup()), resourcePath: '/api/v1/account/list' }),
       }),
     );
@@ -209,9 +215,13 @@ describe('accessHashInProcessDriver', () => {
   const { strategy, render, setup } = createAccessHashReference();
 
   it('throws a ConfigurationError naming the option that is missing or wrong', () => {
+    const bare = { id: 'bare', authenticate: strategy.authenticate };
     expect(() => accessHashInProcessDriver({ render, setup } as never)).toThrow(ConfigurationError);
     expect(() => accessHashInProcessDriver({ render, setup } as never)).toThrow(/`strategy`/);
-    expect(() => accessHashInProcessDriver({ strategy, setup } as never)).toThrow(/`render`/);
+    expect(() => accessHashInProcessDriver({ strategy, render: 'no', setup } as never)).toThrow(/`render`/);
+    expect(() => accessHashInProcessDriver({ strategy: bare, setup } as never)).toThrow(/`render`.*renderRefusal/);
+    expect(() => accessHashInProcessDriver({ strategy: bare, render, setup } as never)).not.toThrow();
+    expect(() => accessHashInProcessDriver({ strategy, setup })).not.toThrow();
     expect(() => accessHashInProcessDriver({ strategy, render } as never)).toThrow(/`setup`/);
     expect(() => accessHashInProcessDriver({ strategy, render, setup, storeFailure: 'no' } as never)).toThrow(/`storeFailure`/);
     expect(() => accessHashInProcessDriver({ strategy, render, setup, revoke: 1 } as never)).toThrow(/`revoke`/);
@@ -239,6 +249,54 @@ describe('accessHashInProcessDriver', () => {
     expect((await driver.send(new Request(url, cookie(accessHash)))).status).toBe(403);
   });
 
+  it('without render, answers with strategy.renderRefusal: the rejected outcome itself, absent() for an absent one', async () => {
+    const refusals: AuthRefusal[] = [];
+    const bound = rejectedCredential('ah-7', 'IP_NOT_ALLOWED');
+    const driver = accessHashInProcessDriver({
+      strategy: {
+        id: 'recording',
+        authenticate: async (request) => (request.cookie('access_hash') === null ? absent() : bound),
+        renderRefusal: (refusal) => {
+          refusals.push(refusal);
+          return { httpStatus: refusal.type === 'absent' ? 401 : 403, headers: {}, body: { type: refusal.type, at: new Date(0) } };
+        },
+      },
+      setup,
+    });
+    const url = 'http://gatehouse.test/api/v1/system/status';
+    expect(await driver.send(new Request(url))).toEqual({ status: 401, body: { type: 'absent', at: '1970-01-01T00:00:00.000Z' } });
+    expect(await driver.send(new Request(url, { headers: { cookie: 'access_hash=x' } }))).toEqual({
+      status: 403,
+      body: { type: 'rejected', at: '1970-01-01T00:00:00.000Z' },
+    });
+    expect(refusals).toEqual([{ type: 'absent' }, bound]);
+    expect(refusals[1]).toBe(bound);
+  });
+
+  it('without render, gives the reference the replies render gives, also over the failing store', async () => {
+    const reference = createAccessHashReference();
+    const { render: _render, ...rest } = reference;
+    const withRender = accessHashInProcessDriver(reference);
+    const withoutRender = accessHashInProcessDriver(rest);
+    const { accessHash, clientIp, foreignAccessHash } = await withoutRender.setup();
+    const url = 'http://gatehouse.test/api/v1/system/status';
+    const requests = [
+      () => new Request(url),
+      () => new Request(url, { headers: { cookie: 'access_hash=0123' } }),
+      () => new Request(url, { headers: { cookie: `access_hash=${foreignAccessHash}` } }),
+      () => new Request(url, { headers: { cookie: `access_hash=${accessHash}; access_hash=${foreignAccessHash}` } }),
+    ];
+    for (const request of requests) {
+      expect(await withoutRender.send(request(), { remoteAddress: clientIp })).toEqual(await withRender.send(request(), { remoteAddress: clientIp }));
+    }
+    const keyed = (): Request => new Request(url, { headers: { cookie: `access_hash=${accessHash}` } });
+    const failingWithout = await withoutRender.storeFailure?.();
+    const failingWith = await withRender.storeFailure?.();
+    const reply = await failingWithout?.send(keyed(), { remoteAddress: clientIp });
+    expect(reply?.status).toBe(503);
+    expect(reply).toEqual(await failingWith?.send(keyed(), { remoteAddress: clientIp }));
+  });
+
   it('sees two Cookie fields as two cookies in-process (undici joins them with "; ")', async () => {
     const headers = new Headers();
     headers.append('cookie', 'access_hash=a');
@@ -247,12 +305,17 @@ describe('accessHashInProcessDriver', () => {
   });
 
   it('fails a case clearly when authenticate throws, render returns no WireReply or revoke fails', async () => {
-    const throwing = accessHashInProcessDriver({ strategy: { id: 'x', authenticate: async () => { throw new RangeError('boom'); } }, render, setup });
+    const throwing = accessHashInProcessDriver({ strategy: withRenderer({ id: 'x', authenticate: async () => { throw new RangeError('boom'); } }), render, setup });
     const [first] = await runProfile(accessHashCookieV1, throwing);
     expect(first).toMatchObject({ status: 'failed', message: expect.stringMatching(/authenticate threw RangeError: boom/) });
     const badRender = accessHashInProcessDriver({ strategy, render: (() => ({ body: {} })) as never, setup });
     const results = await runProfile(accessHashCookieV1, badRender);
     expect(results.find((result) => result.id === 'AHC-ENV-002')).toMatchObject({ status: 'failed', message: expect.stringMatching(/expected a WireReply/) });
+    const badRefusal = accessHashInProcessDriver({ strategy: { ...strategy, renderRefusal: () => ({ body: {} }) as never }, setup });
+    expect((await runProfile(accessHashCookieV1, badRefusal)).find((result) => result.id === 'AHC-ENV-002')).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/strategy\.renderRefusal\([A-Z_]+\) returned .*expected a WireReply/),
+    });
     const badRevoke = accessHashInProcessDriver({
       strategy,
       render,

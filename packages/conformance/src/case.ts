@@ -18,7 +18,7 @@ export type ConformanceLevel = 'MUST' | 'SHOULD';
  * const unknownId: ConformanceCase<CredentialStoreDriver> = {
  *   id: 'CS-FIND-002',
  *   level: 'MUST',
- *   ref: 'DESIGN.md Storage',
+ *   ref: '@gatehouse/auth-core CredentialStore',
  *   title: 'findById returns null for an unknown id',
  *   async run(driver) {
  *     const store = await driver.createStore();
@@ -31,7 +31,10 @@ export interface ConformanceCase<D> {
   /** Stable across releases, e.g. `CS-INSERT-001`; adopters disable cases by id. */
   readonly id: string;
   readonly level: ConformanceLevel;
-  /** The rule's source, e.g. `DESIGN.md Storage` or `RFC 6265 §5.2`. */
+  /**
+   * The rule's source, e.g. `RFC 6265 §5.2`, a vendor's public document by title and address, or the
+   * `@gatehouse/auth-core` API that states it.
+   */
   readonly ref: string;
   /** The rule, phrased as what a conforming implementation does. */
   readonly title: string;

@@ -1,4 +1,4 @@
-import { AuthError, ConfigurationError, type AuthStrategy } from '@gatehouse/auth-core';
+import { AuthError, ConfigurationError, rejected, type AuthRefusal, type AuthStrategy } from '@gatehouse/auth-core';
 import { describe, expect, it } from 'vitest';
 import {
   hmacInProcessDriver,
@@ -7,11 +7,13 @@ import {
   runProfile,
   type CaseResult,
   type HmacFixtures,
+  type HmacInProcessDriverOptions,
   type HmacSignatureDriver,
 } from './index.js';
 import { apexSignature } from './profiles/hmac-wire.js';
 import { describeConformance } from './vitest.js';
 import { createHmacReference, REFERENCE_CLIENT_IP, type HmacFlaws, type NoncePolicy } from './__fixtures__/hmac-reference.js';
+import { withRenderer } from './__fixtures__/refusal.js';
 
 const POLICIES: readonly NoncePolicy[] = ['unique', 'increasing', 'issued'];
 /** The cases each nonce policy turns on; under another policy they skip themselves. */
@@ -39,6 +41,17 @@ for (const policy of POLICIES) {
     describeConformance({ profile: 'hmac-signature@1', ...createHmacReference({ policy }) });
   });
 }
+
+/** The reference's driver options without the endpoints' `render`: the strategies render their own refusals. */
+function withoutRenders(options: HmacInProcessDriverOptions): HmacInProcessDriverOptions {
+  const { render: _login, ...authenticate } = options.authenticate;
+  const { render: _call, ...session } = options.session;
+  return { ...options, authenticate, session };
+}
+
+describe('the reference HMAC server without render: its strategies render their own refusals', () => {
+  describeConformance({ profile: 'hmac-signature@1', ...withoutRenders(createHmacReference({ policy: 'unique' })) });
+});
 
 describe('the reference HMAC server given as a ready driver', () => {
   describeConformance({ profile: 'hmac-signature@1', driver: hmacInProcessDriver(createHmacReference({ policy: 'increasing' })) });
@@ -130,10 +143,8 @@ describe('hmac-signature@1 on the reference server', () => {
   it('uses the default routes unless the fixtures name others', async () => {
     const reference = createHmacReference();
     const seen = new Set<string>();
-    const recording = (strategy: AuthStrategy): AuthStrategy => ({
-      id: strategy.id,
-      authenticate: (request) => (seen.add(request.path), strategy.authenticate(request)),
-    });
+    const recording = (strategy: AuthStrategy): AuthStrategy =>
+      withRenderer({ id: strategy.id, authenticate: (request) => (seen.add(request.path), strategy.authenticate(request)) });
     await runProfile(
       hmacSignatureV1,
       hmacInProcessDriver({
@@ -150,8 +161,8 @@ describe('hmac-signature@1 on the reference server', () => {
       hmacSignatureV1,
       hmacInProcessDriver({
         ...custom,
-        authenticate: { ...custom.authenticate, strategy: { id: 'a', authenticate: (request) => (paths.add(request.path), custom.authenticate.strategy.authenticate(request)) } },
-        session: { ...custom.session, strategy: { id: 's', authenticate: (request) => (paths.add(request.path), custom.session.strategy.authenticate(request)) } },
+        authenticate: { ...custom.authenticate, strategy: withRenderer({ id: 'a', authenticate: (request) => (paths.add(request.path), custom.authenticate.strategy.authenticate(request)) }) },
+        session: { ...custom.session, strategy: withRenderer({ id: 's', authenticate: (request) => (paths.add(request.path), custom.session.strategy.authenticate(request)) }) },
         setup: async () => ({ ...(await custom.setup()), authenticatePath: '/api/AuthenticateUser', resource: '/api/GetAccountInfo', permissionPath: '/api/CancelOrder' }),
       }),
     );
@@ -221,6 +232,13 @@ describe('hmacInProcessDriver', () => {
     expect(() => hmacInProcessDriver({ session, setup } as never)).toThrow(/`authenticate`/);
     expect(() => hmacInProcessDriver({ authenticate: { ...authenticate, strategy: {} }, session, setup } as never)).toThrow(/`authenticate.strategy`/);
     expect(() => hmacInProcessDriver({ authenticate: { ...authenticate, render: 1 }, session, setup } as never)).toThrow(/`authenticate.render`/);
+    const bare = (strategy: AuthStrategy): unknown => ({ id: strategy.id, authenticate: strategy.authenticate });
+    const bareAuthenticate = { ...withoutRenders(reference).authenticate, strategy: bare(authenticate.strategy) };
+    const bareSession = { ...withoutRenders(reference).session, strategy: bare(session.strategy) };
+    expect(() => hmacInProcessDriver({ authenticate: bareAuthenticate, session, setup } as never)).toThrow(/`authenticate.render`.*renderRefusal/);
+    expect(() => hmacInProcessDriver({ authenticate, session: bareSession, setup } as never)).toThrow(/`session.render`.*renderRefusal/);
+    expect(() => hmacInProcessDriver({ authenticate: { ...bareAuthenticate, render: authenticate.render }, session, setup } as never)).not.toThrow();
+    expect(() => hmacInProcessDriver(withoutRenders(reference))).not.toThrow();
     expect(() => hmacInProcessDriver({ authenticate: { ...authenticate, startSession: undefined }, session, setup } as never)).toThrow(/`authenticate.startSession`/);
     expect(() => hmacInProcessDriver({ authenticate: { ...authenticate, renderSuccess: 'x' }, session, setup } as never)).toThrow(/`authenticate.renderSuccess`/);
     expect(() => hmacInProcessDriver({ authenticate, setup } as never)).toThrow(/`session`/);
@@ -262,11 +280,79 @@ describe('hmacInProcessDriver', () => {
     expect(results.find((result) => result.id === 'HMAC-AUTH-001')).toMatchObject({ status: 'failed', message: expect.stringMatching(/got 503 \{"Authenticated":false,"errormsg":"Service unavailable"\}/) });
   });
 
+  it('without render, renders with the strategies\' renderRefusal: the outcome itself, an AuthError from startSession as a rejection', async () => {
+    const bare = withoutRenders(reference);
+    const seen: { endpoint: string; refusal: AuthRefusal }[] = [];
+    const recorded = (endpoint: string, strategy: AuthStrategy): AuthStrategy => ({
+      id: strategy.id,
+      authenticate: (request) => strategy.authenticate(request),
+      renderRefusal: (refusal) => (seen.push({ endpoint, refusal }), strategy.renderRefusal(refusal)),
+    });
+    const denied = rejected('SCOPE_DENIED');
+    const failedStart = new AuthError('STORE_UNAVAILABLE');
+    const driver = hmacInProcessDriver({
+      ...bare,
+      authenticate: { ...bare.authenticate, strategy: recorded('authenticate', authenticate.strategy), startSession: async () => failedStart },
+      session: { ...bare.session, strategy: recorded('session', session.strategy), authorize: () => denied },
+    });
+    const fx = await driver.setup();
+    const post = (path: string, headers: Record<string, string>): Request => new Request(`http://gatehouse.test${path}`, { method: 'POST', headers });
+    const signed = { APIKey: fx.apiKey, Signature: apexSignature(fx.apiSecret, '7', fx.userId, fx.apiKey), UserId: fx.userId, Nonce: '7' };
+    expect(await driver.send(post('/AuthenticateUser', signed), { remoteAddress: REFERENCE_CLIENT_IP })).toEqual({
+      status: 503,
+      body: { Authenticated: false, errormsg: 'Service unavailable' },
+    });
+    expect(await driver.send(post('/AuthenticateUser', {}))).toEqual({ status: 401, body: { Authenticated: false, errormsg: 'APIKey, Signature, UserId and Nonce are required' } });
+    expect(await driver.send(post('/ap/anything', {}))).toEqual({ status: 401, body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null } });
+    expect(seen).toEqual([
+      { endpoint: 'authenticate', refusal: { type: 'rejected', error: failedStart } },
+      { endpoint: 'authenticate', refusal: { type: 'absent' } },
+      { endpoint: 'session', refusal: { type: 'absent' } },
+    ]);
+    // A session that authenticates but is refused by authorize is rendered from authorize's outcome itself.
+    const live = hmacInProcessDriver({ ...reference, session: { ...bare.session, strategy: recorded('session', session.strategy), authorize: () => denied } });
+    const liveFx = await live.setup();
+    const login = await live.send(
+      post('/AuthenticateUser', { APIKey: liveFx.apiKey, Signature: apexSignature(liveFx.apiSecret, '8', liveFx.userId, liveFx.apiKey), UserId: liveFx.userId, Nonce: '8' }),
+      { remoteAddress: REFERENCE_CLIENT_IP },
+    );
+    const token = (login.body as { SessionToken: string }).SessionToken;
+    expect(await live.send(post(liveFx.permissionPath as string, { aptoken: token }))).toEqual({ status: 403, body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null } });
+    expect(seen.at(-1)?.refusal).toBe(denied);
+  });
+
+  it('without render, gives the reference the replies render gives, also over the failing stores', async () => {
+    const withRender = hmacInProcessDriver(reference);
+    const withoutRender = hmacInProcessDriver(withoutRenders(reference));
+    const fx = await withoutRender.setup();
+    await withRender.setup();
+    const post = (path: string, headers: Record<string, string>): Request => new Request(`http://gatehouse.test${path}`, { method: 'POST', headers });
+    const requests = [
+      () => post('/AuthenticateUser', {}),
+      () => post('/AuthenticateUser', { APIKey: fx.apiKey, Signature: 'ab'.repeat(32), UserId: fx.userId, Nonce: '5' }),
+      () => post('/AuthenticateUser', { APIKey: fx.apiKey, Signature: 'xyz', UserId: fx.userId, Nonce: '5' }),
+      () => post('/ap/GetUserInfo', {}),
+      () => post('/ap/GetUserInfo', { aptoken: 'cd'.repeat(32) }),
+      () => post('/ap/GetUserInfo', { aptoken: 'short' }),
+    ];
+    for (const request of requests) {
+      expect(await withoutRender.send(request(), { remoteAddress: REFERENCE_CLIENT_IP })).toEqual(await withRender.send(request(), { remoteAddress: REFERENCE_CLIENT_IP }));
+    }
+    const failingWithout = await withoutRender.storeFailure?.();
+    const failingWith = await withRender.storeFailure?.();
+    const signed = (): Request => post('/AuthenticateUser', { APIKey: fx.apiKey, Signature: apexSignature(fx.apiSecret, '11', fx.userId, fx.apiKey), UserId: fx.userId, Nonce: '11' });
+    const reply = await failingWithout?.send(signed(), { remoteAddress: REFERENCE_CLIENT_IP });
+    expect(reply?.status).toBe(503);
+    expect(reply).toEqual(await failingWith?.send(signed(), { remoteAddress: REFERENCE_CLIENT_IP }));
+    const session = (): Request => post('/ap/GetUserInfo', { aptoken: 'cd'.repeat(32) });
+    expect(await failingWithout?.send(session())).toEqual(await failingWith?.send(session()));
+  });
+
   it('fails a case clearly when a strategy throws, a renderer returns no WireReply, startSession returns no token or revokeKey fails', async () => {
     const only = (id: string): { disable: string[] } => ({ disable: hmacSignatureV1.cases.map((testCase) => testCase.id).filter((other) => other !== id) });
     const run = async (options: Parameters<typeof hmacInProcessDriver>[0], id: string): Promise<CaseResult | undefined> =>
       (await runProfile(hmacSignatureV1, hmacInProcessDriver(options), only(id))).find((result) => result.id === id);
-    const throwing = { id: 'x', authenticate: async (): Promise<never> => { throw new RangeError('boom'); } };
+    const throwing = withRenderer({ id: 'x', authenticate: async (): Promise<never> => { throw new RangeError('boom'); } });
     expect(await run({ ...reference, authenticate: { ...authenticate, strategy: throwing } }, 'HMAC-AUTH-001')).toMatchObject({
       status: 'failed',
       message: expect.stringMatching(/authenticate\.strategy\.authenticate threw RangeError: boom/),
@@ -278,6 +364,11 @@ describe('hmacInProcessDriver', () => {
     expect(await run({ ...reference, session: { ...session, render: (() => ({ body: {} })) as never } }, 'HMAC-SESSION-004')).toMatchObject({
       status: 'failed',
       message: expect.stringMatching(/session\.render\(CREDENTIALS_MISSING\) returned .*expected a WireReply/),
+    });
+    const { render: _render, ...sessionWithoutRender } = session;
+    expect(await run({ ...reference, session: { ...sessionWithoutRender, strategy: { ...session.strategy, renderRefusal: () => ({ body: {} }) as never } } }, 'HMAC-SESSION-004')).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/session\.strategy\.renderRefusal\(CREDENTIALS_MISSING\) returned .*expected a WireReply/),
     });
     expect(await run({ ...reference, authenticate: { ...authenticate, startSession: async () => 42 as never } }, 'HMAC-AUTH-001')).toMatchObject({
       status: 'failed',

@@ -1,4 +1,4 @@
-import { ConfigurationError, type AuthStrategy } from '@gatehouse/auth-core';
+import { absent, ConfigurationError, rejectedCredential, type AuthRefusal, type AuthStrategy } from '@gatehouse/auth-core';
 import { describe, expect, it } from 'vitest';
 import {
   ConformanceSkip,
@@ -13,6 +13,7 @@ import {
 } from './index.js';
 import { describeConformance } from './vitest.js';
 import { createNvxReference, type NvxFlaws } from './__fixtures__/nvx-reference.js';
+import { withRenderer } from './__fixtures__/refusal.js';
 
 const QUERY_HASH_CASES = ['NVX-QUERY-001', 'NVX-QUERY-004', 'NVX-QUERY-005', 'NVX-QUERY-006', 'NVX-SRC-004', 'NVX-SRC-005'];
 const QUERY_REFUSED_CASES = ['NVX-QUERY-002', 'NVX-QUERY-003'];
@@ -23,6 +24,11 @@ describe('the reference NVX server, query hashes off, with a failing store', () 
 
 describe('the reference NVX server, query hashes on', () => {
   describeConformance({ profile: 'nvx-hash@1', ...createNvxReference({ queryHash: 'enabled' }) });
+});
+
+describe('the reference NVX server without render: its strategy renders its own refusals', () => {
+  const { render: _render, ...options } = createNvxReference({ queryHash: 'disabled' });
+  describeConformance({ profile: 'nvx-hash@1', ...options });
 });
 
 describe('the reference NVX server given as a ready driver', () => {
@@ -78,13 +84,13 @@ describe('nvx-hash@1 on the reference server', () => {
   it('uses the default routes unless the fixtures name others', async () => {
     const seen = new Set<string>();
     const reference = createNvxReference({ queryHash: 'disabled' });
-    const recording: AuthStrategy = {
+    const recording = withRenderer({
       id: 'recording',
       authenticate: (request) => {
         seen.add(request.path);
         return reference.strategy.authenticate(request);
       },
-    };
+    });
     await runProfile(nvxHashV1, nvxInProcessDriver({ ...reference, strategy: recording }), { disable: ['NVX-KIND-008'] });
     expect([...seen].sort()).toEqual(['/v2/api/key/list', '/v2/panel/tariff/list', '/v2/tracker/list']);
   });
@@ -147,9 +153,13 @@ describe('nvxInProcessDriver', () => {
   const { strategy, render, setup } = createNvxReference({ queryHash: 'disabled' });
 
   it('throws a ConfigurationError naming the option that is missing or wrong', () => {
+    const bare = { id: 'bare', authenticate: strategy.authenticate };
     expect(() => nvxInProcessDriver({ render, setup } as never)).toThrow(ConfigurationError);
     expect(() => nvxInProcessDriver({ render, setup } as never)).toThrow(/`strategy`/);
-    expect(() => nvxInProcessDriver({ strategy, setup } as never)).toThrow(/`render`/);
+    expect(() => nvxInProcessDriver({ strategy, render: 'no', setup } as never)).toThrow(/`render`/);
+    expect(() => nvxInProcessDriver({ strategy: bare, setup } as never)).toThrow(/`render`.*renderRefusal/);
+    expect(() => nvxInProcessDriver({ strategy: bare, render, setup } as never)).not.toThrow();
+    expect(() => nvxInProcessDriver({ strategy, setup })).not.toThrow();
     expect(() => nvxInProcessDriver({ strategy, render } as never)).toThrow(/`setup`/);
     expect(() => nvxInProcessDriver({ strategy, render, setup, storeFailure: 'no' } as never)).toThrow(/`storeFailure`/);
     expect(() => nvxInProcessDriver({ strategy, render, setup, toAuthRequest: 1 } as never)).toThrow(/`toAuthRequest`/);
@@ -167,13 +177,66 @@ describe('nvxInProcessDriver', () => {
     });
   });
 
+  it('without render, answers with strategy.renderRefusal: the rejected outcome itself, absent() for an absent one', async () => {
+    const refusals: AuthRefusal[] = [];
+    const bound = rejectedCredential('cred-7', 'CREDENTIALS_NOT_ACCEPTED_HERE');
+    const driver = nvxInProcessDriver({
+      strategy: {
+        id: 'recording',
+        authenticate: async (request) => (request.header('authorization') === null ? absent() : bound),
+        renderRefusal: (refusal) => {
+          refusals.push(refusal);
+          return { httpStatus: refusal.type === 'absent' ? 400 : 403, headers: {}, body: { type: refusal.type, at: new Date(0) } };
+        },
+      },
+      setup,
+    });
+    const url = 'http://gatehouse.test/v2/tracker/list';
+    expect(await driver.send(new Request(url))).toEqual({ status: 400, body: { type: 'absent', at: '1970-01-01T00:00:00.000Z' } });
+    expect(await driver.send(new Request(url, { headers: { authorization: 'NVX 0' } }))).toEqual({ status: 403, body: { type: 'rejected', at: '1970-01-01T00:00:00.000Z' } });
+    expect(refusals).toEqual([{ type: 'absent' }, bound]);
+    expect(refusals[1]).toBe(bound);
+  });
+
+  it('without render, gives the reference the replies render gives', async () => {
+    const reference = createNvxReference({ queryHash: 'disabled' });
+    const { render: _render, ...rest } = reference;
+    const withRender = nvxInProcessDriver(reference);
+    const withoutRender = nvxInProcessDriver(rest);
+    const { apiKey, panelSessionHash } = await withRender.setup();
+    const requests = [
+      () => new Request('http://gatehouse.test/v2/tracker/list'),
+      () => new Request('http://gatehouse.test/v2/tracker/list', { headers: { authorization: 'NVX 0123' } }),
+      () => new Request('http://gatehouse.test/v2/tracker/list', { headers: { authorization: `NVX ${panelSessionHash}` } }),
+      () => new Request('http://gatehouse.test/v2/panel/tariff/list', { headers: { authorization: `NVX ${apiKey}` } }),
+    ];
+    for (const request of requests) expect(await withoutRender.send(request())).toEqual(await withRender.send(request()));
+    const keyed = (): Request => new Request('http://gatehouse.test/v2/tracker/list', { headers: { authorization: `NVX ${apiKey}` } });
+    const failingWithout = await withoutRender.storeFailure?.();
+    const failingWith = await withRender.storeFailure?.();
+    const reply = await failingWithout?.send(keyed());
+    expect(reply).toMatchObject({ status: 503, body: { success: false, status: { code: 14 } } });
+    expect(reply).toEqual(await failingWith?.send(keyed()));
+  });
+
   it('fails a case clearly when authenticate throws or render returns no WireReply', async () => {
-    const throwing = nvxInProcessDriver({ strategy: { id: 'x', authenticate: async () => { throw new RangeError('boom'); } }, render, setup });
+    const throwing = nvxInProcessDriver({ strategy: withRenderer({ id: 'x', authenticate: async () => { throw new RangeError('boom'); } }), render, setup });
     const [first] = await runProfile(nvxHashV1, throwing);
     expect(first).toMatchObject({ status: 'failed', message: expect.stringMatching(/authenticate threw RangeError: boom/) });
     const badRender = nvxInProcessDriver({ strategy, render: (() => ({ body: {} })) as never, setup });
     const results = await runProfile(nvxHashV1, badRender);
     expect(results.find((result) => result.id === 'NVX-HASH-001')).toMatchObject({ status: 'failed', message: expect.stringMatching(/expected a WireReply/) });
+    const badRefusal = nvxInProcessDriver({ strategy: { ...strategy, renderRefusal: () => ({ body: {} }) as never }, setup });
+    const refusalResults = await runProfile(nvxHashV1, badRefusal);
+    expect(refusalResults.find((result) => result.id === 'NVX-HASH-001')).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/strategy\.renderRefusal\(CREDENTIALS_MISSING\) returned .*expected a WireReply/),
+    });
+    const throwingRefusal = nvxInProcessDriver({ strategy: { ...strategy, renderRefusal: () => { throw new TypeError('no envelope'); } }, setup });
+    expect((await runProfile(nvxHashV1, throwingRefusal)).find((result) => result.id === 'NVX-HASH-001')).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/strategy\.renderRefusal\(CREDENTIALS_MISSING\) threw TypeError: no envelope/),
+    });
   });
 
   it('fails every case with a message naming the fixture when setup() returns bad fixtures', async () => {

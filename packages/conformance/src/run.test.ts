@@ -1,4 +1,4 @@
-import { ConfigurationError, createMemoryCredentialStore } from '@gatehouse/auth-core';
+import { absent, ConfigurationError, createMemoryCredentialStore } from '@gatehouse/auth-core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   ConformanceFailure,
@@ -12,6 +12,7 @@ import {
   type DriverOf,
   type StrategyContractDriver,
 } from './index.js';
+import { withRenderer } from './__fixtures__/refusal.js';
 
 interface ToyDriver {
   readonly value: number;
@@ -91,10 +92,10 @@ describe('runProfile', () => {
   });
 
   it('strategy-contract@1 skips the cases needing credentialed or events when the driver lacks them', async () => {
-    expect(strategyContractV1.capabilitiesOf?.({ strategy: { id: 'x', authenticate: async () => ({ type: 'absent' }) } })).toEqual([]);
+    expect(strategyContractV1.capabilitiesOf?.({ strategy: withRenderer({ id: 'x', authenticate: async () => absent() }) })).toEqual([]);
     expect(
       strategyContractV1.capabilitiesOf?.({
-        strategy: { id: 'x', authenticate: async () => ({ type: 'absent' }) },
+        strategy: withRenderer({ id: 'x', authenticate: async () => absent() }),
         credentialed: async () => ({ request: new Request('http://x/'), secrets: [] }),
         events: () => [],
       }),
@@ -137,5 +138,21 @@ describe('the profiles registry', () => {
         expect(testCase.title.length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('cites public documents in every ref and title: no private design notes or seed files', () => {
+    const cited = new Set<string>();
+    for (const profile of Object.values(profiles)) {
+      for (const testCase of profile.cases as readonly { id: string; ref: string; title: string }[]) {
+        expect(`${testCase.ref} ${testCase.title}`, testCase.id).not.toMatch(/seed|DESIGN\.md/i);
+        for (const match of testCase.ref.matchAll(/https:\/\/[^\s);]+/g)) cited.add(match[0]);
+      }
+    }
+    expect([...cited].sort()).toEqual([
+      'https://docs.kiiglobal.io/docs/kiiex/connect-to-kiiex-apis/users/authenticateuser',
+      'https://navixy.com/docs/qna/apis/user-session-hash-vs-admin-panel-hash-vs-api-key',
+      'https://www.navixy.com/docs/navixy-api/user-api/authentication',
+      'https://www.navixy.com/docs/navixy-api/user-api/backend-api/errors',
+    ]);
   });
 });

@@ -1,8 +1,10 @@
-import { absent, createFetchRequestAdapter, firstOf, generateHexToken, type AuthEvent } from '@gatehouse/auth-core';
+import { absent, createFetchRequestAdapter, firstOf, type AuthEvent } from '@gatehouse/auth-core';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
 import { describe, expect, it } from 'vitest';
 import { runProfile, strategyContractV1, type CredentialedRequest, type StrategyContractDriver } from './index.js';
 import { describeConformance } from './vitest.js';
 import { createStaticKeyStrategy, type StrategyFlaws } from './__fixtures__/static-key-strategy.js';
+import { withRenderer } from './__fixtures__/refusal.js';
 
 function headerCredentialed(key: string): () => Promise<CredentialedRequest> {
   return async () => ({ request: new Request('https://api.example/v1/things', { headers: { 'x-api-key': key } }), secrets: [key] });
@@ -43,7 +45,7 @@ describe('the strategy composed with firstOf after a strategy that never finds c
   const key = generateHexToken(16);
   describeConformance({
     profile: 'strategy-contract@1',
-    strategy: firstOf([{ id: 'nothing-here', authenticate: async () => absent() }, createStaticKeyStrategy({ key })]),
+    strategy: firstOf([withRenderer({ id: 'nothing-here', authenticate: async () => absent() }), createStaticKeyStrategy({ key })]),
     credentialed: headerCredentialed(key),
   });
 });

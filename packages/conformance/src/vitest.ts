@@ -61,25 +61,26 @@ export interface HttpDescribeOptions {
 }
 
 /**
- * How {@link describeConformance} drives `nvx-hash@1`: the options of `nvxInProcessDriver` (a strategy, its
- * renderer and a per-case `setup`), or a ready driver (e.g. one that talks to a live server).
+ * How {@link describeConformance} drives `nvx-hash@1`: the options of `nvxInProcessDriver` (a strategy, which
+ * renders its own refusals, and a per-case `setup`), or a ready driver (e.g. one that talks to a live server).
  *
  * @example
  * ```ts
- * const inProcess: NvxHashDescribeOptions = { strategy: nvxHash({ store }), render: renderNvxError, setup };
- * const ready: NvxHashDescribeOptions = { driver: nvxInProcessDriver({ strategy: nvxHash({ store }), render: renderNvxError, setup }) };
+ * const inProcess: NvxHashDescribeOptions = { strategy: nvxHash({ store }), setup };
+ * const ready: NvxHashDescribeOptions = { driver: nvxInProcessDriver({ strategy: nvxHash({ store }), setup }) };
  * ```
  */
 export type NvxHashDescribeOptions = NvxInProcessDriverOptions | { readonly driver: NvxHashDriver };
 
 /**
  * How {@link describeConformance} drives `access-hash-cookie@1`: the options of `accessHashInProcessDriver` (a
- * strategy, its renderer and a per-case `setup`), or a ready driver (e.g. one that talks to a live server).
+ * strategy, which renders its own refusals, and a per-case `setup`), or a ready driver (e.g. one that talks to a
+ * live server).
  *
  * @example
  * ```ts
- * const inProcess: AccessHashDescribeOptions = { strategy: accessHashCookie({ store }), render: renderAccessHashError, setup };
- * const ready: AccessHashDescribeOptions = { driver: accessHashInProcessDriver({ strategy: accessHashCookie({ store }), render: renderAccessHashError, setup }) };
+ * const inProcess: AccessHashDescribeOptions = { strategy: accessHashCookie({ store }), setup };
+ * const ready: AccessHashDescribeOptions = { driver: accessHashInProcessDriver({ strategy: accessHashCookie({ store }), setup }) };
  * ```
  */
 export type AccessHashDescribeOptions = AccessHashInProcessDriverOptions | { readonly driver: AccessHashDriver };
@@ -175,13 +176,13 @@ function registerHttp<D>(
  * describeConformance({ profile: 'strategy-contract@1', strategy: myStrategy, credentialed, events: () => events });
  * describeConformance({ profile: 'credential-store@1', createStore: () => createMyCredentialStore() });
  * describeConformance({ profile: 'ephemeral-store@1', createStore: ({ clock }) => createMemoryEphemeralStore({ clock }) });
- * describeConformance({ profile: 'nvx-hash@1', strategy: nvxHash({ store }), render: renderNvxError, setup, storeFailure });
+ * describeConformance({ profile: 'nvx-hash@1', strategy: nvxHash({ store }), setup, storeFailure });
  * describeConformance({ profile: 'nvx-hash@1', baseUrl: 'http://127.0.0.1:3000', fixtures: { login: 'demo', password: 'demo-password', panel_login: 'admin', panel_password: 'admin-password' } });
- * describeConformance({ profile: 'access-hash-cookie@1', strategy: accessHashCookie({ store }), render: renderAccessHashError, setup, storeFailure, revoke });
+ * describeConformance({ profile: 'access-hash-cookie@1', strategy: accessHashCookie({ store }), setup, storeFailure, revoke });
  * describeConformance({
  *   profile: 'hmac-signature@1',
- *   authenticate: { strategy: hmacSignature({ store, sealer, ephemeralStore }), render: renderAuthenticateUserError, startSession, renderSuccess },
- *   session: { strategy: hmacSession({ store }), render: renderApexError },
+ *   authenticate: { strategy: hmacSignature({ store, sealer, ephemeralStore }), startSession, renderSuccess },
+ *   session: { strategy: hmacSession({ store }) },
  *   setup,
  * });
  * ```

@@ -1,4 +1,9 @@
-import { createManualClock, createMemoryEphemeralStore, type EphemeralStore, type ManualClock } from '@gatehouse/auth-core';
+import {
+  createManualClock,
+  createMemoryEphemeralStore,
+  type EphemeralStore,
+  type ManualClock,
+} from '@gatehouse/auth-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BACKENDS, pathFor, seededRandom, removeTemporaryFolders, temporaryDatabasePath } from './fixtures/helpers.js';
 import { openSqliteStores, type SqliteStores } from './index.js';

@@ -1,4 +1,5 @@
-import { ttlToMilliseconds, type Clock, type EphemeralStore } from '@gatehouse/auth-core';
+import { type Clock, type EphemeralStore } from '@gatehouse/auth-core';
+import { ttlToMilliseconds } from '@gatehouse/auth-core/strategy';
 import type Database from 'better-sqlite3';
 
 /**

@@ -22,30 +22,30 @@ function failingStore(): CredentialStore {
 
 /**
  * Issues fresh access hashes for one conformance case, for a new owner: one bound to the client IP, one bound
- * to a foreign IP, and one created and deleted. Remembers which owner and id each hash has, for `revoke`.
+ * to a foreign IP, and one issued and revoked. Remembers which owner each hash has, for `revoke`.
  */
 function fixtureFactory(manager: AccessHashManager): { setup: () => Promise<AccessHashFixtures>; revoke: (hash: string) => Promise<void> } {
-  const issued = new Map<string, { ownerId: string; id: string }>();
+  const ownerOf = new Map<string, string>();
   let owners = 0;
-  const create = async (ownerId: string, name: string, ip: string): Promise<string> => {
-    const created = await manager.create(ownerId, { name, ip });
-    if (!created.ok) throw new Error(`create failed: ${created.error.code}`);
-    issued.set(created.value.hash, { ownerId, id: created.value.id });
-    return created.value.hash;
+  const issue = async (ownerId: string, name: string, ip: string): Promise<string> => {
+    const issued = await manager.issue(ownerId, { name, ip });
+    if (!issued.ok) throw new Error(`issue failed: ${issued.error.code}`);
+    ownerOf.set(issued.value.hash, ownerId);
+    return issued.value.hash;
   };
   const revoke = async (hash: string): Promise<void> => {
-    const entry = issued.get(hash);
-    if (entry === undefined) throw new Error('revoke: not a hash of these fixtures');
-    const deleted = await manager.delete(entry.ownerId, entry.id);
-    if (!deleted.ok) throw new Error(`delete failed: ${deleted.error.code}`);
+    const ownerId = ownerOf.get(hash);
+    if (ownerId === undefined) throw new Error('revoke: not a hash of these fixtures');
+    const revoked = await manager.revoke(ownerId, { token: hash });
+    if (!revoked.ok) throw new Error(`revoke failed: ${revoked.error.code}`);
   };
   return {
     revoke,
     async setup() {
       const ownerId = `owner-${++owners}`;
-      const accessHash = await create(ownerId, 'monitoring', CLIENT_IP);
-      const foreignAccessHash = await create(ownerId, 'office', FOREIGN_IP);
-      const revokedAccessHash = await create(ownerId, 'old laptop', CLIENT_IP);
+      const accessHash = await issue(ownerId, 'monitoring', CLIENT_IP);
+      const foreignAccessHash = await issue(ownerId, 'office', FOREIGN_IP);
+      const revokedAccessHash = await issue(ownerId, 'old laptop', CLIENT_IP);
       await revoke(revokedAccessHash);
       return { accessHash, clientIp: CLIENT_IP, foreignAccessHash, foreignIp: FOREIGN_IP, revokedAccessHash, trustedProxies: 'none' };
     },
@@ -71,9 +71,9 @@ describe('accessHashCookie against the AuthStrategy contract', () => {
   const events: AuthEvent[] = [];
   let hash: Promise<string> | undefined;
   const issue = async (): Promise<string> => {
-    const created = await manager.create('contract-owner', { name: 'contract', ip: CLIENT_IP });
-    if (!created.ok) throw new Error(`create failed: ${created.error.code}`);
-    return created.value.hash;
+    const issued = await manager.issue('contract-owner', { name: 'contract', ip: CLIENT_IP });
+    if (!issued.ok) throw new Error(`issue failed: ${issued.error.code}`);
+    return issued.value.hash;
   };
   describeConformance({
     profile: 'strategy-contract@1',

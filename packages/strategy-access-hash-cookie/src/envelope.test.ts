@@ -15,8 +15,10 @@ describe('envelope', () => {
     expect(Object.keys(ACCESS_HASH_WIRE_ERRORS).sort()).toEqual(Object.keys(AUTH_ERROR_CODES).sort());
   });
 
-  it('renders successes as the seed\'s envelope', () => {
+  it('renders successes as {"error":"","msg":<payload>,"status":"success"}, with a chosen HTTP status', () => {
     expect(JSON.stringify(renderAccessHashSuccess({ version: '1.0' }).body)).toBe('{"error":"","msg":{"version":"1.0"},"status":"success"}');
+    expect(renderAccessHashSuccess({ version: '1.0' }).httpStatus).toBe(200);
+    expect(renderAccessHashSuccess('created', 201)).toMatchObject({ httpStatus: 201, body: { msg: 'created' } });
   });
 
   it('formats dates as ISO 8601 with an offset', () => {

@@ -1,8 +1,10 @@
-import { AuthError, JSON_CONTENT_TYPE, type WireReply } from '@gatehouse/auth-core';
+import { AuthError, type WireReply } from '@gatehouse/auth-core';
+import { JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import { ACCESS_HASH_WIRE_ERRORS } from './errors.js';
 
 /**
- * The envelope of every reply (seed 003, "Response from the server in json format").
+ * The envelope of every reply, as the PUQ VPN control panel (PUQVPNCP) documentation, "API Access Hashs"
+ * (revision 8, 2023-10-16) shows it under "Response from the server in json format".
  *
  * @example
  * ```ts
@@ -44,7 +46,7 @@ export function renderAccessHashSuccess<T>(msg: T, httpStatus = 200): WireReply<
 }
 
 /**
- * Formats a time as the seed's listing does: ISO 8601 with an explicit offset, in UTC (`+00:00`).
+ * Formats a time as the PUQ VPN control panel's listing does: ISO 8601 with an explicit offset, in UTC (`+00:00`).
  *
  * @example
  * ```ts

@@ -1,18 +1,26 @@
 import {
   ConfigurationError,
+  type CredentialManager,
+  type CredentialRecord,
+  type ManageResult,
+  type NewCredentialRecord,
+} from '@gatehouse/auth-core';
+import {
   createEventEmitter,
-  generateHexToken,
+  createIpMatcher,
+  findOwnedCredential,
   guardStore,
-  isCredentialActive,
+  insertCredential,
+  isPrintableText,
   manageFailure,
   manageSuccess,
   newCredentialId,
-  createIpMatcher,
   normalizeIpAddress,
+  readCredentialReference,
   resolveCredentialOptions,
-  type CredentialRecord,
-  type ManageResult,
-} from '@gatehouse/auth-core';
+  rotationOverlapMs,
+} from '@gatehouse/auth-core/strategy';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
 import { formatAccessHashDate } from './envelope.js';
 import {
   ACCESS_HASH_BYTES,
@@ -22,8 +30,8 @@ import {
 } from './options.js';
 
 /**
- * An access hash as listings show it (never the hash): the seed's table Name / IP / Created / Last login.
- * Dates are ISO 8601 with offset; `lastLogin` is `null` until first use.
+ * An access hash as listings show it (never the hash): the PUQ VPN control panel's table Name / IP / Created /
+ * Last login. Dates are ISO 8601 with offset; `lastLogin` is `null` until first use.
  *
  * @example
  * ```ts
@@ -41,11 +49,11 @@ export interface AccessHashListing {
 }
 
 /**
- * A newly created access hash: the only time `hash` is returned ("It has only been shown once").
+ * A newly issued (or rotated) access hash: the only time `hash` is returned ("It has only been shown once").
  *
  * @example
  * ```ts
- * const created: CreatedAccessHash = { id: 'ah_…', name: 'TEST', ip: '79.184.10.59', hash: '7eff…', created: '…' };
+ * const issued: CreatedAccessHash = { id: 'ah_…', name: 'TEST', ip: '79.184.10.59', hash: '7eff…', created: '…' };
  * ```
  */
 export interface CreatedAccessHash {
@@ -57,47 +65,52 @@ export interface CreatedAccessHash {
 }
 
 /**
- * The management face: create (name, IP), list, delete.
+ * The management face, in the vocabulary every Gatehouse manager speaks:
+ * - `issue(ownerId, { name, ip })`: a new hash bound to one IP address; `PARAMETER_INVALID` for a bad name or
+ *   IP, `LIMIT_EXCEEDED` past `maxHashesPerOwner`.
+ * - `list(ownerId)`: the owner's live hashes, oldest first, never the hash itself.
+ * - `revoke(ownerId, { id } | { token: hash })`: deletes one of the owner's hashes at once;
+ *   `CREDENTIAL_NOT_FOUND` when it is not theirs or no longer live.
+ * - `rotate(ownerId, { id } | { token: hash }, { overlapInSeconds })`: a new hash with the same name and IP.
+ *   Without an overlap the old one stops at once (rotating works at the limit); with one, both work until the
+ *   overlap ends and the new hash counts against the limit.
+ *
+ * Every method answers with a `ManageResult`; a failing store is `STORE_UNAVAILABLE`, never a throw.
  *
  * @example
  * ```ts
- * const manager = createAccessHashManager({ store });
- * const created = await manager.create('admin', { name: 'monitoring', ip: '203.0.113.9' });
+ * const manager: AccessHashManager = createAccessHashManager({ store });
+ * const issued = await manager.issue('admin', { name: 'monitoring', ip: '203.0.113.9' });
+ * if (issued.ok) await manager.rotate('admin', { id: issued.value.id }, { overlapInSeconds: 3600 });
  * ```
  */
-export interface AccessHashManager {
-  /** Creates a hash bound to one IP address. `PARAMETER_INVALID` for a bad name or IP, `LIMIT_EXCEEDED` past the limit. */
-  create(ownerId: string, input: { readonly name: unknown; readonly ip: unknown }): Promise<ManageResult<CreatedAccessHash>>;
-  /** The owner's live hashes, oldest first. */
-  list(ownerId: string): Promise<ManageResult<AccessHashListing[]>>;
-  /** Deletes one of the owner's hashes; `CREDENTIAL_NOT_FOUND` when it is not theirs or already deleted. */
-  delete(ownerId: string, id: unknown): Promise<ManageResult<void>>;
-}
+export interface AccessHashManager
+  extends CredentialManager<string, { readonly name: unknown; readonly ip: unknown }, CreatedAccessHash, AccessHashListing> {}
 
-// Names: 1 to 255 printable characters (no controls, format characters, separators, private-use or unassigned).
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[\ud800-\udfff]/u;
+/** The longest access hash name, in code points. */
+const MAX_NAME_LENGTH = 255;
 
 /**
- * Checks an access hash name: 1 to 255 printable characters.
+ * Checks an access hash name: 1 to 255 printable code points, by auth-core's one rule for labels
+ * (`isPrintableText`). For forms that validate before calling {@link AccessHashManager.issue}.
  *
  * @example
  * ```ts
  * isValidAccessHashName('monitoring'); // true
+ * isValidAccessHashName('a\u202eb'); // false (a bidirectional override)
  * ```
  */
 export function isValidAccessHashName(name: unknown): name is string {
-  if (typeof name !== 'string') return false;
-  const length = [...name].length;
-  return length >= 1 && length <= 255 && name.trim() !== '' && !UNPRINTABLE.test(name);
+  return isPrintableText(name, { maxLength: MAX_NAME_LENGTH });
 }
 
 // Addresses no client can ever connect from: a hash bound to one could never be used.
 const UNBINDABLE = createIpMatcher(['0.0.0.0/8', '255.255.255.255', '224.0.0.0/4', '::/128', 'ff00::/8']);
 
 /**
- * Normalises the IP a hash is bound to: one plain IPv4 or IPv6 address (the seed binds each hash to "a
- * specific IP address"), not a network, a zone, a bracketed form, or an address no client can come from.
- * Returns `null` when it is none of those.
+ * Normalises the IP a hash is bound to: one plain IPv4 or IPv6 address (the PUQ VPN control panel binds each
+ * hash to "a specific IP address"), not a network, a zone, a bracketed form, or an address no client can come
+ * from. Returns `null` when it is none of those.
  *
  * @example
  * ```ts
@@ -111,12 +124,15 @@ export function bindableIp(input: unknown): string | null {
   return ip === null || UNBINDABLE.matches(ip) ? null : ip;
 }
 
+const HASH_PATTERN = new RegExp(`^[0-9a-f]{${ACCESS_HASH_BYTES * 2}}$`);
+const KINDS: readonly string[] = [ACCESS_HASH_KIND];
+
 /**
  * Creates the management face.
  *
  * @example
  * ```ts
- * const manager = createAccessHashManager({ store });
+ * const manager = createAccessHashManager({ store, maxHashesPerOwner: 50 });
  * const rows = await manager.list('admin');
  * ```
  */
@@ -135,55 +151,121 @@ export function createAccessHashManager(options: AccessHashManagerOptions): Acce
     lastLogin: record.lastUsedAt === null ? null : formatAccessHashDate(record.lastUsedAt),
   });
 
+  /** Inserts a fresh hash named `name` and bound to `ip`, and reports it. */
+  const insertHash = async (ownerId: string, name: string, ip: string, now: number, maxActivePerOwner: number): Promise<ManageResult<CreatedAccessHash>> => {
+    const inserted = await insertCredential(
+      store,
+      () => {
+        const hash = generateHexToken(ACCESS_HASH_BYTES);
+        const record: NewCredentialRecord = {
+          id: newCredentialId('ah'),
+          digest: digest(hash),
+          strategy: ACCESS_HASH_STRATEGY_ID,
+          kind: ACCESS_HASH_KIND,
+          ownerId,
+          parentId: null,
+          label: name,
+          hint: hash.slice(0, 4),
+          scopes: [],
+          allowedIps: [ip],
+          sealedSecret: null,
+          attributes: {},
+          createdAt: now,
+          expiresAt: null,
+        };
+        return { record, secret: hash };
+      },
+      { maxActivePerOwner, now },
+    );
+    if (!inserted.ok) return inserted;
+    const { record, secret } = inserted.value;
+    emit({ type: 'credential-created', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: record.id, credentialKind: ACCESS_HASH_KIND });
+    return manageSuccess({ id: record.id, name, ip, hash: secret, created: formatAccessHashDate(now) });
+  };
+
+  /** Revokes a hash and reports it; `false` when it was no longer there to revoke. */
+  const revokeHash = async (ownerId: string, id: string, now: number): Promise<boolean> => {
+    if (!(await store.revoke(id, now))) return false;
+    emit({ type: 'credential-revoked', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: id, credentialKind: ACCESS_HASH_KIND });
+    return true;
+  };
+
+  /**
+   * The owner's live hash a reference from an untyped caller names: `PARAMETER_INVALID` for a malformed reference
+   * (a token that is not 80 lower-case hex characters included), `CREDENTIAL_NOT_FOUND` when it is not theirs.
+   */
+  const findOwned = async (ownerId: string, credential: unknown, now: number): Promise<ManageResult<CredentialRecord>> => {
+    const reference = readCredentialReference(credential);
+    if (reference === null || ('token' in reference && !HASH_PATTERN.test(reference.token))) return manageFailure('PARAMETER_INVALID');
+    const record = await findOwnedCredential(reference, { store, digest, strategyId: ACCESS_HASH_STRATEGY_ID, kinds: KINDS, ownerId, now });
+    return record === null ? manageFailure('CREDENTIAL_NOT_FOUND') : manageSuccess(record);
+  };
+
   return {
-    create: (ownerId, input) =>
+    issue: (ownerId, input) =>
       guardStore(async () => {
-        if (!isValidAccessHashName(input?.name)) return manageFailure('PARAMETER_INVALID');
+        if (!isOwnerId(ownerId) || input === null || typeof input !== 'object') return manageFailure('PARAMETER_INVALID');
+        const { name } = input;
+        if (!isValidAccessHashName(name)) return manageFailure('PARAMETER_INVALID');
         const ip = bindableIp(input.ip);
         if (ip === null) return manageFailure('PARAMETER_INVALID');
-        const hash = generateHexToken(ACCESS_HASH_BYTES);
-        const now = clock.now();
-        const id = newCredentialId('ah');
-        const result = await store.insert(
-          {
-            id,
-            digest: digest(hash),
-            strategy: ACCESS_HASH_STRATEGY_ID,
-            kind: ACCESS_HASH_KIND,
-            ownerId,
-            parentId: null,
-            label: input.name,
-            hint: hash.slice(0, 4),
-            scopes: [],
-            allowedIps: [ip],
-            sealedSecret: null,
-            attributes: {},
-            createdAt: now,
-            expiresAt: null,
-          },
-          { maxActivePerOwner: maxHashes, now },
-        );
-        if (result.type === 'limit-exceeded') return manageFailure('LIMIT_EXCEEDED');
-        if (result.type === 'conflict') return manageFailure('INTERNAL_ERROR');
-        emit({ type: 'credential-created', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: id, credentialKind: ACCESS_HASH_KIND });
-        return manageSuccess({ id, name: input.name, ip, hash, created: formatAccessHashDate(now) });
+        return insertHash(ownerId, name, ip, clock.now(), maxHashes);
       }),
+
     list: (ownerId) =>
       guardStore(async () => {
+        if (!isOwnerId(ownerId)) return manageFailure('PARAMETER_INVALID');
         const records = await store.listByOwner(ownerId, { strategy: ACCESS_HASH_STRATEGY_ID, kind: ACCESS_HASH_KIND, activeAt: clock.now() });
         return manageSuccess(records.map(show));
       }),
-    delete: (ownerId, id) =>
+
+    revoke: (ownerId, credential) =>
       guardStore(async () => {
-        if (typeof id !== 'string' || id.length === 0 || id.length > 100) return manageFailure('CREDENTIAL_NOT_FOUND');
-        const record = await store.findById(id);
+        if (!isOwnerId(ownerId)) return manageFailure('PARAMETER_INVALID');
         const now = clock.now();
-        if (record === null || record.strategy !== ACCESS_HASH_STRATEGY_ID || record.kind !== ACCESS_HASH_KIND || record.ownerId !== ownerId || !isCredentialActive(record, now)) {
+        const owned = await findOwned(ownerId, credential, now);
+        if (!owned.ok) return owned;
+        return (await revokeHash(ownerId, owned.value.id, now)) ? manageSuccess(undefined) : manageFailure('CREDENTIAL_NOT_FOUND');
+      }),
+
+    rotate: (ownerId, credential, rotateOptions) =>
+      guardStore(async () => {
+        if (!isOwnerId(ownerId)) return manageFailure('PARAMETER_INVALID');
+        if (rotateOptions !== undefined && (rotateOptions === null || typeof rotateOptions !== 'object')) return manageFailure('PARAMETER_INVALID');
+        const overlapMs = rotationOverlapMs(rotateOptions);
+        if (overlapMs === null) return manageFailure('PARAMETER_INVALID');
+        const now = clock.now();
+        const owned = await findOwned(ownerId, credential, now);
+        if (!owned.ok) return owned;
+        const old = owned.value;
+        // The same name and IP (the IP as stored: bound when it was issued, and normalised then).
+        const ip = old.allowedIps[0];
+        if (old.allowedIps.length !== 1 || ip === undefined) return manageFailure('CREDENTIAL_NOT_FOUND');
+
+        if (overlapMs === 0) {
+          // The old hash stops at once: the new one may take the limit's last place for the moment between the two.
+          const issued = await insertHash(ownerId, old.label, ip, now, maxHashes + 1);
+          if (!issued.ok) return issued;
+          if (await revokeHash(ownerId, old.id, now)) return issued;
+          // Revoked meanwhile (a concurrent revoke or rotation): this rotation did not happen.
+          await revokeHash(ownerId, issued.value.id, now);
           return manageFailure('CREDENTIAL_NOT_FOUND');
         }
-        if (!(await store.revoke(id, now))) return manageFailure('CREDENTIAL_NOT_FOUND');
-        emit({ type: 'credential-revoked', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: id, credentialKind: ACCESS_HASH_KIND });
-        return manageSuccess(undefined);
+
+        // Both hashes work until the overlap ends, so the new one counts against the limit: at the limit this is
+        // LIMIT_EXCEEDED, and nothing changed.
+        const issued = await insertHash(ownerId, old.label, ip, now, maxHashes);
+        if (!issued.ok) return issued;
+        const until = old.expiresAt === null ? now + overlapMs : Math.min(old.expiresAt, now + overlapMs);
+        const updated = await store.update(old.id, { expiresAt: until });
+        if (updated !== null && updated.revokedAt === null) return issued;
+        await revokeHash(ownerId, issued.value.id, now);
+        return manageFailure('CREDENTIAL_NOT_FOUND');
       }),
   };
+}
+
+/** An owner id from an untyped caller: a non-empty string. */
+function isOwnerId(ownerId: unknown): ownerId is string {
+  return typeof ownerId === 'string' && ownerId !== '';
 }

@@ -1,12 +1,42 @@
-import { ConfigurationError, type AuthEventListener, type CredentialOptions, type FailureThrottleSetting } from '@gatehouse/auth-core';
+import { ConfigurationError, type AuthEventListener, type FailureThrottleSetting } from '@gatehouse/auth-core';
+import type { CredentialOptions, StrategyGuardOptions } from '@gatehouse/auth-core/strategy';
 
-/** The strategy id, stored with every access hash. */
+/**
+ * The strategy id, stored with every access hash.
+ *
+ * @example
+ * ```ts
+ * const records = await store.listByOwner('admin', { strategy: ACCESS_HASH_STRATEGY_ID });
+ * ```
+ */
 export const ACCESS_HASH_STRATEGY_ID = 'access-hash-cookie';
-/** The kind of credential this package issues. */
+/**
+ * The kind of credential this package issues.
+ *
+ * @example
+ * ```ts
+ * if (auth.credential.kind === ACCESS_HASH_KIND) console.log('an access hash');
+ * ```
+ */
 export const ACCESS_HASH_KIND = 'access-hash';
-/** An access hash is 40 random bytes, 80 lower-case hex characters (seed 003's example hash). */
+/**
+ * An access hash is 40 random bytes, 80 lower-case hex characters, as the example hash of the
+ * PUQ VPN control panel (PUQVPNCP) documentation, "API Access Hashs" (revision 8, 2023-10-16).
+ *
+ * @example
+ * ```ts
+ * const hashLength = ACCESS_HASH_BYTES * 2; // 80
+ * ```
+ */
 export const ACCESS_HASH_BYTES = 40;
-/** The cookie the seed names: `access_hash`. */
+/**
+ * The cookie the PUQ VPN control panel's "API Access Hashs" documentation names: `access_hash`.
+ *
+ * @example
+ * ```ts
+ * const hash = request.cookie(ACCESS_HASH_DEFAULT_COOKIE);
+ * ```
+ */
 export const ACCESS_HASH_DEFAULT_COOKIE = 'access_hash';
 
 /**
@@ -17,7 +47,7 @@ export const ACCESS_HASH_DEFAULT_COOKIE = 'access_hash';
  * const options: AccessHashCookieOptions = { store, cookieName: 'access_hash' };
  * ```
  */
-export interface AccessHashCookieOptions extends CredentialOptions {
+export interface AccessHashCookieOptions extends CredentialOptions, StrategyGuardOptions {
   /** The cookie that carries the hash. Default `access_hash`. */
   readonly cookieName?: string;
   /**
@@ -25,7 +55,6 @@ export interface AccessHashCookieOptions extends CredentialOptions {
    * a hash after that many uses from IPs it is not bound to, with HTTP 429. Off unless given.
    */
   readonly failureThrottle?: FailureThrottleSetting;
-  readonly onEvent?: AuthEventListener;
 }
 
 /**

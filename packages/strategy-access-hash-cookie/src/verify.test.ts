@@ -1,9 +1,19 @@
 import {
+  absent,
+  AUTH_ERROR_CODES,
+  AuthError,
+  createAuthGuard,
   createFetchRequestAdapter,
   createManualClock,
   createMemoryCredentialStore,
   createMemoryEphemeralStore,
+  rejected,
+  rejectedCredential,
+  renderSuccess,
+  type AuthErrorCode,
   type AuthEvent,
+  type AuthOutcome,
+  type AuthRefusal,
   type AuthRequest,
   type CredentialStore,
 } from '@gatehouse/auth-core';
@@ -12,7 +22,7 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import vectors from '../test-vectors/cookie-values.json' with { type: 'json' };
-import { accessHashCookie, createAccessHashManager, renderAccessHashError, type AccessHashCookieOptions } from './index.js';
+import { ACCESS_HASH_WIRE_ERRORS, accessHashCookie, createAccessHashManager, renderAccessHashError, type AccessHashCookieOptions } from './index.js';
 
 const toAuthRequest = createFetchRequestAdapter();
 const request = (headers: Record<string, string>, remoteAddress = '203.0.113.7', url = 'http://x/api/v1/system/status'): AuthRequest =>
@@ -27,9 +37,9 @@ function setup(overrides: Partial<AccessHashCookieOptions> = {}, store: Credenti
 }
 
 async function issue(manager: ReturnType<typeof setup>['manager'], ip: string) {
-  const created = await manager.create('admin', { name: 'monitoring', ip });
-  if (!created.ok) throw created.error;
-  return created.value;
+  const issued = await manager.issue('admin', { name: 'monitoring', ip });
+  if (!issued.ok) throw issued.error;
+  return issued.value;
 }
 
 /** Sends raw header lines to a real Node server and returns the AuthRequest the Node adapter builds. */
@@ -142,10 +152,10 @@ describe('accessHashCookie: verify', () => {
     expect(await strategy.authenticate(request({ cookie: `access_hash=${'a'.repeat(1 << 20)}` }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
   });
 
-  it('rejects a deleted hash at once with the same reply as an unknown one', async () => {
+  it('rejects a revoked hash at once with the same reply as an unknown one', async () => {
     const { strategy, manager } = setup();
     const created = await issue(manager, '203.0.113.7');
-    expect((await manager.delete('admin', created.id)).ok).toBe(true);
+    expect((await manager.revoke('admin', { id: created.id })).ok).toBe(true);
     const deleted = await strategy.authenticate(request({ cookie: `access_hash=${created.hash}` }));
     const unknown = await strategy.authenticate(request({ cookie: `access_hash=${'0'.repeat(80)}` }));
     expect(deleted).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
@@ -170,15 +180,18 @@ describe('accessHashCookie: verify', () => {
   it('updates last login on success, debounced by the store', async () => {
     const { strategy, manager, clock } = setup();
     const created = await issue(manager, '203.0.113.7');
+    const lastLogin = async (): Promise<string | null | undefined> => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const listed = await manager.list('admin');
+      if (!listed.ok) throw listed.error;
+      return listed.value[0]?.lastLogin;
+    };
+    expect(await lastLogin()).toBeNull();
     await strategy.authenticate(request({ cookie: `access_hash=${created.hash}` }));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const first = (await manager.list('admin')).ok ? ((await manager.list('admin')) as { value: { lastLogin: string | null }[] }).value[0]?.lastLogin : null;
-    expect(first).toBe('2026-11-01T00:00:00+00:00');
+    expect(await lastLogin()).toBe('2026-11-01T00:00:00+00:00');
     clock.advanceBySeconds(30);
     await strategy.authenticate(request({ cookie: `access_hash=${created.hash}` }));
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    const second = ((await manager.list('admin')) as { value: { lastLogin: string | null }[] }).value[0]?.lastLogin;
-    expect(second).toBe(first);
+    expect(await lastLogin()).toBe('2026-11-01T00:00:00+00:00');
   });
 
   it('refuses an IP after too many failures (HTTP 429)', async () => {
@@ -244,5 +257,91 @@ describe('accessHashCookie: remembered IP normalisation', () => {
       expect(await strategy.authenticate(request(cookie, address))).toMatchObject({ error: { code: 'IP_NOT_ALLOWED' } });
     }
     expect((await strategy.authenticate(request(cookie, '198.51.100.4'))).type).toBe('authenticated');
+  });
+});
+
+describe('accessHashCookie: rendering', () => {
+  const headers = { 'content-type': 'application/json; charset=utf-8' };
+  const strategies = {
+    plain: accessHashCookie({ store: createMemoryCredentialStore() }),
+    'with events and a failure throttle': accessHashCookie({
+      store: createMemoryCredentialStore(),
+      onEvent: () => undefined,
+      failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 5 },
+    }),
+  };
+  /** A `rejected` or `absent` outcome as the refusal it is. */
+  const refusal = (outcome: AuthOutcome<never>): AuthRefusal => {
+    if (outcome.type === 'authenticated') throw new Error('not a refusal');
+    return outcome;
+  };
+
+  for (const [name, strategy] of Object.entries(strategies)) {
+    it(`renders every AuthErrorCode and absence through strategy.renderRefusal exactly as renderAccessHashError does, and success in the {error,msg,status} envelope (${name})`, () => {
+      const codes = Object.keys(AUTH_ERROR_CODES) as AuthErrorCode[];
+      expect(codes.length).toBeGreaterThan(15);
+      for (const code of codes) {
+        const wire = ACCESS_HASH_WIRE_ERRORS[code];
+        const expected = { httpStatus: wire.httpStatus, headers, body: { error: wire.text, msg: '', status: 'error' } };
+        expect(renderAccessHashError(new AuthError(code))).toEqual(expected);
+        expect(strategy.renderRefusal(refusal(rejected(code)))).toEqual(expected);
+        expect(strategy.renderRefusal(refusal(rejectedCredential('ah_x', code)))).toEqual(expected);
+        expect(strategy.renderRefusal({ type: 'rejected', error: new AuthError(code), strategyId: 'access-hash-cookie' })).toEqual(expected);
+      }
+      const missing = strategy.renderRefusal(refusal(absent()));
+      expect(missing).toEqual(renderAccessHashError(new AuthError('CREDENTIALS_MISSING')));
+      expect(missing.httpStatus).toBe(401);
+      expect(JSON.stringify(missing.body)).toBe('{"error":"Access hash required","msg":"","status":"error"}');
+      expect(JSON.stringify(strategy.renderRefusal(refusal(rejected('IP_NOT_ALLOWED'))).body)).toBe('{"error":"Access hash is not valid from this IP address","msg":"","status":"error"}');
+
+      const success = strategy.renderSuccess?.({ version: '1.0' });
+      expect(success).toEqual({ httpStatus: 200, headers, body: { error: '', msg: { version: '1.0' }, status: 'success' } });
+      expect(JSON.stringify(success?.body)).toBe('{"error":"","msg":{"version":"1.0"},"status":"success"}');
+      expect(strategy.renderSuccess?.('created', { httpStatus: 201 })).toEqual({ httpStatus: 201, headers, body: { error: '', msg: 'created', status: 'success' } });
+      expect(strategy.renderSuccess?.([], { strategyId: 'access-hash-cookie' })).toEqual({ httpStatus: 200, headers, body: { error: '', msg: [], status: 'success' } });
+    });
+  }
+
+  it("answers through createAuthGuard and renderSuccess in the scheme's envelope", async () => {
+    const { strategy, manager } = setup();
+    const created = await issue(manager, '203.0.113.7');
+    const guard = createAuthGuard(strategy);
+    const missing = await guard(request({}));
+    expect(missing).toMatchObject({ type: 'refused', reply: { httpStatus: 401, body: { error: 'Access hash required', msg: '', status: 'error' } } });
+    const foreign = await guard(request({ cookie: `access_hash=${created.hash}` }, '198.51.100.1'));
+    expect(foreign).toMatchObject({ type: 'refused', reply: { httpStatus: 403, body: { error: 'Access hash is not valid from this IP address', msg: '', status: 'error' } } });
+    const allowed = await guard(request({ cookie: `access_hash=${created.hash}` }));
+    expect(allowed).toMatchObject({ type: 'allowed', auth: { principal: { id: 'admin' }, strategyId: 'access-hash-cookie' } });
+    expect(renderSuccess(strategy, { status: 'up' }).body).toEqual({ error: '', msg: { status: 'up' }, status: 'success' });
+  });
+});
+
+describe('accessHashCookie: request body', () => {
+  it('never reads the body, so a request whose body was already consumed (unavailable) authenticates from the cookie', async () => {
+    const { strategy, manager } = setup();
+    const created = await issue(manager, '203.0.113.7');
+    const consumed = new Request('http://x/api/v1/system/status', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json', cookie: `access_hash=${created.hash}` } });
+    await consumed.text();
+    const authRequest = toAuthRequest(consumed, { remoteAddress: '203.0.113.7' });
+    expect(await authRequest.body()).toEqual({ type: 'unavailable' });
+    expect(await strategy.authenticate(authRequest)).toMatchObject({ type: 'authenticated', credential: { id: created.id } });
+    // A body() that would throw is never called either.
+    let reads = 0;
+    const fresh = toAuthRequest(new Request('http://x/', { method: 'POST', body: 'x', headers: { cookie: `access_hash=${created.hash}` } }), { remoteAddress: '203.0.113.7' });
+    const guarded: AuthRequest = {
+      method: fresh.method,
+      url: fresh.url,
+      path: fresh.path,
+      clientIp: fresh.clientIp,
+      query: (name) => fresh.query(name),
+      queryValues: (name) => fresh.queryValues(name),
+      header: (name) => fresh.header(name),
+      headerValues: (name) => fresh.headerValues(name),
+      cookie: (name) => fresh.cookie(name),
+      cookieValues: (name) => fresh.cookieValues(name),
+      body: () => (reads++, Promise.reject(new Error('body read'))),
+    };
+    expect((await strategy.authenticate(guarded)).type).toBe('authenticated');
+    expect(reads).toBe(0);
   });
 });

@@ -1,18 +1,19 @@
 import {
   absent,
-  authenticated,
-  createBoundedMemo,
-  isCredentialActive,
-  normalizeIpAddress,
+  refusalError,
   rejected,
   rejectedCredential,
-  resolveCredentialOptions,
-  touchQuietly,
-  withStrategyGuards,
   type AuthStrategy,
-  type CredentialRecord,
   type Principal,
 } from '@gatehouse/auth-core';
+import {
+  createBoundedMemo,
+  createCredentialLookup,
+  normalizeIpAddress,
+  resolveCredentialOptions,
+  withStrategyGuards,
+} from '@gatehouse/auth-core/strategy';
+import { renderAccessHashError, renderAccessHashSuccess } from './envelope.js';
 import {
   ACCESS_HASH_BYTES,
   ACCESS_HASH_KIND,
@@ -22,6 +23,7 @@ import {
 } from './options.js';
 
 const HASH_LENGTH = ACCESS_HASH_BYTES * 2;
+const KINDS: readonly string[] = [ACCESS_HASH_KIND];
 
 /** Exactly 80 lower-case hex characters (a character loop: the anchored regular expression cost twice as much). */
 function isAccessHash(text: string): boolean {
@@ -37,8 +39,8 @@ const IP_CACHE_SIZE = 4096;
 
 /**
  * Creates the verifying face: an `AuthStrategy` for access hashes sent only in the `access_hash` cookie, each
- * valid only from the one IP address it was created for (seed 003: "Each API Access Hash only works from a
- * specific IP address").
+ * valid only from the one IP address it was created for (PUQ VPN control panel (PUQVPNCP) documentation, "API
+ * Access Hashs" (revision 8, 2023-10-16): "Each API Access Hash only works from a specific IP address").
  *
  * - The hash is exactly 80 lower-case hex characters, as issued; quotes, spaces, upper case or other lengths are
  *   malformed and never reach the store.
@@ -46,17 +48,24 @@ const IP_CACHE_SIZE = 4096;
  * - The client IP is `request.clientIp` (the socket address, or `X-Forwarded-For` behind configured trusted
  *   proxies), compared after normalisation (`::ffff:127.0.0.1` is `127.0.0.1`).
  * - A hash in a header or the query is not a credential of this scheme: the request is `absent`.
+ * - The body is never read, so a request whose body a parser already consumed authenticates as any other.
+ * - `renderRefusal` answers a refusal as {@link renderAccessHashError} does (an absence is `CREDENTIALS_MISSING`,
+ *   401 "Access hash required"); `renderSuccess` wraps a payload as `{"error":"","msg":<payload>,"status":"success"}`
+ *   with `options.httpStatus` (default 200).
  *
  * @example
  * ```ts
- * import { accessHashCookie, renderAccessHashError } from '@gatehouse/strategy-access-hash-cookie';
- * const strategy = accessHashCookie({ store });
- * const outcome = await strategy.authenticate(toAuthRequest(req));
+ * import { createAuthGuard, toFetchResponse } from '@gatehouse/auth-core';
+ * import { accessHashCookie } from '@gatehouse/strategy-access-hash-cookie';
+ * const guard = createAuthGuard(accessHashCookie({ store }));
+ * const decision = await guard(toAuthRequest(request, { remoteAddress }));
+ * if (decision.type === 'refused') return toFetchResponse(decision.reply);
  * ```
  */
 export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy<Principal> {
   const { store, digest, clock } = resolveCredentialOptions(options);
   const cookieName = resolveCookieName(options.cookieName);
+  const credentials = createCredentialLookup({ store, digest, clock, strategyId: ACCESS_HASH_STRATEGY_ID, kinds: KINDS });
   // The same few addresses come back on every request (each hash's own, its client's): each is parsed once.
   const normalizeIp = createBoundedMemo(normalizeIpAddress, IP_CACHE_SIZE);
 
@@ -69,25 +78,19 @@ export function accessHashCookie(options: AccessHashCookieOptions): AuthStrategy
       const hash = values[0] as string;
       if (!isAccessHash(hash)) return rejected('CREDENTIALS_MALFORMED');
 
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(digest(hash));
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
-      const now = clock.now();
-      if (record === null || record.strategy !== ACCESS_HASH_STRATEGY_ID || record.kind !== ACCESS_HASH_KIND || !isCredentialActive(record, now)) {
-        return rejected('CREDENTIALS_INVALID');
-      }
+      const found = await credentials.find(hash);
+      if (found.type === 'rejected') return found;
+      const { record } = found;
       const boundIp = record.allowedIps.length === 1 ? normalizeIp(record.allowedIps[0] as string) : null;
       const clientIp = request.clientIp;
       // Fail closed: a record without exactly one valid IP, or a request whose client IP is unknown, never passes.
       // Refused by id: a failure throttle then also counts a leaked hash tried from many IPs against the hash.
       if (boundIp === null || clientIp === null || normalizeIp(clientIp) !== boundIp) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
 
-      touchQuietly(store, record.id, now);
-      return authenticated({ id: record.ownerId }, { id: record.id, kind: ACCESS_HASH_KIND, scopes: record.scopes, expiresAt: record.expiresAt });
+      return credentials.grant(found, { id: record.ownerId });
     },
+    renderRefusal: (refusal) => renderAccessHashError(refusalError(refusal)),
+    renderSuccess: (payload, renderOptions) => renderAccessHashSuccess(payload, renderOptions?.httpStatus ?? 200),
   };
 
   return withStrategyGuards(strategy, options);

@@ -2,11 +2,10 @@ import {
   createFetchRequestAdapter,
   createMemoryCredentialStore,
   createMemoryEphemeralStore,
-  createSecretSealer,
-  randomBytes,
   type AuthEvent,
   type CredentialStore,
 } from '@gatehouse/auth-core';
+import { createSecretSealer, randomBytes } from '@gatehouse/auth-core/crypto';
 import type { HmacFixtures, HmacInProcessDriverOptions, HmacKeyFixture } from '@gatehouse/conformance';
 import { describeConformance } from '@gatehouse/conformance/vitest';
 import { describe } from 'vitest';
@@ -40,13 +39,13 @@ function failingStore(): CredentialStore {
   return { ...store, findByDigest: down, findById: down };
 }
 
-async function createKey(
+async function issueKey(
   manager: HmacKeyManager,
   userId: string,
   input: { readonly permissions?: readonly string[]; readonly allowedIps?: readonly string[] },
 ): Promise<HmacKeyFixture> {
-  const created = await manager.createKey(userId, { ...input, label: 'conformance', userName: `user${userId}` });
-  if (!created.ok) throw new Error(`createKey failed: ${created.error.code}`);
+  const created = await manager.issue(userId, { ...input, label: 'conformance', userName: `user${userId}` });
+  if (!created.ok) throw new Error(`issue failed: ${created.error.code}`);
   return { apiKey: created.value.APIKey, apiSecret: created.value.APISecret, userId: created.value.UserId, nonce: created.value.Nonce };
 }
 
@@ -63,7 +62,7 @@ function serverFor(noncePolicy: HmacNoncePolicy): HmacInProcessDriverOptions {
   const verifierOptions = { sealer, noncePolicy, ...(noncePolicy === 'issued' ? {} : { ephemeralStore }) };
   const owners = new Map<string, string>();
   const issue = async (userId: string, input: { readonly permissions?: readonly string[]; readonly allowedIps?: readonly string[] }): Promise<HmacKeyFixture> => {
-    const key = await createKey(manager, userId, input);
+    const key = await issueKey(manager, userId, input);
     owners.set(key.apiKey, userId);
     return key;
   };
@@ -101,8 +100,8 @@ function serverFor(noncePolicy: HmacNoncePolicy): HmacInProcessDriverOptions {
     async revokeKey(apiKey) {
       const userId = owners.get(apiKey);
       if (userId === undefined) throw new Error('revokeKey: not a key of these fixtures');
-      const removed = await manager.removeKey(userId, { apiKey });
-      if (!removed.ok) throw new Error(`removeKey failed: ${removed.error.code}`);
+      const removed = await manager.revoke(userId, { token: apiKey });
+      if (!removed.ok) throw new Error(`revoke failed: ${removed.error.code}`);
     },
   };
 }
@@ -125,7 +124,7 @@ describe('hmacSignature (AuthenticateUser) against the AuthStrategy contract', (
     strategy: hmacSignature({ store, sealer, ephemeralStore: createMemoryEphemeralStore(), noncePolicy: 'unique', onEvent: (event) => events.push(event) }),
     credentialed: async () => {
       // One key of one user, signed anew with a fresh nonce every time (the unique policy refuses replays).
-      const { apiKey, apiSecret, userId } = await (key ??= createKey(manager, '7', { permissions: ['Trading'] }));
+      const { apiKey, apiSecret, userId } = await (key ??= issueKey(manager, '7', { permissions: ['Trading'] }));
       const signed = signAuthenticateUser({ apiKey, apiSecret, userId, nonce: ++nonce });
       return {
         request: new Request('https://api.example.com/AuthenticateUser', { method: 'POST', headers: signed.headers }),
@@ -145,7 +144,7 @@ describe('hmacSession (aptoken) against the AuthStrategy contract', () => {
   const events: AuthEvent[] = [];
   let token: Promise<string> | undefined;
   const signIn = async (): Promise<string> => {
-    const { apiKey, apiSecret, userId, nonce } = await createKey(manager, '8', { permissions: ['Trading'] });
+    const { apiKey, apiSecret, userId, nonce } = await issueKey(manager, '8', { permissions: ['Trading'] });
     const signed = signAuthenticateUser({ apiKey, apiSecret, userId, nonce });
     const outcome = await verifier.authenticate(toAuthRequest(new Request('https://api.example.com/AuthenticateUser', { method: 'POST', headers: signed.headers }), { remoteAddress: CLIENT_IP }));
     if (outcome.type !== 'authenticated') throw new Error(`AuthenticateUser failed: ${outcome.type}`);

@@ -1,4 +1,5 @@
-import { AuthError, JSON_CONTENT_TYPE, type WireReply } from '@gatehouse/auth-core';
+import { AuthError, type WireReply } from '@gatehouse/auth-core';
+import { JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import { HMAC_WIRE_ERRORS } from './errors.js';
 
 const HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });

@@ -1,20 +1,24 @@
-import { AuthError, createMemoryCredentialStore, createSecretSealer, type AuthEvent } from '@gatehouse/auth-core';
+import { createManualClock, createMemoryCredentialStore, type AuthEvent, type CredentialStore } from '@gatehouse/auth-core';
+import { createSecretSealer } from '@gatehouse/auth-core/crypto';
 import { describe, expect, it } from 'vitest';
-import { createHmacKeyManager, exportHmacKeyJson, renderApexError, renderAuthenticateUserSuccess, HMAC_WIRE_ERRORS } from './index.js';
+import { createHmacKeyManager, exportHmacKeyJson, type HmacKeyManager } from './index.js';
 
 const sealer = createSecretSealer([new Uint8Array(32).fill(3)]);
 
+const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
+
 function setup() {
   const store = createMemoryCredentialStore();
+  const clock = createManualClock(NOW);
   const events: AuthEvent[] = [];
-  const manager = createHmacKeyManager({ store, sealer, permissions: ['Trading', 'Deposit', 'Withdraw'], onEvent: (event) => events.push(event) });
-  return { store, events, manager };
+  const manager = createHmacKeyManager({ store, sealer, clock, permissions: ['Trading', 'Deposit', 'Withdraw'], onEvent: (event) => events.push(event) });
+  return { store, clock, events, manager };
 }
 
-describe('createHmacKeyManager', () => {
+describe('createHmacKeyManager: issue, list, revoke', () => {
   it('returns APIKey, APISecret, Nonce and UserId once, and stores the secret only sealed', async () => {
     const { manager, store } = setup();
-    const created = await manager.createKey('1', { permissions: ['Trading', 'Deposit'], allowedIps: ['203.0.113.0/24'] });
+    const created = await manager.issue('1', { permissions: ['Trading', 'Deposit'], allowedIps: ['203.0.113.0/24'] });
     if (!created.ok) throw created.error;
     expect(created.value).toMatchObject({ UserId: '1', Permissions: ['Trading', 'Deposit'], AllowedIps: ['203.0.113.0/24'] });
     expect(created.value.APIKey).toMatch(/^[0-9a-f]{32}$/);
@@ -29,7 +33,7 @@ describe('createHmacKeyManager', () => {
 
   it('exports the key as JSON for download', async () => {
     const { manager } = setup();
-    const created = await manager.createKey('1', { permissions: ['Trading'] });
+    const created = await manager.issue('1', { permissions: ['Trading'] });
     if (!created.ok) throw created.error;
     expect(JSON.parse(exportHmacKeyJson(created.value))).toEqual({
       APIKey: created.value.APIKey,
@@ -43,9 +47,9 @@ describe('createHmacKeyManager', () => {
 
   it('lists keys without secrets', async () => {
     const { manager } = setup();
-    const created = await manager.createKey('1', { permissions: ['Withdraw'], label: 'bot' });
+    const created = await manager.issue('1', { permissions: ['Withdraw'], label: 'bot' });
     if (!created.ok) throw created.error;
-    const listed = await manager.listKeys('1');
+    const listed = await manager.list('1');
     expect(listed).toMatchObject({ ok: true, value: [{ id: created.value.id, apiKeyHint: created.value.APIKey.slice(0, 4), label: 'bot', permissions: ['Withdraw'] }] });
     expect(JSON.stringify(listed)).not.toContain(created.value.APISecret);
     expect(JSON.stringify(listed)).not.toContain(created.value.APIKey);
@@ -60,57 +64,148 @@ describe('createHmacKeyManager', () => {
       { allowedIps: ['10.0.0.0/33'] },
       { allowedIps: ['fe80::1%eth0'] },
       { label: 'a\u0000b' },
+      { label: 'a\u202eb' },
       { label: 'x'.repeat(256) },
+      { label: 7 },
+      { userName: '' },
+      { userName: '   ' },
+      { userName: 'a\u200bb' },
+      { userName: 'y'.repeat(256) },
     ]) {
-      expect(await manager.createKey('1', input)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+      expect(await manager.issue('1', input)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
     }
-    expect(await manager.createKey('no spaces', {})).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
-    expect(await manager.createKey('1', { userName: { name: 'x' } as never })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
-    expect(await manager.createKey('1', undefined as never)).toMatchObject({ ok: true });
+    expect(await manager.issue('no spaces', {})).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    expect(await manager.issue('1', { userName: { name: 'x' } as never })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    expect(await manager.issue('1', undefined as never)).toMatchObject({ ok: true });
+    expect(await manager.issue('1', null as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    expect(await manager.issue('1', 'Trading' as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+  });
+
+  it('accepts an empty label, and printable labels and user names of up to 255 characters', async () => {
+    const { manager, store } = setup();
+    for (const input of [{ label: '' }, { label: 'x'.repeat(255) }, { label: 'Bot 🤖‍', userName: 'Zoë' }, { userName: 'z'.repeat(255) }]) {
+      const issued = await manager.issue('1', input);
+      if (!issued.ok) throw issued.error;
+      const record = await store.findById(issued.value.id);
+      expect(record?.label).toBe(input.label ?? '');
+      expect(record?.attributes['userName']).toBe(input.userName);
+    }
+  });
+
+  it('refuses a user id that is not 1 to 64 letters, digits, _ or -, in every method', async () => {
+    const { manager } = setup();
+    for (const userId of ['', 'no spaces', 'x'.repeat(65), 7 as never]) {
+      expect(await manager.issue(userId, {})).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+      expect(await manager.list(userId)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+      expect(await manager.revoke(userId, { id: 'hk_x' })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+      expect(await manager.rotate(userId, { id: 'hk_x' })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
   });
 
   it('refuses the 21st key of a user', async () => {
     const { manager } = setup();
-    const results = await Promise.all(Array.from({ length: 25 }, () => manager.createKey('1', {})));
+    const results = await Promise.all(Array.from({ length: 25 }, () => manager.issue('1', {})));
     expect(results.filter((result) => result.ok)).toHaveLength(20);
     expect(results.find((result) => !result.ok)).toMatchObject({ error: { code: 'LIMIT_EXCEEDED' } });
   });
 
   it("removes only the user's own keys, by APIKey or id", async () => {
     const { manager } = setup();
-    const created = await manager.createKey('1', {});
+    const created = await manager.issue('1', {});
     if (!created.ok) throw created.error;
-    expect(await manager.removeKey('2', { apiKey: created.value.APIKey })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
-    expect(await manager.removeKey('1', { apiKey: 'nope' })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
-    expect((await manager.removeKey('1', { apiKey: created.value.APIKey })).ok).toBe(true);
-    expect(await manager.removeKey('1', { id: created.value.id })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await manager.revoke('2', { token: created.value.APIKey })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await manager.revoke('1', { token: 'nope' })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    expect((await manager.revoke('1', { token: created.value.APIKey })).ok).toBe(true);
+    expect(await manager.revoke('1', { id: created.value.id })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    const second = await manager.issue('1', {});
+    if (!second.ok) throw second.error;
+    expect(await manager.revoke('2', { id: second.value.id })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect((await manager.revoke('1', { id: second.value.id })).ok).toBe(true);
+    expect(await manager.list('1')).toEqual({ ok: true, value: [] });
   });
 
-  it('refuses a rotation overlap that is negative or longer than 30 days', async () => {
+  it('refuses a reference that is neither { id } nor { token: <APIKey> } with PARAMETER_INVALID', async () => {
     const { manager } = setup();
-    const created = await manager.createKey('1', {});
+    const created = await manager.issue('1', {});
     if (!created.ok) throw created.error;
-    for (const overlapInSeconds of [-1, 1.5, 31 * 86_400]) {
-      expect(await manager.rotateSecret('1', created.value.id, { overlapInSeconds })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    for (const reference of [null, 'hk_1', {}, { id: '' }, { id: 7 }, { id: created.value.id, token: created.value.APIKey }, { token: 'nope' }, { token: created.value.APIKey.toUpperCase() }]) {
+      expect(await manager.revoke('1', reference as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+      expect(await manager.rotate('1', reference as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
     }
-    expect(await manager.rotateSecret('2', created.value.id)).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
-    const rotated = await manager.rotateSecret('1', created.value.id, { overlapInSeconds: 60 });
+    expect((await manager.list('1')).ok && (await manager.list('1'))).toMatchObject({ value: [{ id: created.value.id }] });
+  });
+
+  it('does not treat a session as a key: revoke and rotate by a session id are CREDENTIAL_NOT_FOUND', async () => {
+    const { manager } = setup();
+    const created = await manager.issue('1', { permissions: ['Trading'] });
+    if (!created.ok) throw created.error;
+    const session = await manager.startSession({ principal: { id: '1' }, credential: { id: created.value.id, kind: 'api-key', scopes: [] } });
+    if (!session.ok) throw session.error;
+    expect(await manager.revoke('1', { id: session.value.credentialId })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await manager.rotate('1', { id: session.value.credentialId })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+  });
+
+  it('retries an id or digest collision with fresh values, and gives up with INTERNAL_ERROR after three', async () => {
+    for (const [conflicts, expected] of [[2, { ok: true }], [3, { ok: false, error: { code: 'INTERNAL_ERROR' } }]] as const) {
+      const inner = createMemoryCredentialStore();
+      let left: number = conflicts;
+      const digests: string[] = [];
+      const store: CredentialStore = {
+        ...inner,
+        insert: async (record, insertOptions) => {
+          digests.push(record.digest);
+          if (left-- > 0) return { type: 'conflict' };
+          return inner.insert(record, insertOptions);
+        },
+      };
+      const manager = createHmacKeyManager({ store, sealer });
+      expect(await manager.issue('1', {})).toMatchObject(expected);
+      expect(new Set(digests).size).toBe(digests.length);
+    }
+  });
+
+  it('refuses a rotation overlap that is not a whole number of seconds from 0 to 30 days', async () => {
+    const { manager } = setup();
+    const created = await manager.issue('1', {});
+    if (!created.ok) throw created.error;
+    for (const overlapInSeconds of [-1, 1.5, 30 * 86_400 + 1, Number.NaN, '60' as never]) {
+      expect(await manager.rotate('1', { id: created.value.id }, { overlapInSeconds })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
+    expect(await manager.rotate('2', { id: created.value.id })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    const rotated = await manager.rotate('1', { id: created.value.id }, { overlapInSeconds: 60 });
     expect(rotated).toMatchObject({ ok: true, value: { id: created.value.id, UserId: '1' } });
     expect(rotated.ok && 'APIKey' in rotated.value).toBe(false);
   });
 
-  it('reports a failing store as STORE_UNAVAILABLE', async () => {
+  it('reports a failing store as STORE_UNAVAILABLE from every method, never a throw or an empty answer', async () => {
     const fail = async (): Promise<never> => { throw new Error('down'); };
-    const manager = createHmacKeyManager({ store: { ...createMemoryCredentialStore(), insert: fail, listByOwner: fail }, sealer });
-    expect(await manager.createKey('1', {})).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
-    expect(await manager.listKeys('1')).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    const down = { ...createMemoryCredentialStore(), insert: fail, listByOwner: fail, findById: fail, findByDigest: fail, revoke: fail, update: fail };
+    const manager = createHmacKeyManager({ store: down, sealer });
+    const unavailable = { ok: false, error: { code: 'STORE_UNAVAILABLE' } };
+    expect(await manager.issue('1', {})).toMatchObject(unavailable);
+    expect(await manager.list('1')).toMatchObject(unavailable);
+    expect(await manager.revoke('1', { id: 'hk_1' })).toMatchObject(unavailable);
+    expect(await manager.revoke('1', { token: 'ab'.repeat(16) })).toMatchObject(unavailable);
+    expect(await manager.rotate('1', { id: 'hk_1' })).toMatchObject(unavailable);
+    expect(await manager.startSession({ principal: { id: '1' }, credential: { id: 'hk_1', kind: 'api-key', scopes: [] } })).toMatchObject(unavailable);
+    expect(await manager.endSession({ id: 'hs_1', kind: 'session', scopes: [] })).toMatchObject(unavailable);
+  });
+
+  it('refuses a malformed caller or credential in startSession and endSession with PARAMETER_INVALID', async () => {
+    const { manager } = setup();
+    for (const caller of [null, {}, { principal: { id: '1' } }, { principal: null, credential: { id: 'hk_1', kind: 'api-key' } }, { principal: { id: 1 }, credential: { id: 'hk_1', kind: 'api-key' } }]) {
+      expect(await manager.startSession(caller as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
+    for (const credential of [null, {}, { id: 7, kind: 'session' }]) {
+      expect(await manager.endSession(credential as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
   });
 
   it('reports created and revoked events without secrets', async () => {
     const { manager, events } = setup();
-    const created = await manager.createKey('1', {});
+    const created = await manager.issue('1', {});
     if (!created.ok) throw created.error;
-    await manager.removeKey('1', { id: created.value.id });
+    await manager.revoke('1', { id: created.value.id });
     expect(events.map((event) => event.type)).toEqual(['credential-created', 'credential-revoked']);
     expect(JSON.stringify(events)).not.toContain(created.value.APISecret);
   });
@@ -123,19 +218,73 @@ describe('createHmacKeyManager', () => {
   });
 });
 
-describe('envelopes', () => {
-  it('renders the APEX AuthenticateUser success, with a numeric UserId', () => {
-    expect(JSON.stringify(renderAuthenticateUserSuccess('tok', { userId: '1', userName: 'demo' }).body)).toBe(
-      '{"Authenticated":true,"SessionToken":"tok","User":{"UserId":1,"UserName":"demo"},"Locked":false,"Requires2FA":false,"errormsg":null}',
-    );
+describe('createHmacKeyManager: rotate', () => {
+  async function atTheLimit(manager: HmacKeyManager) {
+    const keys = await Promise.all(Array.from({ length: 20 }, () => manager.issue('1', { permissions: ['Trading'], label: 'bot', userName: 'demo' })));
+    return keys.map((key) => {
+      if (!key.ok) throw key.error;
+      return key.value;
+    });
+  }
+
+  it('rotates a key of a user at the key limit without an overlap, and the limit still holds', async () => {
+    const { manager, store } = setup();
+    const keys = await atTheLimit(manager);
+    const first = keys[0]!;
+    const before = await store.findById(first.id);
+    const rotated = await manager.rotate('1', { id: first.id }, { overlapInSeconds: 0 });
+    expect(rotated).toMatchObject({ ok: true, value: { id: first.id, UserId: '1', previousSecretValidUntil: null } });
+    const after = await store.findById(first.id);
+    // Same record: same APIKey digest, nonce, permissions, label; a new sealed secret and no previous one.
+    expect(after).toMatchObject({ digest: before?.digest, scopes: ['Trading'], label: 'bot', attributes: { nonce: first.Nonce, userName: 'demo' } });
+    expect(after?.sealedSecret).not.toBe(before?.sealedSecret);
+    expect(after?.attributes).not.toHaveProperty('previousSealedSecret');
+    expect(rotated.ok && rotated.value.APISecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated.ok && rotated.value.APISecret).not.toBe(first.APISecret);
+    const listed = await manager.list('1');
+    expect(listed.ok && listed.value).toHaveLength(20);
+    expect(await manager.issue('1', {})).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
   });
 
-  it('renders other failures as {"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}', () => {
-    expect(JSON.stringify(renderApexError(new AuthError('CREDENTIALS_INVALID')).body)).toBe('{"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}');
-    expect(renderApexError(new AuthError('STORE_UNAVAILABLE')).httpStatus).toBe(503);
+  it('rotates a key at the limit with an overlap too: the APIKey stays, so no second key counts against the limit', async () => {
+    const { manager, store } = setup();
+    const keys = await atTheLimit(manager);
+    const last = keys[19]!;
+    const rotated = await manager.rotate('1', { token: last.APIKey }, { overlapInSeconds: 3_600 });
+    expect(rotated).toMatchObject({ ok: true, value: { id: last.id, previousSecretValidUntil: NOW + 3_600_000 } });
+    expect((await store.findById(last.id))?.attributes).toMatchObject({ previousSecretExpiresAt: NOW + 3_600_000 });
+    const listed = await manager.list('1');
+    expect(listed.ok && listed.value).toHaveLength(20);
+    expect(await manager.issue('1', {})).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
   });
 
-  it('gives unknown keys, wrong signatures and wrong users one AuthenticateUser text', () => {
-    expect(HMAC_WIRE_ERRORS.CREDENTIALS_INVALID.authenticateUser).toBe(HMAC_WIRE_ERRORS.CREDENTIALS_EXPIRED.authenticateUser);
+  it('keeps only the secret just replaced through a second rotation within the overlap', async () => {
+    const { manager, store } = setup();
+    const [key] = await atTheLimit(manager);
+    await manager.rotate('1', { id: key!.id }, { overlapInSeconds: 600 });
+    const middle = (await store.findById(key!.id))?.sealedSecret;
+    await manager.rotate('1', { id: key!.id }, { overlapInSeconds: 60 });
+    expect((await store.findById(key!.id))?.attributes).toMatchObject({ previousSealedSecret: middle, previousSecretExpiresAt: NOW + 60_000 });
+    await manager.rotate('1', { id: key!.id });
+    expect((await store.findById(key!.id))?.attributes).not.toHaveProperty('previousSealedSecret');
+  });
+
+  it('refuses to rotate a revoked key, or another user\'s', async () => {
+    const { manager } = setup();
+    const [key, other] = await atTheLimit(manager);
+    expect((await manager.revoke('1', { id: key!.id })).ok).toBe(true);
+    expect(await manager.rotate('1', { id: key!.id })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await manager.rotate('1', { token: key!.APIKey })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await manager.rotate('2', { token: other!.APIKey })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+  });
+
+  it('never puts the new secret in the store or in an event', async () => {
+    const { manager, store, events } = setup();
+    const [key] = await atTheLimit(manager);
+    events.length = 0;
+    const rotated = await manager.rotate('1', { id: key!.id }, { overlapInSeconds: 60 });
+    if (!rotated.ok) throw rotated.error;
+    expect(JSON.stringify(await store.findById(key!.id))).not.toContain(rotated.value.APISecret);
+    expect(JSON.stringify(events)).not.toContain(rotated.value.APISecret);
   });
 });

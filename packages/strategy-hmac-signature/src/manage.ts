@@ -1,22 +1,28 @@
 import {
   ConfigurationError,
-  createEventEmitter,
-  createIpMatcher,
-  encodeHex,
-  generateHexToken,
-  guardStore,
-  isCredentialActive,
-  manageFailure,
-  manageSuccess,
-  newCredentialId,
-  normalizeIpAddress,
-  randomBytes,
-  resolveCredentialOptions,
   type CredentialInfo,
+  type CredentialManager,
   type CredentialRecord,
   type ManageResult,
   type Principal,
 } from '@gatehouse/auth-core';
+import {
+  createEventEmitter,
+  createIpMatcher,
+  findOwnedCredential,
+  guardStore,
+  insertCredential,
+  isCredentialActive,
+  isPrintableText,
+  manageFailure,
+  manageSuccess,
+  newCredentialId,
+  normalizeIpAddress,
+  readCredentialReference,
+  resolveCredentialOptions,
+  rotationOverlapMs,
+} from '@gatehouse/auth-core/strategy';
+import { encodeHex, generateHexToken, randomBytes } from '@gatehouse/auth-core/crypto';
 import {
   HMAC_API_KEY_BYTES,
   HMAC_API_SECRET_BYTES,
@@ -29,7 +35,8 @@ import {
 import { HMAC_KINDS } from './verify.js';
 
 /**
- * What a new key's creator sees once, and may download as JSON ("Export to JSON", seed 004).
+ * What a new key's creator sees once, and may download as JSON ("Export to JSON" in KiiEx docs, "Authenticate
+ * with API Key").
  *
  * @example
  * ```ts
@@ -43,6 +50,37 @@ export interface HmacKeyExport {
   readonly UserId: string;
   readonly Permissions: readonly string[];
   readonly AllowedIps: readonly string[];
+}
+
+/**
+ * What {@link HmacKeyManager.issue} returns, once: the key's public id (for listings, `revoke` and `rotate`) and
+ * everything the user downloads.
+ *
+ * @example
+ * ```ts
+ * const issued: HmacIssuedKey = { id: 'hk_…', APIKey: '…', APISecret: '…', Nonce: '…', UserId: '1', Permissions: [], AllowedIps: [] };
+ * ```
+ */
+export type HmacIssuedKey = HmacKeyExport & { readonly id: string };
+
+/**
+ * What a new key is issued with. The fields are checked inside (they often come straight from a request body):
+ * anything else than described is `PARAMETER_INVALID`.
+ *
+ * @example
+ * ```ts
+ * const input: HmacIssueInput = { permissions: ['Trading'], allowedIps: ['203.0.113.0/24'], label: 'bot', userName: 'demo' };
+ * ```
+ */
+export interface HmacIssueInput {
+  /** Permission names (at most 32), each one of the manager's `permissions`. Default none. */
+  readonly permissions?: unknown;
+  /** IPv4/IPv6 addresses or CIDR ranges (at most 64) the key may be used from. Default: any address. */
+  readonly allowedIps?: unknown;
+  /** A name for listings: printable text of 0 to 255 characters. Default empty. */
+  readonly label?: unknown;
+  /** The user's name, for the `AuthenticateUser` reply: printable text of 1 to 255 characters. */
+  readonly userName?: unknown;
 }
 
 /**
@@ -95,44 +133,44 @@ export interface HmacSessionIssued {
 }
 
 /**
- * The management face: create, list, remove and rotate keys; start and end sessions.
+ * The management face, in the vocabulary every Gatehouse manager speaks, for a user's API keys (the owner is the
+ * `UserId`), plus the sessions of the scheme. Every method returns a `ManageResult`: a failing store is
+ * `STORE_UNAVAILABLE`, bad input `PARAMETER_INVALID`, a key that is not the user's (or no longer live)
+ * `CREDENTIAL_NOT_FOUND`; nothing throws.
+ * - `issue(userId, input)`: a fresh APIKey, APISecret and Nonce, returned only here. The secret is stored sealed
+ *   under the key-encryption key (the server needs it to verify signatures), the APIKey only as a digest.
+ *   `LIMIT_EXCEEDED` at `maxKeysPerUser` live keys.
+ * - `list(userId)`: the live keys, oldest first, without secrets.
+ * - `revoke(userId, { id } | { token: APIKey })`: every session derived from the key ends at once.
+ * - `rotate(userId, { id } | { token: APIKey }, { overlapInSeconds })`: a new APISecret, shown once. The APIKey,
+ *   nonce and permissions stay (so the key count does not change); the previous secret keeps verifying for the
+ *   overlap (at most 30 days, default 0: it stops at once).
  *
  * @example
  * ```ts
  * const manager = createHmacKeyManager({ store, sealer });
- * const created = await manager.createKey('1', { permissions: ['Trading'] });
+ * const issued = await manager.issue('1', { permissions: ['Trading'] });
+ * if (issued.ok) await manager.rotate('1', { token: issued.value.APIKey }, { overlapInSeconds: 3600 });
  * ```
  */
-export interface HmacKeyManager {
-  /** Creates a key for a user; the secret is sealed under the key-encryption key and returned only here. */
-  createKey(
-    userId: string,
-    input: { readonly permissions?: unknown; readonly allowedIps?: unknown; readonly label?: unknown; readonly userName?: string },
-  ): Promise<ManageResult<HmacKeyExport & { readonly id: string }>>;
-  /** The user's live keys, oldest first. */
-  listKeys(userId: string): Promise<ManageResult<HmacKeyListing[]>>;
-  /** Removes one of the user's keys, by APIKey or id; every session derived from it ends at once. */
-  removeKey(userId: string, key: { readonly apiKey: unknown } | { readonly id: unknown }): Promise<ManageResult<void>>;
-  /**
-   * Replaces a key's secret. With `overlapInSeconds` the previous secret keeps working that long, so clients
-   * can switch without downtime; the APIKey, nonce and permissions stay.
-   */
-  rotateSecret(userId: string, id: string, options?: { readonly overlapInSeconds?: number }): Promise<ManageResult<HmacRotatedSecret>>;
+export interface HmacKeyManager extends CredentialManager<string, HmacIssueInput, HmacIssuedKey, HmacKeyListing, HmacRotatedSecret> {
   /** Exchanges an authenticated `AuthenticateUser` outcome for a session token (`aptoken`). */
   startSession(caller: { readonly principal: Principal; readonly credential: CredentialInfo }): Promise<ManageResult<HmacSessionIssued>>;
-  /** Ends a session (`LogOut`). */
+  /** Ends a session (`LogOut`): the credential of an authenticated `aptoken` call. */
   endSession(credential: CredentialInfo): Promise<ManageResult<void>>;
 }
 
 const PERMISSION = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
-const LABEL_UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[\ud800-\udfff]/u;
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const API_KEY = new RegExp(`^[0-9a-f]{${HMAC_API_KEY_BYTES * 2}}$`);
+const KEY_KINDS: readonly string[] = [HMAC_KINDS.apiKey];
 
 /**
  * The JSON a user downloads after creating a key ("Export to JSON"), pretty-printed.
  *
  * @example
  * ```ts
- * download('api-key.json', exportHmacKeyJson(created));
+ * download('api-key.json', exportHmacKeyJson(issued));
  * ```
  */
 export function exportHmacKeyJson(created: HmacKeyExport): string {
@@ -146,6 +184,7 @@ export function exportHmacKeyJson(created: HmacKeyExport): string {
  * @example
  * ```ts
  * const manager = createHmacKeyManager({ store, sealer, permissions: ['Trading', 'Deposit', 'Withdraw'] });
+ * const issued = await manager.issue('1', { permissions: ['Trading'], label: 'bot' });
  * ```
  */
 export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyManager {
@@ -162,6 +201,7 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
   if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) throw new ConfigurationError('maxSessionsPerUser', 'must be a positive integer');
   const emit = createEventEmitter(options.onEvent);
   const context = (id: string): string => `${HMAC_STRATEGY_ID}:${id}`;
+  const isUserId = (userId: unknown): userId is string => typeof userId === 'string' && USER_ID.test(userId);
 
   const parsePermissions = (value: unknown): string[] | null => {
     const list = value === undefined ? [] : value;
@@ -194,66 +234,81 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
     return out;
   };
 
-  const exportOf = (record: CredentialRecord, apiKey: string, apiSecret: string): HmacKeyExport & { id: string } => ({
-    id: record.id,
-    APIKey: apiKey,
-    APISecret: apiSecret,
-    Nonce: String(record.attributes['nonce']),
-    UserId: record.ownerId,
-    Permissions: record.scopes,
-    AllowedIps: record.allowedIps,
-  });
-
-  async function ownedKey(userId: string, record: CredentialRecord | null): Promise<CredentialRecord | null> {
-    if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.apiKey || record.ownerId !== userId) return null;
-    return isCredentialActive(record, clock.now()) ? record : null;
-  }
+  /**
+   * The user's live key a reference from an untyped caller names: `PARAMETER_INVALID` for a reference that is
+   * neither `{ id }` nor `{ token: <APIKey> }`, `CREDENTIAL_NOT_FOUND` for a key that is not theirs or not live.
+   */
+  const ownedKey = async (userId: unknown, credential: unknown): Promise<ManageResult<CredentialRecord>> => {
+    const reference = readCredentialReference(credential);
+    if (!isUserId(userId) || reference === null) return manageFailure('PARAMETER_INVALID');
+    if ('token' in reference && !API_KEY.test(reference.token)) return manageFailure('PARAMETER_INVALID');
+    const record = await findOwnedCredential(reference, { store, digest, strategyId: HMAC_STRATEGY_ID, kinds: KEY_KINDS, ownerId: userId, now: clock.now() });
+    return record === null ? manageFailure('CREDENTIAL_NOT_FOUND') : manageSuccess(record);
+  };
 
   return {
-    createKey: (userId, input) =>
+    issue: (userId, input) =>
       guardStore(async () => {
-        if (typeof userId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(userId)) return manageFailure('PARAMETER_INVALID');
+        if (!isUserId(userId)) return manageFailure('PARAMETER_INVALID');
+        // An untyped caller may leave the input out; anything else than an object is bad input.
+        if (input !== undefined && (input === null || typeof input !== 'object')) return manageFailure('PARAMETER_INVALID');
         const permissions = parsePermissions(input?.permissions);
         const allowedIps = parseAllowedIps(input?.allowedIps);
         const label = input?.label ?? '';
         const userName = input?.userName;
         if (permissions === null || allowedIps === null) return manageFailure('PARAMETER_INVALID');
-        if (userName !== undefined && (typeof userName !== 'string' || [...userName].length > 255 || LABEL_UNPRINTABLE.test(userName))) {
-          return manageFailure('PARAMETER_INVALID');
-        }
-        if (typeof label !== 'string' || [...label].length > 255 || LABEL_UNPRINTABLE.test(label)) return manageFailure('PARAMETER_INVALID');
-        const apiKey = generateHexToken(HMAC_API_KEY_BYTES);
-        const apiSecret = generateHexToken(HMAC_API_SECRET_BYTES);
-        // The nonce shown at creation (seed 004): a random 12-digit decimal, usable as a starting point for
-        // the `increasing` policy too.
-        const nonce = String(100_000_000_000 + (parseInt(encodeHex(randomBytes(6)), 16) % 900_000_000_000));
+        if (!isPrintableText(label, { minLength: 0, maxLength: 255 })) return manageFailure('PARAMETER_INVALID');
+        if (userName !== undefined && !isPrintableText(userName, { maxLength: 255 })) return manageFailure('PARAMETER_INVALID');
         const now = clock.now();
-        const id = newCredentialId('hk');
-        const record = {
-          id,
-          digest: digest(apiKey),
-          strategy: HMAC_STRATEGY_ID,
-          kind: HMAC_KINDS.apiKey,
-          ownerId: userId,
-          parentId: null,
-          label,
-          hint: apiKey.slice(0, 4),
-          scopes: permissions,
-          allowedIps,
-          sealedSecret: sealer.seal(apiSecret, context(id)),
-          attributes: { nonce, ...(userName === undefined ? {} : { userName }) },
-          createdAt: now,
-          expiresAt: null,
-        };
-        const result = await store.insert(record, { maxActivePerOwner: maxKeys, now });
-        if (result.type === 'limit-exceeded') return manageFailure('LIMIT_EXCEEDED');
-        if (result.type === 'conflict') return manageFailure('INTERNAL_ERROR');
-        emit({ type: 'credential-created', strategyId: HMAC_STRATEGY_ID, at: now, ownerId: userId, credentialId: id, credentialKind: HMAC_KINDS.apiKey });
-        return manageSuccess(exportOf({ ...record, lastUsedAt: null, revokedAt: null }, apiKey, apiSecret));
+        // A fresh APIKey, secret, nonce and id on every attempt: a collision is retried with new values.
+        const inserted = await insertCredential(
+          store,
+          () => {
+            const apiKey = generateHexToken(HMAC_API_KEY_BYTES);
+            const apiSecret = generateHexToken(HMAC_API_SECRET_BYTES);
+            // The nonce shown at creation (KiiEx docs, "Authenticate with API Key"): a random 12-digit decimal,
+            // usable as a starting point for the `increasing` policy too.
+            const nonce = String(100_000_000_000 + (parseInt(encodeHex(randomBytes(6)), 16) % 900_000_000_000));
+            const id = newCredentialId('hk');
+            return {
+              secret: { apiKey, apiSecret },
+              record: {
+                id,
+                digest: digest(apiKey),
+                strategy: HMAC_STRATEGY_ID,
+                kind: HMAC_KINDS.apiKey,
+                ownerId: userId,
+                parentId: null,
+                label,
+                hint: apiKey.slice(0, 4),
+                scopes: permissions,
+                allowedIps,
+                sealedSecret: sealer.seal(apiSecret, context(id)),
+                attributes: { nonce, ...(userName === undefined ? {} : { userName }) },
+                createdAt: now,
+                expiresAt: null,
+              },
+            };
+          },
+          { maxActivePerOwner: maxKeys, now },
+        );
+        if (!inserted.ok) return inserted;
+        const { record, secret } = inserted.value;
+        emit({ type: 'credential-created', strategyId: HMAC_STRATEGY_ID, at: now, ownerId: userId, credentialId: record.id, credentialKind: HMAC_KINDS.apiKey });
+        return manageSuccess({
+          id: record.id,
+          APIKey: secret.apiKey,
+          APISecret: secret.apiSecret,
+          Nonce: String(record.attributes['nonce']),
+          UserId: record.ownerId,
+          Permissions: record.scopes,
+          AllowedIps: record.allowedIps,
+        });
       }),
 
-    listKeys: (userId) =>
+    list: (userId) =>
       guardStore(async () => {
+        if (!isUserId(userId)) return manageFailure('PARAMETER_INVALID');
         const records = await store.listByOwner(userId, { strategy: HMAC_STRATEGY_ID, kind: HMAC_KINDS.apiKey, activeAt: clock.now() });
         return manageSuccess(
           records.map((record) => ({
@@ -268,83 +323,94 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
         );
       }),
 
-    removeKey: (userId, key) =>
+    revoke: (userId, credential) =>
       guardStore(async () => {
-        let record: CredentialRecord | null = null;
-        if ('apiKey' in key) {
-          if (typeof key.apiKey !== 'string' || !/^[0-9a-f]{32}$/.test(key.apiKey)) return manageFailure('PARAMETER_INVALID');
-          record = await store.findByDigest(digest(key.apiKey));
-        } else {
-          if (typeof key.id !== 'string' || key.id.length > 100) return manageFailure('PARAMETER_INVALID');
-          record = await store.findById(key.id);
-        }
-        const owned = await ownedKey(userId, record);
+        const owned = await ownedKey(userId, credential);
+        if (!owned.ok) return owned;
         const now = clock.now();
         // revoke() cascades to every session whose parent is this key.
-        if (owned === null || !(await store.revoke(owned.id, now))) return manageFailure('CREDENTIAL_NOT_FOUND');
-        emit({ type: 'credential-revoked', strategyId: HMAC_STRATEGY_ID, at: now, ownerId: userId, credentialId: owned.id, credentialKind: HMAC_KINDS.apiKey });
+        if (!(await store.revoke(owned.value.id, now))) return manageFailure('CREDENTIAL_NOT_FOUND');
+        emit({ type: 'credential-revoked', strategyId: HMAC_STRATEGY_ID, at: now, ownerId: userId, credentialId: owned.value.id, credentialKind: HMAC_KINDS.apiKey });
         return manageSuccess(undefined);
       }),
 
-    rotateSecret: (userId, id, rotateOptions = {}) =>
+    rotate: (userId, credential, rotateOptions) =>
       guardStore(async () => {
-        const overlap = rotateOptions.overlapInSeconds ?? 0;
-        if (!Number.isSafeInteger(overlap) || overlap < 0 || overlap > 30 * 86_400) return manageFailure('PARAMETER_INVALID');
-        const owned = await ownedKey(userId, await store.findById(id));
-        if (owned === null || owned.sealedSecret === null) return manageFailure('CREDENTIAL_NOT_FOUND');
+        const overlapMs = rotationOverlapMs(rotateOptions);
+        if (overlapMs === null) return manageFailure('PARAMETER_INVALID');
+        const owned = await ownedKey(userId, credential);
+        if (!owned.ok) return owned;
+        const key = owned.value;
+        if (key.sealedSecret === null) return manageFailure('CREDENTIAL_NOT_FOUND');
         const apiSecret = generateHexToken(HMAC_API_SECRET_BYTES);
         const now = clock.now();
-        const { previousSealedSecret: _old, previousSecretExpiresAt: _oldUntil, ...attributes } = owned.attributes;
-        const updated = await store.update(owned.id, {
-          sealedSecret: sealer.seal(apiSecret, context(owned.id)),
-          attributes: overlap > 0 ? { ...attributes, previousSealedSecret: owned.sealedSecret, previousSecretExpiresAt: now + overlap * 1000 } : attributes,
+        const validUntil = overlapMs > 0 ? now + overlapMs : null;
+        // The same record keeps its APIKey, nonce and permissions: only the sealed secret changes, and during the
+        // overlap the previous one rides along (a rotation within an overlap drops the one before it).
+        const { previousSealedSecret: _old, previousSecretExpiresAt: _oldUntil, ...attributes } = key.attributes;
+        const updated = await store.update(key.id, {
+          sealedSecret: sealer.seal(apiSecret, context(key.id)),
+          attributes: validUntil === null ? attributes : { ...attributes, previousSealedSecret: key.sealedSecret, previousSecretExpiresAt: validUntil },
         });
         if (updated === null) return manageFailure('CREDENTIAL_NOT_FOUND');
-        return manageSuccess({ id: updated.id, APISecret: apiSecret, UserId: updated.ownerId, previousSecretValidUntil: overlap > 0 ? now + overlap * 1000 : null });
+        return manageSuccess({ id: updated.id, APISecret: apiSecret, UserId: updated.ownerId, previousSecretValidUntil: validUntil });
       }),
 
     startSession: (caller) =>
       guardStore(async () => {
-        if (caller.credential.kind !== HMAC_KINDS.apiKey) return manageFailure('OPERATION_NOT_PERMITTED');
-        const key = await store.findById(caller.credential.id);
+        const principal: unknown = caller?.principal;
+        const credential: unknown = caller?.credential;
+        if (principal === null || typeof principal !== 'object' || credential === null || typeof credential !== 'object') {
+          return manageFailure('PARAMETER_INVALID');
+        }
+        const { id: principalId } = principal as { id?: unknown };
+        const { id: credentialId, kind } = credential as { id?: unknown; kind?: unknown };
+        if (typeof principalId !== 'string' || typeof credentialId !== 'string') return manageFailure('PARAMETER_INVALID');
+        if (kind !== HMAC_KINDS.apiKey) return manageFailure('OPERATION_NOT_PERMITTED');
+        const key = await store.findById(credentialId);
         const now = clock.now();
-        if (key === null || key.strategy !== HMAC_STRATEGY_ID || key.ownerId !== caller.principal.id || !isCredentialActive(key, now)) {
+        if (key === null || key.strategy !== HMAC_STRATEGY_ID || key.kind !== HMAC_KINDS.apiKey || key.ownerId !== principalId || !isCredentialActive(key, now)) {
           return manageFailure('CREDENTIALS_INVALID');
         }
-        const token = generateHexToken(HMAC_SESSION_TOKEN_BYTES);
-        const id = newCredentialId('hs');
         const expiresAt = now + sessionMs;
         const userName = key.attributes['userName'];
-        const session = {
-          id,
-          digest: digest(token),
-          strategy: HMAC_STRATEGY_ID,
-          kind: HMAC_KINDS.session,
-          ownerId: key.ownerId,
-          parentId: key.id,
-          label: 'session',
-          hint: token.slice(0, 4),
-          scopes: key.scopes,
-          // The key's address restriction follows its sessions: a token is no more portable than its key.
-          allowedIps: key.allowedIps,
-          sealedSecret: null,
-          attributes: typeof userName === 'string' ? { userName } : {},
-          createdAt: now,
-          expiresAt,
+        const draw = () => {
+          const token = generateHexToken(HMAC_SESSION_TOKEN_BYTES);
+          return {
+            secret: token,
+            record: {
+              id: newCredentialId('hs'),
+              digest: digest(token),
+              strategy: HMAC_STRATEGY_ID,
+              kind: HMAC_KINDS.session,
+              ownerId: key.ownerId,
+              parentId: key.id,
+              label: 'session',
+              hint: token.slice(0, 4),
+              scopes: key.scopes,
+              // The key's address restriction follows its sessions: a token is no more portable than its key.
+              allowedIps: key.allowedIps,
+              sealedSecret: null,
+              attributes: typeof userName === 'string' ? { userName } : {},
+              createdAt: now,
+              expiresAt,
+            },
+          };
         };
-        let result = await store.insert(session, { maxActivePerOwner: maxSessions, now });
-        if (result.type === 'limit-exceeded') {
+        let inserted = await insertCredential(store, draw, { maxActivePerOwner: maxSessions, now });
+        if (!inserted.ok && inserted.error.code === 'LIMIT_EXCEEDED') {
           // A user at the limit loses their oldest session rather than being locked out.
           const live = await store.listByOwner(key.ownerId, { strategy: HMAC_STRATEGY_ID, kind: HMAC_KINDS.session, activeAt: now });
           if (live[0] !== undefined) await store.revoke(live[0].id, now);
-          result = await store.insert(session, { maxActivePerOwner: maxSessions, now });
+          inserted = await insertCredential(store, draw, { maxActivePerOwner: maxSessions, now });
         }
-        if (result.type !== 'inserted') return manageFailure('INTERNAL_ERROR');
-        return manageSuccess({ token, credentialId: id, expiresAt });
+        if (!inserted.ok) return manageFailure('INTERNAL_ERROR');
+        return manageSuccess({ token: inserted.value.secret, credentialId: inserted.value.record.id, expiresAt });
       }),
 
     endSession: (credential) =>
       guardStore(async () => {
+        if (credential === null || typeof credential !== 'object' || typeof credential.id !== 'string') return manageFailure('PARAMETER_INVALID');
         if (credential.kind !== HMAC_KINDS.session) return manageFailure('OPERATION_NOT_PERMITTED');
         const record = await store.findById(credential.id);
         if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.session) return manageFailure('CREDENTIALS_INVALID');

@@ -1,20 +1,63 @@
-import { ConfigurationError, type AuthEventListener, type CredentialOptions, type EphemeralStore, type FailureThrottleSetting, type SecretSealer } from '@gatehouse/auth-core';
+import {
+  ConfigurationError,
+  type AuthEventListener,
+  type EphemeralStore,
+  type FailureThrottleSetting,
+} from '@gatehouse/auth-core';
+import type { CredentialOptions, StrategyGuardOptions } from '@gatehouse/auth-core/strategy';
+import { type SecretSealer } from '@gatehouse/auth-core/crypto';
 
-/** The strategy id, stored with every key and session this package issues. */
+/**
+ * The strategy id, stored with every key and session this package issues.
+ *
+ * @example
+ * ```ts
+ * await store.listByOwner(userId, { strategy: HMAC_STRATEGY_ID });
+ * ```
+ */
 export const HMAC_STRATEGY_ID = 'hmac-signature';
-/** APIKey: 16 random bytes, 32 hex characters. */
+/**
+ * APIKey: 16 random bytes, 32 hex characters.
+ *
+ * @example
+ * ```ts
+ * new RegExp(`^[0-9a-f]{${HMAC_API_KEY_BYTES * 2}}$`).test(apiKey);
+ * ```
+ */
 export const HMAC_API_KEY_BYTES = 16;
-/** APISecret: 32 random bytes, 64 hex characters (an HMAC-SHA256 key of the hash's block-relevant size). */
+/**
+ * APISecret: 32 random bytes, 64 hex characters (an HMAC-SHA256 key of the hash's block-relevant size).
+ *
+ * @example
+ * ```ts
+ * apiSecret.length === HMAC_API_SECRET_BYTES * 2; // true for a secret this package issued
+ * ```
+ */
 export const HMAC_API_SECRET_BYTES = 32;
-/** Session token (`aptoken`): 32 random bytes, 64 hex characters. */
+/**
+ * Session token (`aptoken`): 32 random bytes, 64 hex characters.
+ *
+ * @example
+ * ```ts
+ * session.token.length === HMAC_SESSION_TOKEN_BYTES * 2; // true
+ * ```
+ */
 export const HMAC_SESSION_TOKEN_BYTES = 32;
-/** API keys whose opened secret the `AuthenticateUser` verifier keeps ready, by default. */
+/**
+ * API keys whose opened secret the `AuthenticateUser` verifier keeps ready, by default.
+ *
+ * @example
+ * ```ts
+ * hmacSignature({ store, sealer, ephemeralStore, secretCacheSize: 4 * HMAC_DEFAULT_SECRET_CACHE_SIZE });
+ * ```
+ */
 export const HMAC_DEFAULT_SECRET_CACHE_SIZE = 1024;
 
 /**
  * How nonces are checked:
- * - `issued`: the nonce shown when the key was created, reusable, as in the seed. The signature is then a
- *   static value: anyone who sees one `AuthenticateUser` request can replay it. Only for compatibility.
+ * - `issued`: the nonce shown when the key was created, reusable, as KiiEx documents it ("Authenticate with API
+ *   Key"). The signature is then a static value: anyone who sees one `AuthenticateUser` request can replay it.
+ *   Only for compatibility with clients that sign once and reuse the signature.
  * - `increasing`: a decimal integer strictly above the last one accepted for the key (a unix time works).
  * - `unique`: any value, each accepted once per key within `nonceRetentionInSeconds`.
  *
@@ -33,10 +76,10 @@ export type HmacNoncePolicy = 'issued' | 'increasing' | 'unique';
  * const options: HmacSignatureOptions = { store, sealer, ephemeralStore, noncePolicy: 'unique' };
  * ```
  */
-export interface HmacSignatureOptions extends CredentialOptions {
+export interface HmacSignatureOptions extends CredentialOptions, StrategyGuardOptions {
   /** Opens the sealed API secrets (`createSecretSealer` with your key-encryption keys). */
   readonly sealer: SecretSealer;
-  /** Default `unique` (replay-safe). `issued` reproduces the seed and is replayable. */
+  /** Default `unique` (replay-safe). `issued` reproduces the KiiEx documentation's fixed nonce and is replayable. */
   readonly noncePolicy?: HmacNoncePolicy;
   /** Where `unique` and `increasing` remember nonces. Required unless `noncePolicy` is `issued`. */
   readonly ephemeralStore?: EphemeralStore;
@@ -61,7 +104,6 @@ export interface HmacSignatureOptions extends CredentialOptions {
    * sent in clear with every request, not a secret, so hashing it again on each request buys nothing.
    */
   readonly secretCacheSize?: number;
-  readonly onEvent?: AuthEventListener;
 }
 
 /**
@@ -72,7 +114,7 @@ export interface HmacSignatureOptions extends CredentialOptions {
  * const options: HmacSessionOptions = { store, idleTimeoutInSeconds: 1800 };
  * ```
  */
-export interface HmacSessionOptions extends CredentialOptions {
+export interface HmacSessionOptions extends CredentialOptions, StrategyGuardOptions {
   /** The header that carries the session token. Default `aptoken`. */
   readonly headerName?: string;
   /**
@@ -85,7 +127,6 @@ export interface HmacSessionOptions extends CredentialOptions {
    * a session after that many uses from IPs its key does not allow. Off unless given.
    */
   readonly failureThrottle?: FailureThrottleSetting;
-  readonly onEvent?: AuthEventListener;
 }
 
 /**

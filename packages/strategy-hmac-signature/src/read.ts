@@ -1,6 +1,13 @@
 import { isJsonObject, type AuthErrorCode, type AuthRequest } from '@gatehouse/auth-core';
 
-/** The raw values of an `AuthenticateUser` request, from headers or JSON body, before validation. */
+/**
+ * The raw values of an `AuthenticateUser` request, from headers or JSON body, before validation.
+ *
+ * @example
+ * ```ts
+ * const raw: RawAuthenticateUser = { apiKey: '…', signature: '…', userId: '1', nonce: '42', timestamp: undefined };
+ * ```
+ */
 export interface RawAuthenticateUser {
   readonly apiKey: string | undefined;
   readonly signature: string | undefined;
@@ -17,6 +24,12 @@ const FIELDS = [
   ['timestamp', 'Timestamp'],
 ] as const;
 
+const BODY_UNAVAILABLE =
+  'The request body was consumed before authentication (by a body parser or a handler) and nothing usable was left, ' +
+  'so the AuthenticateUser values it may carry (APIKey, Signature, UserId, Nonce) cannot be checked. Authenticate ' +
+  'before the body is read, or hand the body to the request adapter: on Node leave the parsed `req.body` or the raw ' +
+  'bytes `req.rawBody` on the request (or pass `{ body }`), with a Fetch request pass `{ readBody }`.';
+
 // APEX JSON bodies carry UserId (and often Nonce) as numbers; only canonical safe integers are taken as text.
 function jsonField(value: unknown): string | null {
   if (typeof value === 'string') return value;
@@ -25,10 +38,28 @@ function jsonField(value: unknown): string | null {
 }
 
 /**
- * Reads `APIKey`, `Signature`, `UserId`, `Nonce` (and `Timestamp`) from the headers (seed 004) and from a JSON
- * body with the same field names (APEX docs). A field sent twice as a header, or in both places with different
- * values, is ambiguous; a JSON value that is not a string or a non-negative integer is malformed. `none` when
- * neither place carries any of the four.
+ * What {@link readAuthenticateUser} found: the raw values, nothing of the scheme, or the refusal code (with, for
+ * `INTERNAL_ERROR`, the reason the request could not be read).
+ *
+ * @example
+ * ```ts
+ * const read: AuthenticateUserRead = { type: 'invalid', code: 'CREDENTIALS_AMBIGUOUS' };
+ * ```
+ */
+export type AuthenticateUserRead =
+  | { readonly type: 'found'; readonly values: RawAuthenticateUser }
+  | { readonly type: 'none' }
+  | { readonly type: 'invalid'; readonly code: AuthErrorCode; readonly cause?: Error };
+
+/**
+ * Reads `APIKey`, `Signature`, `UserId`, `Nonce` (and `Timestamp`) from the headers (KiiEx docs, "Authenticate
+ * with API Key") and from a JSON body with the same field names (KiiEx docs, "AuthenticateUser"). A field sent
+ * twice as a header, or in both places with different values, is ambiguous; a JSON value that is not a string or
+ * a non-negative integer is malformed. `none` when neither place carries any of the four.
+ *
+ * A body that something consumed before authentication (a framework's body parser that left neither the parsed
+ * value nor the bytes where the request adapter looks) is `INTERNAL_ERROR`, with a cause saying so: the values may
+ * travel in it, so the request is refused rather than judged on its headers alone. It is not the client's fault.
  *
  * @example
  * ```ts
@@ -36,9 +67,7 @@ function jsonField(value: unknown): string | null {
  * if (read.type === 'found') console.log(read.values.userId);
  * ```
  */
-export async function readAuthenticateUser(
-  request: AuthRequest,
-): Promise<{ type: 'found'; values: RawAuthenticateUser } | { type: 'none' } | { type: 'invalid'; code: AuthErrorCode }> {
+export async function readAuthenticateUser(request: AuthRequest): Promise<AuthenticateUserRead> {
   // Straight-line reads into locals: a loop filling an object by computed keys cost more than the rest of
   // the parsing together.
   const apiKeys = request.headerValues('APIKey');
@@ -59,6 +88,7 @@ export async function readAuthenticateUser(
   const body = await request.body();
   if (body.type === 'too-large') return { type: 'invalid', code: 'REQUEST_TOO_LARGE' };
   if (body.type === 'malformed') return { type: 'invalid', code: 'REQUEST_MALFORMED' };
+  if (body.type === 'unavailable') return { type: 'invalid', code: 'INTERNAL_ERROR', cause: new Error(BODY_UNAVAILABLE) };
   if (body.type === 'json' && isJsonObject(body.value)) {
     for (const [key, field] of FIELDS) {
       if (!Object.prototype.hasOwnProperty.call(body.value, field)) continue;

@@ -18,7 +18,8 @@ export interface SignAuthenticateUserInput {
 }
 
 /**
- * The signed values, as headers (seed 004) and as a JSON body (APEX docs).
+ * The signed values, as headers (KiiEx docs, "Authenticate with API Key") and as a JSON body (KiiEx docs,
+ * "AuthenticateUser").
  *
  * @example
  * ```ts

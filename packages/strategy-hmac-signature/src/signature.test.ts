@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { decodeHex, encodeHex, hmacSha256 } from '@gatehouse/auth-core';
+import { decodeHex, encodeHex, hmacSha256 } from '@gatehouse/auth-core/crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import wycheproof from '../test-vectors/wycheproof/hmac_sha256_test.json' with { type: 'json' };

@@ -1,4 +1,4 @@
-import { constantTimeEqual, decodeHex, encodeHex, hmacSha256, isHexString } from '@gatehouse/auth-core';
+import { constantTimeEqual, decodeHex, encodeHex, hmacSha256, isHexString } from '@gatehouse/auth-core/crypto';
 
 /**
  * The four values of an `AuthenticateUser` request, plus the optional signed timestamp of the hardened mode.
@@ -17,8 +17,10 @@ export interface AuthenticateUserValues {
 }
 
 /**
- * The signed message. The seed's form is `Nonce + UserId + APIKey` with no separators (seed 004, "Create a
- * Signature"); reproducible with `printf %s "$NONCE$USERID$APIKEY" | openssl dgst -sha256 -hmac "$SECRET"`.
+ * The signed message. The documented form is `Nonce + UserId + APIKey` with no separators (KiiEx docs,
+ * "Authenticate with API Key", section "Create a Signature":
+ * https://docs.kiiglobal.io/docs/connect-to-kiiex/authenticate-with-api-key); reproducible with
+ * `printf %s "$NONCE$USERID$APIKEY" | openssl dgst -sha256 -hmac "$SECRET"`.
  * The concatenation is ambiguous on its own (`12`+`3` = `1`+`23`); verification closes that by requiring the
  * key to belong to the claimed UserId, so a signature made for one user cannot be replayed as another's.
  *

@@ -1,20 +1,29 @@
 import {
+  AUTH_ERROR_CODES,
+  AuthError,
+  createAuthGuard,
   createFetchRequestAdapter,
   createManualClock,
   createMemoryCredentialStore,
   createMemoryEphemeralStore,
-  createSecretSealer,
+  type AuthErrorCode,
   type AuthEvent,
+  type AuthRefusal,
   type AuthRequest,
   type CredentialStore,
   type EphemeralStore,
+  renderSuccess,
 } from '@gatehouse/auth-core';
+import { createSecretSealer } from '@gatehouse/auth-core/crypto';
 import { describe, expect, it } from 'vitest';
 import {
   createHmacKeyManager,
   hmacSession,
   hmacSignature,
+  HMAC_WIRE_ERRORS,
+  readAuthenticateUser,
   renderApexError,
+  renderApexSuccess,
   renderAuthenticateUserError,
   requirePermission,
   signAuthenticateUser,
@@ -36,8 +45,8 @@ function setup(overrides: Partial<HmacSignatureOptions> = {}, store: CredentialS
   return { store, clock, ephemeral, events, verifier, sessions, manager };
 }
 
-async function createKey(manager: ReturnType<typeof setup>['manager'], userId = '1', input: { permissions?: string[]; allowedIps?: string[] } = {}) {
-  const created = await manager.createKey(userId, { permissions: ['Trading'], userName: 'demo', ...input });
+async function issueKey(manager: ReturnType<typeof setup>['manager'], userId = '1', input: { permissions?: string[]; allowedIps?: string[] } = {}) {
+  const created = await manager.issue(userId, { permissions: ['Trading'], userName: 'demo', ...input });
   if (!created.ok) throw created.error;
   return created.value;
 }
@@ -57,9 +66,9 @@ const signed = (key: { APIKey: string; APISecret: string; UserId: string }, nonc
   signAuthenticateUser({ apiKey: key.APIKey, apiSecret: key.APISecret, userId: extra.userId ?? key.UserId, nonce, ...(extra.timestamp === undefined ? {} : { timestamp: extra.timestamp }) });
 
 describe('hmacSignature: AuthenticateUser', () => {
-  it('authenticates the four headers of the seed, with the key as credential and its permissions as scopes', async () => {
+  it('authenticates the four headers of KiiEx "Authenticate with API Key", with the key as credential and its permissions as scopes', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers))).toMatchObject({
       type: 'authenticated',
       principal: { id: '1', attributes: { userName: 'demo' } },
@@ -69,21 +78,21 @@ describe('hmacSignature: AuthenticateUser', () => {
 
   it('authenticates the same values as a JSON body, UserId and Nonce as numbers too', async () => {
     const { verifier, manager } = setup({ noncePolicy: 'increasing' });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { body } = signed(key, 1_700_000_000);
     expect((await verifier.authenticate(authenticateRequest({}, { body: { ...body, UserId: 1, Nonce: 1_700_000_000 } }))).type).toBe('authenticated');
   });
 
   it('accepts an upper-case hex signature (older AlphaPoint clients)', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     expect((await verifier.authenticate(authenticateRequest({ ...headers, Signature: headers.Signature!.toUpperCase() }))).type).toBe('authenticated');
   });
 
   it('rejects a wrong signature as invalid and truncated, odd-length or non-hex ones as malformed', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     const good = headers.Signature!;
     const wrong = `${good.slice(0, -1)}${good.endsWith('0') ? '1' : '0'}`;
@@ -95,8 +104,8 @@ describe('hmacSignature: AuthenticateUser', () => {
 
   it("rejects another user's UserId with a valid key and signature, with the same reply as an unknown key", async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager, '1');
-    await createKey(manager, '12');
+    const key = await issueKey(manager, '1');
+    await issueKey(manager, '12');
     const foreign = await verifier.authenticate(authenticateRequest(signed(key, 'n-1', { userId: '12' }).headers));
     expect(foreign).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
     const unknown = await verifier.authenticate(authenticateRequest(signed({ ...key, APIKey: 'ab'.repeat(16) }, 'n-2').headers));
@@ -105,22 +114,22 @@ describe('hmacSignature: AuthenticateUser', () => {
 
   it('closes the Nonce + UserId ambiguity: nonce "12" for user "3" does not pass as nonce "1" for user "23"', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager, '3');
-    await createKey(manager, '23');
+    const key = await issueKey(manager, '3');
+    await issueKey(manager, '23');
     const { Signature } = signed(key, '12').headers;
     expect(await verifier.authenticate(authenticateRequest({ APIKey: key.APIKey, Signature: Signature!, UserId: '23', Nonce: '1' }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
   it('rejects a removed key', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
-    await manager.removeKey('1', { id: key.id });
+    const key = await issueKey(manager);
+    await manager.revoke('1', { id: key.id });
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
   it('rejects a request missing any one of the four values', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     for (const name of ['APIKey', 'Signature', 'UserId', 'Nonce']) {
       const partial = Object.fromEntries(Object.entries(headers).filter(([header]) => header !== name));
@@ -135,7 +144,7 @@ describe('hmacSignature: AuthenticateUser', () => {
 
   it('rejects headers and body that disagree, and accepts them when they agree', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const one = signed(key, 'n-1');
     const two = signed(key, 'n-2');
     expect(await verifier.authenticate(authenticateRequest(one.headers, { body: two.body }))).toMatchObject({ error: { code: 'CREDENTIALS_AMBIGUOUS' } });
@@ -144,7 +153,7 @@ describe('hmacSignature: AuthenticateUser', () => {
 
   it('rejects JSON values that are objects, arrays, floats, negatives or null', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { body } = signed(key, 'n-1');
     for (const UserId of [{ $gt: '' }, ['1'], 1.5, -1, null, true]) {
       expect(await verifier.authenticate(authenticateRequest({}, { body: { ...body, UserId } }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
@@ -155,7 +164,7 @@ describe('hmacSignature: AuthenticateUser', () => {
     const store = createMemoryCredentialStore();
     let lookups = 0;
     const { verifier, manager } = setup({}, { ...store, findByDigest: async (digest: string) => (lookups++, store.findByDigest(digest)) });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     expect(await verifier.authenticate(authenticateRequest({ ...headers, Nonce: 'n'.repeat(1 << 20) }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
     expect(await verifier.authenticate(authenticateRequest({ ...headers, APIKey: 'a'.repeat(1 << 20) }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
@@ -165,7 +174,7 @@ describe('hmacSignature: AuthenticateUser', () => {
 
   it('rejects a client IP outside the key\'s allowed IPs, after the signature is proven', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager, '1', { allowedIps: ['10.9.9.0/24', '::ffff:192.0.2.1'] });
+    const key = await issueKey(manager, '1', { allowedIps: ['10.9.9.0/24', '::ffff:192.0.2.1'] });
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers, { remoteAddress: '127.0.0.1' }))).toMatchObject({ error: { code: 'IP_NOT_ALLOWED' } });
     expect((await verifier.authenticate(authenticateRequest(signed(key, 'n-2').headers, { remoteAddress: '10.9.9.77' }))).type).toBe('authenticated');
     expect((await verifier.authenticate(authenticateRequest(signed(key, 'n-3').headers, { remoteAddress: '::ffff:192.0.2.1' }))).type).toBe('authenticated');
@@ -181,13 +190,13 @@ describe('hmacSignature: AuthenticateUser', () => {
     const store = createMemoryCredentialStore();
     const failingNonces = { ...createMemoryEphemeralStore(), setIfAbsent: async () => { throw new Error('redis down'); } } as EphemeralStore;
     const second = setup({ ephemeralStore: failingNonces }, store);
-    const key = await createKey(second.manager);
+    const key = await issueKey(second.manager);
     expect(await second.verifier.authenticate(authenticateRequest(signed(key, 'n-1').headers))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
   });
 
   it('reports events without the secret or the signature', async () => {
     const { verifier, manager, events } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     await verifier.authenticate(authenticateRequest(headers));
     await verifier.authenticate(authenticateRequest(headers));
@@ -200,7 +209,7 @@ describe('hmacSignature: AuthenticateUser', () => {
 describe('hmacSignature: failures per key', () => {
   it('names a live key refused for its signature, UserId or nonce, and no key for an unknown APIKey', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const wrongSecret = { ...key, APISecret: 'f'.repeat(64) };
     expect(await verifier.authenticate(authenticateRequest(signed(wrongSecret, 'p-1').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' }, credentialId: key.id });
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'p-2', { userId: '2' }).headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' }, credentialId: key.id });
@@ -215,8 +224,8 @@ describe('hmacSignature: failures per key', () => {
 
   it('refuses a key whose signature was guessed from many IPs, the correct signature included, while other keys work', async () => {
     const { verifier, manager } = setup({ failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 100, maxFailuresPerCredential: 3 } });
-    const key = await createKey(manager);
-    const other = await createKey(manager, '2');
+    const key = await issueKey(manager);
+    const other = await issueKey(manager, '2');
     const wrongSecret = { ...key, APISecret: 'f'.repeat(64) };
     for (let i = 1; i <= 3; i++) {
       await verifier.authenticate(authenticateRequest(signed(wrongSecret, `g-${i}`).headers, { remoteAddress: `198.51.100.${i}` }));
@@ -229,7 +238,7 @@ describe('hmacSignature: failures per key', () => {
 describe('hmacSignature: nonce policies', () => {
   it("'unique' (the default) accepts a nonce once and rejects its replay", async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
     expect(await verifier.authenticate(authenticateRequest(headers))).toMatchObject({ error: { code: 'NONCE_REPLAYED' } });
@@ -237,7 +246,7 @@ describe('hmacSignature: nonce policies', () => {
 
   it("'unique' lets exactly one of 100 parallel requests with one nonce through", async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'same-nonce');
     const outcomes = await Promise.all(Array.from({ length: 100 }, () => verifier.authenticate(authenticateRequest(headers))));
     expect(outcomes.filter((outcome) => outcome.type === 'authenticated')).toHaveLength(1);
@@ -246,7 +255,7 @@ describe('hmacSignature: nonce policies', () => {
 
   it("'unique' forgets a nonce after the retention window", async () => {
     const { verifier, manager, clock } = setup({ nonceRetentionInSeconds: 600 });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     await verifier.authenticate(authenticateRequest(headers));
     clock.advanceBySeconds(601);
@@ -255,7 +264,7 @@ describe('hmacSignature: nonce policies', () => {
 
   it("'increasing' accepts strictly larger integers only, atomically", async () => {
     const { verifier, manager } = setup({ noncePolicy: 'increasing' });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     expect((await verifier.authenticate(authenticateRequest(signed(key, 100).headers))).type).toBe('authenticated');
     for (const nonce of [100, 99, 0]) {
       expect(await verifier.authenticate(authenticateRequest(signed(key, nonce).headers))).toMatchObject({ error: { code: 'NONCE_REPLAYED' } });
@@ -266,9 +275,9 @@ describe('hmacSignature: nonce policies', () => {
     expect(parallel.filter((outcome) => outcome.type === 'authenticated')).toHaveLength(1);
   });
 
-  it("'issued' accepts the nonce shown at creation again and again (replayable, as in the seed) and no other", async () => {
+  it("'issued' accepts the nonce shown at creation again and again (replayable, as KiiEx documents it) and no other", async () => {
     const { verifier, manager } = setup({ noncePolicy: 'issued' });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, key.Nonce);
     expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
     expect((await verifier.authenticate(authenticateRequest(headers))).type).toBe('authenticated');
@@ -290,7 +299,7 @@ describe('hmacSignature: the hardened timestamp mode', () => {
 
   it('accepts a signed timestamp inside ±300 s, in both directions', async () => {
     const { verifier, manager } = setup({ timestamp: {} });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     for (const [index, offset] of [0, 300, -300].entries()) {
       expect((await verifier.authenticate(authenticateRequest(signed(key, `n-${index}`, { timestamp: nowSeconds + offset }).headers))).type).toBe('authenticated');
     }
@@ -298,7 +307,7 @@ describe('hmacSignature: the hardened timestamp mode', () => {
 
   it('rejects a timestamp at ±301 s and at 0 as out of range', async () => {
     const { verifier, manager } = setup({ timestamp: {} });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     for (const [index, timestamp] of [nowSeconds + 301, nowSeconds - 301, 0].entries()) {
       expect(await verifier.authenticate(authenticateRequest(signed(key, `n-${index}`, { timestamp }).headers))).toMatchObject({ error: { code: 'TIMESTAMP_OUT_OF_RANGE' } });
     }
@@ -306,7 +315,7 @@ describe('hmacSignature: the hardened timestamp mode', () => {
 
   it('rejects a negative, fractional, NaN or missing timestamp as malformed', async () => {
     const { verifier, manager } = setup({ timestamp: {} });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1', { timestamp: nowSeconds });
     for (const Timestamp of ['-1', `${nowSeconds}.5`, 'NaN', '1e9', ' ']) {
       expect(await verifier.authenticate(authenticateRequest({ ...headers, Timestamp }))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
@@ -315,9 +324,9 @@ describe('hmacSignature: the hardened timestamp mode', () => {
     expect(await verifier.authenticate(authenticateRequest(withoutTimestamp))).toMatchObject({ error: { code: 'CREDENTIALS_MALFORMED' } });
   });
 
-  it('rejects a timestamp that was not signed (a seed-style signature with a Timestamp header)', async () => {
+  it('rejects a timestamp that was not signed (a plain KiiEx signature with a Timestamp header)', async () => {
     const { verifier, manager } = setup({ timestamp: {} });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const { headers } = signed(key, 'n-1');
     expect(await verifier.authenticate(authenticateRequest({ ...headers, Timestamp: String(nowSeconds) }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
@@ -330,28 +339,180 @@ describe('hmacSignature: the hardened timestamp mode', () => {
 describe('secret rotation', () => {
   it('accepts both secrets during the overlap and only the new one after it', async () => {
     const { verifier, manager, clock } = setup();
-    const key = await createKey(manager);
-    const rotated = await manager.rotateSecret('1', key.id, { overlapInSeconds: 600 });
+    const key = await issueKey(manager);
+    const rotated = await manager.rotate('1', { id: key.id }, { overlapInSeconds: 600 });
     if (!rotated.ok) throw rotated.error;
+    expect(rotated.value).toEqual({ id: key.id, APISecret: rotated.value.APISecret, UserId: '1', previousSecretValidUntil: NOW + 600_000 });
     expect(rotated.value.APISecret).not.toBe(key.APISecret);
     expect((await verifier.authenticate(authenticateRequest(signed(key, 'old-1').headers))).type).toBe('authenticated');
     expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, 'new-1').headers))).type).toBe('authenticated');
-    clock.advanceBySeconds(601);
-    expect(await verifier.authenticate(authenticateRequest(signed(key, 'old-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    clock.advanceBySeconds(599);
+    expect((await verifier.authenticate(authenticateRequest(signed(key, 'old-2').headers))).type).toBe('authenticated');
+    clock.advanceBySeconds(1);
+    expect(await verifier.authenticate(authenticateRequest(signed(key, 'old-3').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
     expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, 'new-2').headers))).type).toBe('authenticated');
   });
 
   it('drops the old secret at once without an overlap', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
-    await manager.rotateSecret('1', key.id);
+    const key = await issueKey(manager);
+    const rotated = await manager.rotate('1', { id: key.id });
+    if (!rotated.ok) throw rotated.error;
+    expect(rotated.value.previousSecretValidUntil).toBeNull();
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'old').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, 'new').headers))).type).toBe('authenticated');
+  });
+
+  it('keeps the APIKey, the issued nonce, the permissions and the live sessions, named by the APIKey as token', async () => {
+    const context = setup({ noncePolicy: 'issued' });
+    const key = await issueKey(context.manager, '1', { permissions: ['Trading', 'Deposit'] });
+    const before = await context.verifier.authenticate(authenticateRequest(signed(key, key.Nonce).headers));
+    if (before.type !== 'authenticated') throw new Error(before.type);
+    const session = await context.manager.startSession(before);
+    if (!session.ok) throw session.error;
+    const rotated = await context.manager.rotate('1', { token: key.APIKey });
+    if (!rotated.ok) throw rotated.error;
+    expect(rotated.value.id).toBe(key.id);
+    expect(await context.verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, key.Nonce).headers))).toMatchObject({
+      type: 'authenticated',
+      credential: { id: key.id, kind: 'api-key', scopes: ['Trading', 'Deposit'] },
+    });
+    const aptoken = toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } }), { remoteAddress: '127.0.0.1' });
+    expect((await context.sessions.authenticate(aptoken)).type).toBe('authenticated');
+  });
+});
+
+describe('hmacSignature: a body consumed before authentication', () => {
+  /** An AuthenticateUser request whose body a handler or body parser already read. */
+  async function consumed(headers: Record<string, string>, body: unknown): Promise<AuthRequest> {
+    const request = new Request('http://x/AuthenticateUser', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await request.text();
+    return toAuthRequest(request, { remoteAddress: '127.0.0.1' });
+  }
+
+  it('is refused with INTERNAL_ERROR and a cause that says how to fix it, never MALFORMED, even with every value in the headers', async () => {
+    const { verifier, manager } = setup();
+    const key = await issueKey(manager);
+    const one = signed(key, 'u-1');
+    for (const request of [await consumed(one.headers, one.body), await consumed({}, one.body)]) {
+      const outcome = await verifier.authenticate(request);
+      expect(outcome).toMatchObject({ type: 'rejected', error: { code: 'INTERNAL_ERROR' } });
+      expect(outcome).not.toHaveProperty('credentialId');
+      const cause = outcome.type === 'rejected' ? outcome.error.cause : undefined;
+      expect(cause).toBeInstanceOf(Error);
+      expect((cause as Error).message).toMatch(/consumed before authentication/);
+      expect((cause as Error).message).toMatch(/req\.rawBody|readBody/);
+      expect(verifier.renderRefusal(outcome as AuthRefusal)).toEqual({
+        httpStatus: 500,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: { Authenticated: false, errormsg: 'Internal error' },
+      });
+    }
+  });
+
+  it('spends no nonce: the same values authenticate once the body reaches the adapter', async () => {
+    const { verifier, manager } = setup();
+    const key = await issueKey(manager);
+    const { headers, body } = signed(key, 'u-2');
+    expect(await verifier.authenticate(await consumed(headers, body))).toMatchObject({ error: { code: 'INTERNAL_ERROR' } });
+    expect((await verifier.authenticate(authenticateRequest(headers, { body }))).type).toBe('authenticated');
+  });
+
+  it('is read as invalid with code INTERNAL_ERROR by readAuthenticateUser', async () => {
+    const read = await readAuthenticateUser(await consumed({ APIKey: 'ab'.repeat(16) }, {}));
+    expect(read).toMatchObject({ type: 'invalid', code: 'INTERNAL_ERROR' });
+    expect(read.type === 'invalid' && read.cause?.message).toMatch(/body/);
+  });
+});
+
+describe('rendering', () => {
+  const CODES = Object.keys(AUTH_ERROR_CODES) as AuthErrorCode[];
+  const refused = (code: AuthErrorCode): AuthRefusal => ({ type: 'rejected', error: new AuthError(code) });
+  const ABSENT: AuthRefusal = { type: 'absent' };
+  const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+  const store = createMemoryCredentialStore();
+  const guards = { failureThrottle: { store: createMemoryEphemeralStore() }, onEvent: () => undefined };
+  const verifiers = {
+    plain: hmacSignature({ store, sealer, noncePolicy: 'issued' }),
+    guarded: hmacSignature({ store, sealer, noncePolicy: 'issued', ...guards }),
+  };
+  const sessionStrategies = { plain: hmacSession({ store }), guarded: hmacSession({ store, ...guards }) };
+
+  it("renders every AuthErrorCode and absence through each strategy's renderRefusal exactly as its named renderer does", () => {
+    for (const [name, verifier] of Object.entries(verifiers)) {
+      for (const code of CODES) {
+        const wire = HMAC_WIRE_ERRORS[code];
+        const expected = { httpStatus: wire.httpStatus, headers: JSON_HEADERS, body: { Authenticated: false, errormsg: wire.authenticateUser } };
+        expect(verifier.renderRefusal(refused(code)), `${name} ${code}`).toEqual(expected);
+        expect(renderAuthenticateUserError(new AuthError(code)), code).toEqual(expected);
+      }
+      expect(verifier.renderRefusal(ABSENT), name).toEqual({
+        httpStatus: 401,
+        headers: JSON_HEADERS,
+        body: { Authenticated: false, errormsg: 'APIKey, Signature, UserId and Nonce are required' },
+      });
+      expect(verifier.renderRefusal(ABSENT)).toEqual(renderAuthenticateUserError(new AuthError('CREDENTIALS_MISSING')));
+    }
+    for (const [name, sessions] of Object.entries(sessionStrategies)) {
+      for (const code of CODES) {
+        const wire = HMAC_WIRE_ERRORS[code];
+        const expected = { httpStatus: wire.httpStatus, headers: JSON_HEADERS, body: { result: false, errormsg: wire.errormsg, errorcode: wire.errorcode, detail: null } };
+        expect(sessions.renderRefusal(refused(code)), `${name} ${code}`).toEqual(expected);
+        expect(renderApexError(new AuthError(code)), code).toEqual(expected);
+      }
+      expect(sessions.renderRefusal(ABSENT), name).toEqual({
+        httpStatus: 401,
+        headers: JSON_HEADERS,
+        body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null },
+      });
+      expect(sessions.renderRefusal(ABSENT)).toEqual(renderApexError(new AuthError('CREDENTIALS_MISSING')));
+    }
+  });
+
+  it('renders the exact AuthenticateUser and APEX envelopes for a few codes', () => {
+    expect(JSON.stringify(verifiers.plain.renderRefusal(refused('CREDENTIALS_INVALID')))).toBe(
+      '{"httpStatus":401,"headers":{"content-type":"application/json; charset=utf-8"},"body":{"Authenticated":false,"errormsg":"Invalid API key, user or signature"}}',
+    );
+    expect(JSON.stringify(verifiers.guarded.renderRefusal(refused('NONCE_REPLAYED')))).toBe(
+      '{"httpStatus":401,"headers":{"content-type":"application/json; charset=utf-8"},"body":{"Authenticated":false,"errormsg":"Nonce already used"}}',
+    );
+    expect(JSON.stringify(sessionStrategies.plain.renderRefusal(refused('STORE_UNAVAILABLE')))).toBe(
+      '{"httpStatus":503,"headers":{"content-type":"application/json; charset=utf-8"},"body":{"result":false,"errormsg":"Operation Failed","errorcode":100,"detail":null}}',
+    );
+    expect(JSON.stringify(sessionStrategies.guarded.renderRefusal(refused('SCOPE_DENIED')))).toBe(
+      '{"httpStatus":403,"headers":{"content-type":"application/json; charset=utf-8"},"body":{"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}}',
+    );
+  });
+
+  it('renders a success as APEX does, the payload itself, in both strategies', () => {
+    const payload = { result: true, errormsg: null, errorcode: 0, detail: null };
+    for (const strategy of [...Object.values(verifiers), ...Object.values(sessionStrategies)]) {
+      expect(strategy.renderSuccess?.(payload)).toEqual({ httpStatus: 200, headers: JSON_HEADERS, body: payload });
+      expect(strategy.renderSuccess?.(payload, { httpStatus: 201 })).toEqual({ httpStatus: 201, headers: JSON_HEADERS, body: payload });
+      expect(renderSuccess(strategy, [1, 2])).toEqual(renderApexSuccess([1, 2]));
+    }
+  });
+
+  it("answers a guarded route in the scheme's envelope: no aptoken, and a session without the permission", async () => {
+    const context = setup();
+    const guard = createAuthGuard(context.sessions, { require: 'Trading' });
+    const noToken = await guard(toAuthRequest(new Request('http://x/ap/SendOrder', { method: 'POST' })));
+    expect(noToken).toMatchObject({ type: 'refused', reply: { httpStatus: 401, body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null } } });
+    const key = await issueKey(context.manager, '1', { permissions: ['Deposit'] });
+    const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, 'g-1').headers));
+    if (outcome.type !== 'authenticated') throw new Error(outcome.type);
+    const session = await context.manager.startSession(outcome);
+    if (!session.ok) throw session.error;
+    const denied = await guard(toAuthRequest(new Request('http://x/ap/SendOrder', { method: 'POST', headers: { aptoken: session.value.token } })));
+    expect(denied).toMatchObject({ type: 'refused', reply: { httpStatus: 403, body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null } } });
+    const signIn = await createAuthGuard(context.verifier)(authenticateRequest({}));
+    expect(signIn).toMatchObject({ type: 'refused', reply: { httpStatus: 401, body: { Authenticated: false, errormsg: 'APIKey, Signature, UserId and Nonce are required' } } });
   });
 });
 
 describe('hmacSession: aptoken', () => {
   async function login(context: ReturnType<typeof setup>, permissions = ['Trading']) {
-    const key = await createKey(context.manager, '1', { permissions });
+    const key = await issueKey(context.manager, '1', { permissions });
     const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, `n-${Math.random()}`).headers));
     if (outcome.type !== 'authenticated') throw new Error(outcome.type);
     const session = await context.manager.startSession(outcome);
@@ -380,7 +541,7 @@ describe('hmacSession: aptoken', () => {
     const context = setup();
     const { key, session } = await login(context);
     expect((await context.sessions.authenticate(call(session.token))).type).toBe('authenticated');
-    expect((await context.manager.removeKey('1', { apiKey: key.APIKey })).ok).toBe(true);
+    expect((await context.manager.revoke('1', { token: key.APIKey })).ok).toBe(true);
     expect(await context.sessions.authenticate(call(session.token))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
@@ -429,7 +590,7 @@ describe('hmacSession: aptoken', () => {
 
   it("carries the key's allowed IPs to its sessions", async () => {
     const context = setup();
-    const key = await createKey(context.manager, '1', { allowedIps: ['127.0.0.2'] });
+    const key = await issueKey(context.manager, '1', { allowedIps: ['127.0.0.2'] });
     const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, 'n-ip').headers, { remoteAddress: '127.0.0.2' }));
     if (outcome.type !== 'authenticated') throw new Error(outcome.type);
     const session = await context.manager.startSession(outcome);
@@ -443,7 +604,7 @@ describe('hmacSession: aptoken', () => {
     const store = createMemoryCredentialStore();
     const context = setup({}, store);
     const manager = createHmacKeyManager({ store, sealer, clock: context.clock, maxSessionsPerUser: 2 });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     const tokens: string[] = [];
     for (let i = 0; i < 3; i++) {
       const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, `n-limit-${i}`).headers));
@@ -488,7 +649,7 @@ describe('opened-secret cache', () => {
   it('opens a key\'s sealed secret once, then verifies from the prepared key', async () => {
     const { counting, counter } = countingSealer();
     const { verifier, manager } = setup({ sealer: counting });
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     for (let i = 0; i < 3; i++) expect((await verifier.authenticate(authenticateRequest(signed(key, `c-${i}`).headers))).type).toBe('authenticated');
     expect(await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: 'f'.repeat(64) }, 'c-wrong').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
     expect(counter.opens).toBe(1);
@@ -496,14 +657,14 @@ describe('opened-secret cache', () => {
 
   it('never serves a rotated-away secret, with or without an overlap', async () => {
     const { verifier, manager, clock } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     expect((await verifier.authenticate(authenticateRequest(signed(key, 'r-1').headers))).type).toBe('authenticated');
-    const rotated = await manager.rotateSecret('1', key.id);
+    const rotated = await manager.rotate('1', { id: key.id });
     if (!rotated.ok) throw rotated.error;
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'r-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
     const next = { ...key, APISecret: rotated.value.APISecret };
     expect((await verifier.authenticate(authenticateRequest(signed(next, 'r-3').headers))).type).toBe('authenticated');
-    const again = await manager.rotateSecret('1', key.id, { overlapInSeconds: 60 });
+    const again = await manager.rotate('1', { id: key.id }, { overlapInSeconds: 60 });
     if (!again.ok) throw again.error;
     expect((await verifier.authenticate(authenticateRequest(signed(next, 'r-4').headers))).type).toBe('authenticated');
     clock.advanceBySeconds(61);
@@ -513,9 +674,9 @@ describe('opened-secret cache', () => {
 
   it('refuses a removed key even when its secret is cached', async () => {
     const { verifier, manager } = setup();
-    const key = await createKey(manager);
+    const key = await issueKey(manager);
     expect((await verifier.authenticate(authenticateRequest(signed(key, 'x-1').headers))).type).toBe('authenticated');
-    expect((await manager.removeKey('1', { id: key.id })).ok).toBe(true);
+    expect((await manager.revoke('1', { id: key.id })).ok).toBe(true);
     expect(await verifier.authenticate(authenticateRequest(signed(key, 'x-2').headers))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
@@ -526,8 +687,8 @@ describe('opened-secret cache', () => {
     for (const secretCacheSize of [0, 1]) {
       looked.length = 0;
       const { verifier, manager } = setup({ secretCacheSize }, store);
-      const key = await createKey(manager, `d${secretCacheSize}`);
-      const other = await createKey(manager, `e${secretCacheSize}`);
+      const key = await issueKey(manager, `d${secretCacheSize}`);
+      const other = await issueKey(manager, `e${secretCacheSize}`);
       for (const [i, used] of [key, key, other, key].entries()) {
         expect((await verifier.authenticate(authenticateRequest(signed(used, `d-${secretCacheSize}-${i}`).headers))).type).toBe('authenticated');
       }
@@ -548,8 +709,8 @@ describe('opened-secret cache', () => {
     ] as const) {
       const { counting, counter } = countingSealer();
       const { verifier, manager } = setup({ sealer: counting, secretCacheSize });
-      const first = await createKey(manager, '1');
-      const second = await createKey(manager, '2');
+      const first = await issueKey(manager, '1');
+      const second = await issueKey(manager, '2');
       for (const [i, key] of [first, second, first, second].entries()) {
         expect((await verifier.authenticate(authenticateRequest(signed(key, `s-${secretCacheSize}-${i}`).headers))).type).toBe('authenticated');
       }

@@ -1,20 +1,21 @@
 import {
   absent,
-  authenticated,
   ConfigurationError,
-  createHmacSha256,
-  createIpMatcher,
-  isCredentialActive,
+  refusalError,
   rejected,
   rejectedCredential,
-  resolveCredentialOptions,
-  touchQuietly,
-  withStrategyGuards,
   type AuthOutcome,
+  type AuthRefusal,
+  type AuthRequest,
   type AuthStrategy,
   type CredentialRecord,
   type Principal,
+  type RenderSuccessOptions,
+  type WireReply,
 } from '@gatehouse/auth-core';
+import { createCredentialLookup, createIpMatcher, resolveCredentialOptions, withStrategyGuards } from '@gatehouse/auth-core/strategy';
+import { createHmacSha256 } from '@gatehouse/auth-core/crypto';
+import { renderApexError, renderApexSuccess, renderAuthenticateUserError } from './envelope.js';
 import {
   HMAC_API_KEY_BYTES,
   HMAC_DEFAULT_SECRET_CACHE_SIZE,
@@ -61,7 +62,14 @@ const isSignature = (text: string): boolean => consistsOf(text, ANY_HEX, 64, 64)
 const isUserId = (text: string): boolean => consistsOf(text, USER_ID_CHARS, 1, 64);
 const isTokenNonce = (text: string): boolean => consistsOf(text, TOKEN_NONCE_CHARS, 1, 128);
 
-/** The record kinds this package stores. */
+/**
+ * The record kinds this package stores.
+ *
+ * @example
+ * ```ts
+ * if (outcome.type === 'authenticated' && outcome.credential.kind === HMAC_KINDS.session) await manager.endSession(outcome.credential);
+ * ```
+ */
 export const HMAC_KINDS = { apiKey: 'api-key', session: 'session' } as const;
 
 /**
@@ -124,6 +132,22 @@ function keysOf(
   return [mac];
 }
 
+/** The principal of a key or session record: its owner, with the user name when the key has one. */
+function principalOf(record: CredentialRecord): HmacPrincipal {
+  const userName = record.attributes['userName'];
+  return { id: record.ownerId, ...(typeof userName === 'string' ? { attributes: { userName } } : {}) };
+}
+
+/** Whether the request may use the record: it has no address restriction, or the client IP is one it allows (read only then). */
+function ipAllowed(record: CredentialRecord, request: AuthRequest): boolean {
+  if (record.allowedIps.length === 0) return true;
+  const clientIp = request.clientIp;
+  return clientIp !== null && createIpMatcher(record.allowedIps).matches(clientIp);
+}
+
+/** The APEX success reply: the payload itself, as JSON. */
+const renderPlainSuccess = (payload: unknown, options?: RenderSuccessOptions): WireReply<unknown> => renderApexSuccess(payload, options?.httpStatus);
+
 /**
  * Creates the `AuthenticateUser` verifier: an `AuthStrategy` that checks `APIKey`, `Signature`, `UserId` and
  * `Nonce` (headers or JSON body) and, on success, authenticates the key's owner with the key as credential and
@@ -134,10 +158,15 @@ function keysOf(
  * `UserId`, signature (constant time, either hex case, current or overlapping previous secret), allowed IPs,
  * then the nonce policy, so nonces are spent only by requests that proved the secret.
  *
+ * The strategy renders its refusals as `AuthenticateUser` failures (`renderAuthenticateUserError`:
+ * `{"Authenticated":false,"errormsg":…}`, and `CREDENTIALS_MISSING` for a request without the four values), and a
+ * success payload as APEX does, as the payload itself (`renderApexSuccess`).
+ *
  * @example
  * ```ts
  * const verifier = hmacSignature({ store, sealer, ephemeralStore, noncePolicy: 'unique' });
  * const outcome = await verifier.authenticate(toAuthRequest(req));
+ * if (outcome.type !== 'authenticated') return toFetchResponse(verifier.renderRefusal(outcome));
  * ```
  */
 export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacPrincipal> {
@@ -164,8 +193,9 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
   const currentKeys = createKeyCache(cacheSize, open);
   const previousKeys = createKeyCache(cacheSize, open);
   // APIKey → its lookup digest, for keys that signed correctly. The APIKey travels in clear in every request
-  // (seed 004), so keying a `Map` by it reveals nothing; what stays secret (APISecret) never enters this map.
-  // The record itself is still read on every request, so a revoked or rotated key takes effect at once.
+  // (KiiEx docs, "Authenticate with API Key"), so keying a `Map` by it reveals nothing; what stays secret
+  // (APISecret) never enters this map. The record itself is still read on every request, so a revoked or
+  // rotated key takes effect at once.
   const lookupDigests = new Map<string, string>();
   const lookupDigestOf = (apiKey: string): string => lookupDigests.get(apiKey) ?? digest(apiKey);
   const rememberLookupDigest = (apiKey: string, lookup: string): void => {
@@ -173,38 +203,33 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
     if (lookupDigests.size >= cacheSize) lookupDigests.delete(lookupDigests.keys().next().value as string);
     lookupDigests.set(apiKey, lookup);
   };
+  // Unknown, revoked, expired and foreign records (another strategy's, or a session token) share one answer.
+  const credentials = createCredentialLookup({ store, digest, clock, strategyId: HMAC_STRATEGY_ID, kinds: [HMAC_KINDS.apiKey] });
 
   const strategy: AuthStrategy<HmacPrincipal> = {
     id: HMAC_STRATEGY_ID,
     async authenticate(request): Promise<AuthOutcome<HmacPrincipal>> {
       const read = await readAuthenticateUser(request);
       if (read.type === 'none') return absent();
-      if (read.type === 'invalid') return rejected(read.code);
+      if (read.type === 'invalid') return rejected(read.code, read.cause);
       const { apiKey, signature, userId, nonce, timestamp } = read.values;
       if (apiKey === undefined || signature === undefined || userId === undefined || nonce === undefined) return rejected('CREDENTIALS_MALFORMED');
       if (!isApiKey(apiKey) || !isSignature(signature) || !isUserId(userId)) return rejected('CREDENTIALS_MALFORMED');
       if (!(policy === 'increasing' ? DECIMAL_NONCE.test(nonce) && Number.isSafeInteger(Number(nonce)) : isTokenNonce(nonce))) {
         return rejected('CREDENTIALS_MALFORMED');
       }
-      const now = clock.now();
       if (toleranceInSeconds !== null) {
         if (timestamp === undefined || !UNIX_SECONDS.test(timestamp)) return rejected('CREDENTIALS_MALFORMED');
-        if (Math.abs(Number(timestamp) * 1000 - now) > toleranceInSeconds * 1000) return rejected('TIMESTAMP_OUT_OF_RANGE');
+        if (Math.abs(Number(timestamp) * 1000 - clock.now()) > toleranceInSeconds * 1000) return rejected('TIMESTAMP_OUT_OF_RANGE');
       }
 
       const lookup = lookupDigestOf(apiKey);
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(lookup);
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
+      const found = await credentials.findByDigest(lookup);
+      if (found.type === 'rejected') return found;
+      const { record, now } = found;
       // Unknown key, another user's key, a revoked key and a wrong signature share one answer. A live key that
       // was named but not proven is refused by id, so a failure throttle also counts per key (the APIKey is
       // sent in clear, so that reveals nothing; the reply is the same).
-      if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.apiKey || !isCredentialActive(record, now)) {
-        return rejected('CREDENTIALS_INVALID');
-      }
       if (record.ownerId !== userId) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
       const keys = keysOf(record, currentKeys, previousKeys, now);
       if (keys === null) return rejected('INTERNAL_ERROR');
@@ -215,10 +240,7 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       if (!matched) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
       rememberLookupDigest(apiKey, lookup);
 
-      if (record.allowedIps.length > 0) {
-        const clientIp = request.clientIp;
-        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
-      }
+      if (!ipAllowed(record, request)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
 
       try {
         if (policy === 'issued') {
@@ -234,13 +256,10 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
         return rejected('STORE_UNAVAILABLE', error);
       }
 
-      touchQuietly(store, record.id, now);
-      const userName = record.attributes['userName'];
-      return authenticated(
-        { id: record.ownerId, ...(typeof userName === 'string' ? { attributes: { userName } } : {}) },
-        { id: record.id, kind: HMAC_KINDS.apiKey, scopes: record.scopes, expiresAt: record.expiresAt },
-      );
+      return credentials.grant(found, principalOf(record));
     },
+    renderRefusal: (refusal: AuthRefusal): WireReply<unknown> => renderAuthenticateUserError(refusalError(refusal)),
+    renderSuccess: renderPlainSuccess,
   };
   return withStrategyGuards(strategy, options);
 }
@@ -250,48 +269,49 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
  * `AuthenticateUser`. The session carries its key's permissions as scopes; it ends after its absolute
  * lifetime, after `idleTimeoutInSeconds` without use, on `LogOut`, and at once when its key is removed.
  *
+ * The strategy renders its refusals as APEX call failures (`renderApexError`:
+ * `{"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}`, and `CREDENTIALS_MISSING` for a
+ * call without a token), and a success payload as the payload itself (`renderApexSuccess`).
+ *
  * @example
  * ```ts
  * const sessions = hmacSession({ store });
  * const outcome = await sessions.authenticate(toAuthRequest(req));
+ * if (outcome.type !== 'authenticated') return toFetchResponse(sessions.renderRefusal(outcome));
  * ```
  */
 export function hmacSession(options: HmacSessionOptions): AuthStrategy<HmacPrincipal> {
   const { store, digest, clock } = resolveCredentialOptions(options);
   const headerName = (options.headerName ?? 'aptoken').toLowerCase();
   if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(headerName)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
-  const idleMs = positiveSeconds(options.idleTimeoutInSeconds, 1_800, 'idleTimeoutInSeconds', 120) * 1000;
+  const idleTimeoutInSeconds = positiveSeconds(options.idleTimeoutInSeconds, 1_800, 'idleTimeoutInSeconds', 120);
+  // Unknown, ended, expired and foreign records (an API key sent as a token) share one answer; a session unused
+  // for `idleTimeoutInSeconds` is CREDENTIALS_EXPIRED.
+  const credentials = createCredentialLookup({
+    store,
+    digest,
+    clock,
+    strategyId: HMAC_STRATEGY_ID,
+    kinds: [HMAC_KINDS.session],
+    idleTimeoutInSeconds,
+  });
 
   const strategy: AuthStrategy<HmacPrincipal> = {
     id: `${HMAC_STRATEGY_ID}:session`,
-    async authenticate(request) {
+    async authenticate(request): Promise<AuthOutcome<HmacPrincipal>> {
       const values = request.headerValues(headerName);
       if (values.length === 0) return absent();
       if (values.length > 1) return rejected('CREDENTIALS_AMBIGUOUS');
       const token = (values[0] as string).trim();
       if (!SESSION_TOKEN.test(token)) return rejected('CREDENTIALS_MALFORMED');
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(digest(token));
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
-      const now = clock.now();
-      if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.session || !isCredentialActive(record, now)) {
-        return rejected('CREDENTIALS_INVALID');
-      }
-      if ((record.lastUsedAt ?? record.createdAt) + idleMs <= now) return rejected('CREDENTIALS_EXPIRED');
-      if (record.allowedIps.length > 0) {
-        const clientIp = request.clientIp;
-        if (clientIp === null || !createIpMatcher(record.allowedIps).matches(clientIp)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
-      }
-      touchQuietly(store, record.id, now);
-      const userName = record.attributes['userName'];
-      return authenticated(
-        { id: record.ownerId, ...(typeof userName === 'string' ? { attributes: { userName } } : {}) },
-        { id: record.id, kind: HMAC_KINDS.session, scopes: record.scopes, expiresAt: record.expiresAt },
-      );
+      const found = await credentials.find(token);
+      if (found.type === 'rejected') return found;
+      const { record } = found;
+      if (!ipAllowed(record, request)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
+      return credentials.grant(found, principalOf(record));
     },
+    renderRefusal: (refusal: AuthRefusal): WireReply<unknown> => renderApexError(refusalError(refusal)),
+    renderSuccess: renderPlainSuccess,
   };
   return withStrategyGuards(strategy, options);
 }

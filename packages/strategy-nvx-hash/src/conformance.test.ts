@@ -1,8 +1,8 @@
-import { createMemoryCredentialStore, type AuthEvent, type CredentialStore } from '@gatehouse/auth-core';
+import { createMemoryCredentialStore, type AuthEvent, type CredentialStore, type ManageResult } from '@gatehouse/auth-core';
 import type { NvxFixtures } from '@gatehouse/conformance';
 import { describeConformance } from '@gatehouse/conformance/vitest';
 import { describe } from 'vitest';
-import { createNvxHashManager, nvxHash, renderNvxError, type NvxHashManager, type NvxOwner } from './index.js';
+import { createNvxHashManager, nvxHash, renderNvxError, type NvxHashManager, type NvxOwner, type NvxSession } from './index.js';
 
 /** A store whose lookups fail, as a database that is down or timing out. */
 function failingStore(): CredentialStore {
@@ -16,9 +16,15 @@ function failingStore(): CredentialStore {
 }
 
 async function apiKeyOf(manager: NvxHashManager, owner: NvxOwner, title: string): Promise<string> {
-  const created = await manager.createApiKey(owner, title);
-  if (!created.ok) throw new Error(`createApiKey failed: ${created.error.code}`);
-  return created.value.hash;
+  const issued = await manager.issue(owner, { title });
+  if (!issued.ok) throw new Error(`issue failed: ${issued.error.code}`);
+  return issued.value.hash;
+}
+
+async function sessionOf(started: Promise<ManageResult<NvxSession>>): Promise<NvxSession> {
+  const result = await started;
+  if (!result.ok) throw new Error(`session failed: ${result.error.code}`);
+  return result.value;
 }
 
 /** Issues fresh hashes of every kind for one conformance case: a new master user, sub-user and panel account. */
@@ -29,14 +35,14 @@ function fixtureFactory(manager: NvxHashManager, queryHash: 'enabled' | 'disable
     const master: NvxOwner = { id: `master-${accounts}`, accountType: 'master' };
     const apiKey = await apiKeyOf(manager, master, 'Integration Key');
     const revokedApiKey = await apiKeyOf(manager, master, 'Compromised Key');
-    const deleted = await manager.deleteApiKey(master, revokedApiKey);
-    if (!deleted.ok) throw new Error(`deleteApiKey failed: ${deleted.error.code}`);
-    const userSession = await manager.startUserSession(master);
-    const ended = await manager.startUserSession(master);
+    const revoked = await manager.revoke(master, { token: revokedApiKey });
+    if (!revoked.ok) throw new Error(`revoke failed: ${revoked.error.code}`);
+    const userSession = await sessionOf(manager.startUserSession(master));
+    const ended = await sessionOf(manager.startUserSession(master));
     const endedResult = await manager.endSession({ id: ended.credentialId, kind: 'user-session', scopes: [] });
     if (!endedResult.ok) throw new Error(`endSession failed: ${endedResult.error.code}`);
-    const subUser = await manager.startUserSession({ id: `sub-${accounts}`, accountType: 'sub' });
-    const panel = await manager.startPanelSession(`panel-${accounts}`);
+    const subUser = await sessionOf(manager.startUserSession({ id: `sub-${accounts}`, accountType: 'sub' }));
+    const panel = await sessionOf(manager.startPanelSession(`panel-${accounts}`));
     return {
       apiKey,
       userSessionHash: userSession.hash,

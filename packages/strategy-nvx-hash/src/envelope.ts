@@ -1,4 +1,5 @@
-import { AuthError, JSON_CONTENT_TYPE, type WireReply } from '@gatehouse/auth-core';
+import { AuthError, type WireReply } from '@gatehouse/auth-core';
+import { JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import { NVX_CODE_FOR_AUTH_ERROR, NVX_STATUS_CODES, type NvxStatusCode } from './errors.js';
 
 /**
@@ -24,15 +25,40 @@ export interface NvxFailureBody {
  */
 export type NvxSuccessBody<T extends object> = { readonly success: true } & T;
 
-const HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
-
 /**
- * Renders a failure in Navixy's envelope. Every rejection of this scheme goes through this one function, in
- * the demo, in adopters' servers and in the conformance kit's expectations.
+ * The fields a success payload contributes to {@link NvxSuccessBody}: an object's own fields, or an array under
+ * `value`.
  *
  * @example
  * ```ts
- * const reply = renderNvxError(outcome.error);
+ * const fields: NvxSuccessFields<string[]> = { value: ['a'] };
+ * ```
+ */
+export type NvxSuccessFields<T extends object> = T extends readonly unknown[] ? { readonly value: T } : T;
+
+/**
+ * Options of {@link renderNvxSuccess}.
+ *
+ * @example
+ * ```ts
+ * renderNvxSuccess({ id: 7 }, { httpStatus: 201 });
+ * ```
+ */
+export interface NvxSuccessOptions {
+  /** Default 200. */
+  readonly httpStatus?: number;
+}
+
+const HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
+
+/**
+ * Renders a failure in Navixy's envelope. Every refusal of this scheme goes through this one function (the
+ * strategy's `renderRefusal` calls it), in the demo, in adopters' servers and in the conformance kit's
+ * expectations.
+ *
+ * @example
+ * ```ts
+ * const reply = renderNvxError(new AuthError('CREDENTIALS_INVALID'));
  * res.writeHead(reply.httpStatus, reply.headers).end(JSON.stringify(reply.body));
  * ```
  */
@@ -56,15 +82,26 @@ export function renderNvxStatus(code: NvxStatusCode): WireReply<NvxFailureBody> 
 }
 
 /**
- * Renders a success: `{"success":true, ...fields}` with HTTP 200.
+ * Renders a success: `{"success":true, ...fields}`, HTTP 200 unless `httpStatus` says otherwise. `success` comes
+ * first and is always `true` (a `success` field of the payload cannot change it). A payload that is not an object
+ * (a string, a number, `null`, an array) goes under `value`: `{"success":true,"value":…}`. The strategy's
+ * `renderSuccess` is this function.
  *
  * @example
  * ```ts
  * renderNvxSuccess({ hash }); // { httpStatus: 200, body: { success: true, hash } }
+ * renderNvxSuccess(['a', 'b']).body; // { success: true, value: ['a', 'b'] }
  * ```
  */
-export function renderNvxSuccess<T extends object>(fields: T): WireReply<NvxSuccessBody<T>> {
-  return { httpStatus: 200, headers: HEADERS, body: { success: true, ...fields } as NvxSuccessBody<T> };
+export function renderNvxSuccess<T extends object>(fields: T, options?: NvxSuccessOptions): WireReply<NvxSuccessBody<NvxSuccessFields<T>>>;
+export function renderNvxSuccess(payload: unknown, options?: NvxSuccessOptions): WireReply<NvxSuccessBody<object>>;
+export function renderNvxSuccess(payload: unknown, options: NvxSuccessOptions = {}): WireReply<NvxSuccessBody<object>> {
+  // A spread, not Object.assign: an own `__proto__` key of a parsed payload stays a plain field.
+  const body: { success: boolean; [field: string]: unknown } =
+    typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { success: true, ...payload } : { success: true, value: payload };
+  // Assigning an existing key keeps its place: `success` stays first, and stays true.
+  body.success = true;
+  return { httpStatus: options.httpStatus ?? 200, headers: HEADERS, body: body as NvxSuccessBody<object> };
 }
 
 /**

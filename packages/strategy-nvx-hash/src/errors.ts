@@ -1,7 +1,8 @@
 import type { AuthErrorCode } from '@gatehouse/auth-core';
 
 /**
- * Navixy's status codes with their HTTP statuses and descriptions, as the Navixy API documents them.
+ * Navixy's status codes with their HTTP statuses and descriptions, as the Navixy API docs, "Errors"
+ * (https://www.navixy.com/docs/navixy-api/user-api/backend-api/errors), list them.
  *
  * @example
  * ```ts
@@ -36,8 +37,8 @@ export type NvxStatusCode = keyof typeof NVX_STATUS_CODES;
 /**
  * Which Navixy status code each Gatehouse error becomes. Every problem with a presented hash (missing,
  * malformed, unknown, expired, revoked, sent twice with different values) is code 3 "Wrong hash": one answer
- * for all of them, so a reply never tells which part was wrong (the seed: "Whenever you see such response, it
- * means that you did not pass hash value properly").
+ * for all of them, so a reply never tells which part was wrong (Navixy API docs, "Errors":
+ * https://www.navixy.com/docs/navixy-api/user-api/backend-api/errors).
  *
  * @example
  * ```ts

@@ -70,6 +70,16 @@ describe('extractNvxHash: attacks', () => {
     expect(await extractNvxHash(request, { allowQueryHash: false })).toEqual({ type: 'invalid', code: 'REQUEST_MALFORMED' });
   });
 
+  it('refuses a body consumed before authentication with INTERNAL_ERROR and a cause, never as malformed or absent', async () => {
+    for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', authorization: `NVX ${hash}` }]) {
+      const consumed = new Request('http://x/v2/tracker/list', { method: 'POST', headers, body: JSON.stringify({ hash }) });
+      await consumed.json();
+      const result = await extractNvxHash(toAuthRequest(consumed), { allowQueryHash: false });
+      expect(result).toMatchObject({ type: 'invalid', code: 'INTERNAL_ERROR' });
+      expect(result.type === 'invalid' && result.cause?.message).toMatch(/consumed before authentication/);
+    }
+  });
+
   it('rejects a query hash even next to a valid header when query hashes are off', async () => {
     const request = toAuthRequest(new Request(`http://x/v2/tracker/list?hash=${hash}`, { headers: { authorization: `NVX ${hash}` } }));
     expect(await extractNvxHash(request, { allowQueryHash: false })).toEqual({ type: 'invalid', code: 'CREDENTIALS_NOT_ACCEPTED_HERE' });

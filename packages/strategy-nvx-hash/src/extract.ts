@@ -1,4 +1,6 @@
-import { isHexString, isJsonObject, parseAuthorizationHeader, type AuthErrorCode, type AuthRequest, type RequestBody } from '@gatehouse/auth-core';
+import { isJsonObject, type AuthErrorCode, type AuthRequest, type RequestBody } from '@gatehouse/auth-core';
+import { parseAuthorizationHeader } from '@gatehouse/auth-core/strategy';
+import { isHexString } from '@gatehouse/auth-core/crypto';
 import { NVX_HASH_BYTES } from './options.js';
 
 /**
@@ -12,7 +14,9 @@ import { NVX_HASH_BYTES } from './options.js';
 export type NvxHashSource = 'header' | 'body' | 'query';
 
 /**
- * The result of reading a hash off a request, before any store lookup.
+ * The result of reading a hash off a request, before any store lookup. `invalid` carries the code to refuse the
+ * request with, and for `INTERNAL_ERROR` (the body was consumed before authentication) a `cause` saying so, for
+ * the server's logs.
  *
  * @example
  * ```ts
@@ -23,11 +27,11 @@ export type NvxHashSource = 'header' | 'body' | 'query';
 export type NvxHashExtraction =
   | { readonly type: 'found'; readonly hash: string; readonly sources: readonly NvxHashSource[] }
   | { readonly type: 'none' }
-  | { readonly type: 'invalid'; readonly code: AuthErrorCode };
+  | { readonly type: 'invalid'; readonly code: AuthErrorCode; readonly cause?: Error };
 
 const HASH_LENGTH = NVX_HASH_BYTES * 2;
 
-type Invalid = { readonly type: 'invalid'; readonly code: AuthErrorCode };
+type Invalid = { readonly type: 'invalid'; readonly code: AuthErrorCode; readonly cause?: Error };
 const invalid = (code: AuthErrorCode): Invalid => Object.freeze({ type: 'invalid', code });
 const AMBIGUOUS = invalid('CREDENTIALS_AMBIGUOUS');
 const MALFORMED = invalid('CREDENTIALS_MALFORMED');
@@ -35,6 +39,19 @@ const TOO_LARGE = invalid('REQUEST_TOO_LARGE');
 const BODY_MALFORMED = invalid('REQUEST_MALFORMED');
 const QUERY_REFUSED = invalid('CREDENTIALS_NOT_ACCEPTED_HERE');
 const NONE: NvxHashExtraction = Object.freeze({ type: 'none' });
+
+/** Why a request is refused when something consumed its body before authentication. */
+const BODY_UNAVAILABLE_REASON =
+  'nvx-hash: the request body was consumed before authentication (by a body parser or middleware) and the ' +
+  'request adapter found neither the parsed body nor its bytes, so a hash in the body field `hash` cannot be ' +
+  'checked. Authenticate before the body parser runs, or leave what it read where the adapter finds it ' +
+  '(`req.body` as parsed, a Buffer or string `req.body`, or the bytes in `req.rawBody`), or pass it as ' +
+  '`toAuthRequest(req, { body })`.';
+
+/** A fresh refusal per request: a cause is an Error that logging code may annotate, so it is never shared. */
+function bodyUnavailable(): Invalid {
+  return { type: 'invalid', code: 'INTERNAL_ERROR', cause: new Error(BODY_UNAVAILABLE_REASON) };
+}
 
 /** `scheme` is `NVX` in any case. */
 function isNvxScheme(scheme: string): boolean {
@@ -89,6 +106,8 @@ function combineSources(
 
   if (body.type === 'too-large') return TOO_LARGE;
   if (body.type === 'malformed') return BODY_MALFORMED;
+  // Not the client's fault, and never skipped: the body might carry a hash, or one that contradicts the header.
+  if (body.type === 'unavailable') return bodyUnavailable();
   if (body.type === 'json' && isJsonObject(body.value) && Object.prototype.hasOwnProperty.call(body.value, 'hash')) {
     const value = body.value['hash'];
     const normalized = typeof value === 'string' ? normalizedHash(value) : null;
@@ -117,8 +136,9 @@ function combineSources(
 }
 
 /**
- * The hash a request carries, for the strategy: the hash, `null` when there is none, or why it is refused.
- * One pass, one `await` (the body), no intermediate lists.
+ * The hash a request carries, for the strategy: the hash, `null` when there is none, or why it is refused (a
+ * body consumed before authentication is `INTERNAL_ERROR` with a `cause` saying how to fix it). One pass, one
+ * `await` (the body), no intermediate lists.
  */
 export async function readNvxHash(request: AuthRequest, allowQueryHash: boolean): Promise<string | null | Invalid> {
   const fromHeader = headerHash(request);
@@ -128,14 +148,17 @@ export async function readNvxHash(request: AuthRequest, allowQueryHash: boolean)
 
 /**
  * Reads the hash from, in order, `Authorization: NVX <hash>`, the JSON or urlencoded body field `hash`, and
- * (when allowed) the query parameter `hash` (seed 001, "Using the API Key Hash"). Every place a hash appears
- * must hold the same 32 hex characters; anything else is refused here and never reaches the store.
+ * (when allowed) the query parameter `hash`, the three places the Navixy API docs, "Authentication"
+ * (https://www.navixy.com/docs/navixy-api/user-api/authentication), accept it. Every place a hash appears must
+ * hold the same 32 hex characters; anything else is refused here and never reaches the store.
  *
  * - The scheme is case-insensitive; whitespace around the header value and between scheme and hash is
  *   tolerated; anything after the hash is malformed. An `Authorization` header of another scheme is not ours.
  * - Two `Authorization` lines of which one is NVX, or a field sent twice with different values, are ambiguous.
  * - A body `hash` that is not a string (number, object, array, null) is malformed.
  * - Hex case is ignored; the hash is returned in lower case.
+ * - A body that something consumed before authentication (`{ type: 'unavailable' }`) is refused with
+ *   `INTERNAL_ERROR` and a `cause` that says so: the request cannot be judged, and it is not the client's fault.
  *
  * @example
  * ```ts

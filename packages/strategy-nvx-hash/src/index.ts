@@ -1,11 +1,11 @@
 export { nvxHash } from './verify.js';
 export type { NvxPrincipal } from './verify.js';
 export { createNvxHashManager, isValidNvxTitle } from './manage.js';
-export type { NvxApiKey, NvxApiKeyListing, NvxHashManager, NvxOwner, NvxResult, NvxSession } from './manage.js';
+export type { NvxApiKey, NvxApiKeyListing, NvxHashManager, NvxOwner, NvxSession } from './manage.js';
 export { nvxAuthorization, signNvxRequest } from './sign.js';
 export type { NvxHashPlacement } from './sign.js';
 export { formatNvxDate, renderNvxError, renderNvxStatus, renderNvxSuccess } from './envelope.js';
-export type { NvxFailureBody, NvxSuccessBody } from './envelope.js';
+export type { NvxFailureBody, NvxSuccessBody, NvxSuccessFields, NvxSuccessOptions } from './envelope.js';
 export { NVX_CODE_FOR_AUTH_ERROR, NVX_STATUS_CODES } from './errors.js';
 export type { NvxStatusCode } from './errors.js';
 export { classifyNvxPath, extractNvxHash } from './extract.js';

@@ -1,19 +1,28 @@
 import {
-  AuthError,
   ConfigurationError,
+  type AuthEvent,
+  type CredentialInfo,
+  type CredentialManager,
+  type CredentialRecord,
+  type CredentialReference,
+  type ManageResult,
+  type RotateOptions,
+} from '@gatehouse/auth-core';
+import {
   createEventEmitter,
-  generateHexToken,
+  findOwnedCredential,
   guardStore,
+  insertCredential,
   isCredentialActive,
-  isHexString,
+  isPrintableText,
   manageFailure,
   manageSuccess,
   newCredentialId,
+  readCredentialReference,
   resolveCredentialOptions,
-  type ManageResult,
-  type CredentialInfo,
-  type CredentialRecord,
-} from '@gatehouse/auth-core';
+  rotationOverlapMs,
+} from '@gatehouse/auth-core/strategy';
+import { generateHexToken, isHexString } from '@gatehouse/auth-core/crypto';
 import {
   NVX_DEFAULT_MAX_API_KEYS,
   NVX_HASH_BYTES,
@@ -24,17 +33,6 @@ import {
   type NvxHashManagerOptions,
 } from './options.js';
 import type { NvxPrincipal } from './verify.js';
-
-/**
- * A result that is either a value or an {@link AuthError} to render with `renderNvxError`.
- *
- * @example
- * ```ts
- * const result = await manager.createApiKey(owner, title);
- * if (!result.ok) return send(renderNvxError(result.error));
- * ```
- */
-export type NvxResult<T> = ManageResult<T>;
 
 /**
  * The account that manages API keys.
@@ -54,18 +52,20 @@ export interface NvxOwner {
  *
  * @example
  * ```ts
- * const { hash } = await manager.startUserSession({ id: '1', accountType: 'master' });
+ * const started = await manager.startUserSession({ id: '1', accountType: 'master' });
+ * if (started.ok) reply({ hash: started.value.hash });
  * ```
  */
 export interface NvxSession {
   readonly hash: string;
   readonly credentialId: string;
+  /** Epoch milliseconds. */
   readonly expiresAt: number;
 }
 
 /**
- * An API key as `listApiKeys` shows it. `hash` is the full hash in the revealable listing mode, otherwise the
- * first 4 characters followed by 28 `*`.
+ * An API key as `list` shows it. `hash` is the full hash in the revealable listing mode, otherwise the first 4
+ * characters followed by 28 `*`.
  *
  * @example
  * ```ts
@@ -76,72 +76,64 @@ export interface NvxApiKeyListing {
   readonly id: string;
   readonly hash: string;
   readonly title: string;
+  /** Epoch milliseconds (Navixy's `create_date`: see `formatNvxDate`). */
   readonly createdAt: number;
   readonly lastUsedAt: number | null;
 }
 
 /**
- * A newly created API key: the only time the full hash is returned in the masked listing mode.
+ * A newly issued (or rotated) API key: the only time the full hash is returned in the masked listing mode.
  *
  * @example
  * ```ts
- * const created: NvxApiKey = { id: 'nvx_…', hash: 'c915157ac483e7319b0b257408bc04e1', title: 'CI', createdAt: 0, lastUsedAt: null };
+ * const issued: NvxApiKey = { id: 'nvx_…', hash: 'c915157ac483e7319b0b257408bc04e1', title: 'CI', createdAt: 0, lastUsedAt: null };
  * ```
  */
 export interface NvxApiKey extends NvxApiKeyListing {}
 
 /**
- * The management face: sessions (login, renew, logout) and API keys (create, list, delete). Methods that
- * return an {@link NvxResult} report a failing store as `STORE_UNAVAILABLE`; the others throw
- * `AuthError('STORE_UNAVAILABLE')`, so a store failure is never mistaken for "no keys".
+ * The management face. API keys through the shared manager vocabulary (`issue`, `list`, `revoke`, `rotate`: only
+ * for a master owner, at most `maxApiKeysPerUser` live keys), and Navixy's sessions beside it (`user/auth`,
+ * `panel/account/auth`, `user/session/renew`, `user/logout`). Every method returns a `ManageResult`: a failing
+ * store is `STORE_UNAVAILABLE`, never a throw or an empty answer; bad input is `PARAMETER_INVALID`.
  *
  * @example
  * ```ts
  * const manager = createNvxHashManager({ store });
- * const session = await manager.startUserSession({ id: '1', accountType: 'master' });
+ * const owner = manager.keyManager(auth); // the authenticated caller of api/key/create
+ * const issued = owner.ok ? await manager.issue(owner.value, { title: 'Integration Key' }) : owner;
  * ```
  */
-export interface NvxHashManager {
+export interface NvxHashManager extends CredentialManager<NvxOwner, { readonly title: unknown }, NvxApiKey, NvxApiKeyListing> {
   /** Starts a user session after the application has checked the login and password (`user/auth`). */
-  startUserSession(owner: NvxOwner): Promise<NvxSession>;
+  startUserSession(owner: NvxOwner): Promise<ManageResult<NvxSession>>;
   /** Starts a panel session after the application has checked the panel login (`panel/account/auth`). */
-  startPanelSession(panelAccountId: string): Promise<NvxSession>;
+  startPanelSession(panelAccountId: string): Promise<ManageResult<NvxSession>>;
   /**
    * Extends a live session by its full lifetime from now (`user/session/renew`). `OPERATION_NOT_PERMITTED` for
    * an API key; `CREDENTIALS_INVALID` for a session that ended meanwhile.
    */
-  renewSession(credential: CredentialInfo): Promise<NvxResult<{ expiresAt: number }>>;
+  renewSession(credential: CredentialInfo): Promise<ManageResult<{ readonly expiresAt: number }>>;
   /** Ends a session (`user/logout`); API keys cannot be ended this way (`OPERATION_NOT_PERMITTED`). */
-  endSession(credential: CredentialInfo): Promise<NvxResult<void>>;
-  /** Ends every user session of an account (after a password change). Returns how many. */
-  endUserSessions(ownerId: string): Promise<number>;
+  endSession(credential: CredentialInfo): Promise<ManageResult<void>>;
+  /** Ends every user session of an account (after a password change); the value is how many. API keys stay. */
+  endUserSessions(ownerId: string): Promise<ManageResult<number>>;
   /**
-   * Who may manage API keys with this authenticated caller: only a master user's session hash (seed 000:
-   * creating an API key with another API key is not available; seed 001: sub-users have no API keys).
+   * Who may manage API keys with this authenticated caller: only a master user's session hash. Creating an API
+   * key with another API key is not possible, and sub-users have no API keys (Navixy API docs, "Authentication":
+   * https://www.navixy.com/docs/navixy-api/user-api/authentication).
    */
-  keyManager(caller: { readonly principal: NvxPrincipal; readonly credential: CredentialInfo }): NvxResult<NvxOwner>;
-  /** Creates an API key titled `title` (1–255 printable characters); at most `maxApiKeysPerUser` live keys. */
-  createApiKey(owner: NvxOwner, title: unknown): Promise<NvxResult<NvxApiKey>>;
-  /** The owner's live API keys, oldest first. */
-  listApiKeys(owner: NvxOwner): Promise<NvxApiKeyListing[]>;
-  /** Deletes the owner's API key with this hash (`api/key/delete?key_hash=`). */
-  deleteApiKey(owner: NvxOwner, keyHash: unknown): Promise<NvxResult<void>>;
-  /** Deletes the owner's API key with this id (for user interfaces that list ids). */
-  deleteApiKeyById(owner: NvxOwner, id: string): Promise<NvxResult<void>>;
+  keyManager(caller: { readonly principal: NvxPrincipal; readonly credential: CredentialInfo }): ManageResult<NvxOwner>;
 }
 
-const failure = manageFailure;
-const success = manageSuccess;
-
-// Controls, format characters (bidirectional overrides, zero-width spaces), line and paragraph separators,
-// private-use and unassigned code points make a title display differently from what it is. The zero-width
-// joiner alone is allowed: emoji sequences need it.
-const UNPRINTABLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[\ud800-\udfff]/u;
+/** The longest API key title, in code points. */
+const MAX_TITLE_LENGTH = 255;
 
 /**
- * Checks an API key title: a string of 1 to 255 printable characters (Unicode code points; no control or
- * format characters other than the zero-width joiner, no line or paragraph separators, no private-use,
- * unassigned or lone surrogate code points).
+ * Checks an API key title with the rule every Gatehouse label follows (`isPrintableText`): 1 to 255 Unicode
+ * code points, not only spaces, no control or format characters other than the zero-width joiner, no line or
+ * paragraph separators, no private-use, unassigned or lone surrogate code points. `issue` applies it; this is
+ * for a form that wants to say so before calling.
  *
  * @example
  * ```ts
@@ -150,10 +142,22 @@ const UNPRINTABLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[\ud800-\u
  * ```
  */
 export function isValidNvxTitle(title: unknown): title is string {
-  if (typeof title !== 'string') return false;
-  const length = [...title].length;
-  if (length < 1 || length > 255 || title.trim() === '') return false;
-  return !UNPRINTABLE.test(title);
+  return isPrintableText(title, { maxLength: MAX_TITLE_LENGTH });
+}
+
+const API_KEY_KINDS: readonly NvxCredentialKind[] = Object.freeze(['api-key']);
+
+/** An account or credential id from an untyped caller: a non-empty string. */
+function isAccountId(id: unknown): id is string {
+  return typeof id === 'string' && id !== '';
+}
+
+/** An owner object from an untyped caller: `null` when it is not one. */
+function readOwner(owner: unknown): NvxOwner | null {
+  if (owner === null || typeof owner !== 'object') return null;
+  const { id, accountType } = owner as { id?: unknown; accountType?: unknown };
+  if (!isAccountId(id)) return null;
+  return accountType === 'master' || accountType === 'sub' || accountType === 'panel' ? { id, accountType } : null;
 }
 
 /**
@@ -162,8 +166,8 @@ export function isValidNvxTitle(title: unknown): title is string {
  * @example
  * ```ts
  * const manager = createNvxHashManager({ store, listing: { mode: 'revealable', sealer } });
- * const owner = manager.keyManager(outcome);
- * if (owner.ok) await manager.createApiKey(owner.value, 'Integration Key');
+ * const owner = manager.keyManager(auth);
+ * if (owner.ok) await manager.issue(owner.value, { title: 'Integration Key' });
  * ```
  */
 export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashManager {
@@ -173,43 +177,75 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
   const userSessionMs = positiveSeconds(options.userSessionMaxAgeInSeconds, 30 * 86_400, 'userSessionMaxAgeInSeconds') * 1000;
   const panelSessionMs = positiveSeconds(options.panelSessionMaxAgeInSeconds, 86_400, 'panelSessionMaxAgeInSeconds') * 1000;
   const listing = options.listing ?? { mode: 'masked' as const };
-  if (listing.mode !== 'masked' && listing.mode !== 'revealable') throw new ConfigurationError('listing', "mode must be 'masked' or 'revealable'");
+  if (listing === null || typeof listing !== 'object' || (listing.mode !== 'masked' && listing.mode !== 'revealable')) {
+    throw new ConfigurationError('listing', "mode must be 'masked' or 'revealable'");
+  }
   if (listing.mode === 'revealable' && (listing.sealer === undefined || typeof listing.sealer.seal !== 'function')) {
     throw new ConfigurationError('listing', "mode 'revealable' needs a sealer (createSecretSealer) so keys are stored encrypted");
   }
   const emit = createEventEmitter(options.onEvent);
   const sealContext = (id: string): string => `${NVX_STRATEGY_ID}:${id}`;
 
-  async function issue(kind: NvxCredentialKind, ownerId: string, accountType: NvxAccountType, label: string, lifetimeMs: number | null, limit?: number): Promise<{ record: CredentialRecord; hash: string } | 'limit-exceeded'> {
+  const event = (type: 'credential-created' | 'credential-revoked', record: CredentialRecord, at: number): AuthEvent => ({
+    type,
+    strategyId: NVX_STRATEGY_ID,
+    at,
+    ownerId: record.ownerId,
+    credentialId: record.id,
+    credentialKind: record.kind,
+  });
+
+  /**
+   * Inserts a new hash of `kind` (a fresh one per attempt: collisions are retried by `insertCredential`). API keys
+   * are sealed too in the revealable listing mode. Store failures throw: callers run inside `guardStore`.
+   */
+  async function insertHash(
+    kind: NvxCredentialKind,
+    ownerId: string,
+    accountType: NvxAccountType,
+    label: string,
+    now: number,
+    lifetimeMs: number | null,
+    maxActivePerOwner?: number,
+  ): Promise<ManageResult<{ readonly record: CredentialRecord; readonly secret: string }>> {
+    const inserted = await insertCredential(
+      store,
+      () => {
+        const hash = generateHexToken(NVX_HASH_BYTES);
+        const id = newCredentialId('nvx');
+        return {
+          secret: hash,
+          record: {
+            id,
+            digest: digest(hash),
+            strategy: NVX_STRATEGY_ID,
+            kind,
+            ownerId,
+            parentId: null,
+            label,
+            hint: hash.slice(0, 4),
+            scopes: [],
+            allowedIps: [],
+            sealedSecret: kind === 'api-key' && listing.mode === 'revealable' ? listing.sealer.seal(hash, sealContext(id)) : null,
+            attributes: { accountType },
+            createdAt: now,
+            expiresAt: lifetimeMs === null ? null : now + lifetimeMs,
+          },
+        };
+      },
+      maxActivePerOwner === undefined ? {} : { maxActivePerOwner, now },
+    );
+    if (inserted.ok) emit(event('credential-created', inserted.value.record, now));
+    return inserted;
+  }
+
+  async function startSession(kind: 'user-session' | 'panel-session', ownerId: string, accountType: NvxAccountType): Promise<ManageResult<NvxSession>> {
     const now = clock.now();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const hash = generateHexToken(NVX_HASH_BYTES);
-      const id = newCredentialId('nvx');
-      const record = {
-        id,
-        digest: digest(hash),
-        strategy: NVX_STRATEGY_ID,
-        kind,
-        ownerId,
-        parentId: null,
-        label,
-        hint: hash.slice(0, 4),
-        scopes: [],
-        allowedIps: [],
-        sealedSecret: kind === 'api-key' && listing.mode === 'revealable' ? listing.sealer.seal(hash, sealContext(id)) : null,
-        attributes: { accountType },
-        createdAt: now,
-        expiresAt: lifetimeMs === null ? null : now + lifetimeMs,
-      };
-      const result = await store.insert(record, limit === undefined ? {} : { maxActivePerOwner: limit, now });
-      if (result.type === 'limit-exceeded') return 'limit-exceeded';
-      if (result.type === 'inserted') {
-        emit({ type: 'credential-created', strategyId: NVX_STRATEGY_ID, at: now, ownerId, credentialId: id, credentialKind: kind });
-        return { record: { ...record, lastUsedAt: null, revokedAt: null }, hash };
-      }
-    }
-    // Three 128-bit collisions in a row mean the store is broken, not unlucky.
-    throw new AuthError('INTERNAL_ERROR');
+    const lifetimeMs = kind === 'panel-session' ? panelSessionMs : userSessionMs;
+    const label = kind === 'panel-session' ? 'panel session' : 'user session';
+    const inserted = await insertHash(kind, ownerId, accountType, label, now, lifetimeMs);
+    if (!inserted.ok) return inserted;
+    return manageSuccess({ hash: inserted.value.secret, credentialId: inserted.value.record.id, expiresAt: now + lifetimeMs });
   }
 
   const show = (record: CredentialRecord): NvxApiKeyListing => {
@@ -220,103 +256,179 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
     return { id: record.id, hash, title: record.label, createdAt: record.createdAt, lastUsedAt: record.lastUsedAt };
   };
 
-  async function revokeOwned(owner: NvxOwner, record: CredentialRecord | null): Promise<NvxResult<void>> {
-    const now = clock.now();
-    if (record === null || record.strategy !== NVX_STRATEGY_ID || record.kind !== 'api-key' || record.ownerId !== owner.id || !isCredentialActive(record, now)) {
-      return failure('CREDENTIAL_NOT_FOUND');
-    }
-    if (!(await store.revoke(record.id, now))) return failure('CREDENTIAL_NOT_FOUND');
-    emit({ type: 'credential-revoked', strategyId: NVX_STRATEGY_ID, at: now, ownerId: owner.id, credentialId: record.id, credentialKind: 'api-key' });
-    return success(undefined);
+  // The hash is at hand: nothing to unseal.
+  const issued = (record: CredentialRecord, hash: string): NvxApiKey => ({
+    id: record.id,
+    hash,
+    title: record.label,
+    createdAt: record.createdAt,
+    lastUsedAt: record.lastUsedAt,
+  });
+
+  /** Only a master owner has API keys: the owner as given, or why the call is refused. */
+  function keyOwner(owner: unknown): ManageResult<NvxOwner> {
+    const read = readOwner(owner);
+    if (read === null) return manageFailure('PARAMETER_INVALID');
+    return read.accountType === 'master' ? manageSuccess(read) : manageFailure('OPERATION_NOT_PERMITTED');
   }
 
-  async function liveSession(credential: CredentialInfo): Promise<NvxResult<CredentialRecord>> {
-    if (credential.kind !== 'user-session' && credential.kind !== 'panel-session') return failure('OPERATION_NOT_PERMITTED');
+  /**
+   * The owner's live API key a reference names. A token is the key hash itself (`api/key/delete?key_hash=`): 32 hex
+   * characters, any case.
+   */
+  async function ownedApiKey(ownerId: string, credential: unknown, now: number): Promise<ManageResult<CredentialRecord>> {
+    const reference = readCredentialReference(credential);
+    if (reference === null) return manageFailure('PARAMETER_INVALID');
+    let lookup: CredentialReference = reference;
+    if ('token' in reference) {
+      if (!isHexString(reference.token, NVX_HASH_BYTES * 2)) return manageFailure('PARAMETER_INVALID');
+      lookup = { token: reference.token.toLowerCase() };
+    }
+    const record = await findOwnedCredential(lookup, { store, digest, strategyId: NVX_STRATEGY_ID, kinds: API_KEY_KINDS, ownerId, now });
+    return record === null ? manageFailure('CREDENTIAL_NOT_FOUND') : manageSuccess(record);
+  }
+
+  /** Revokes a record; `false` when it was revoked meanwhile (another call won the race). */
+  async function revokeRecord(record: CredentialRecord, now: number): Promise<boolean> {
+    if (!(await store.revoke(record.id, now))) return false;
+    emit(event('credential-revoked', record, now));
+    return true;
+  }
+
+  /**
+   * Finishes a rotation after its new key was inserted. When the rest fails (the old key was revoked meanwhile, or
+   * the store failed), the new key, which nobody has seen, is revoked again so it never holds a slot unknown.
+   */
+  async function completeRotation(replacement: CredentialRecord, now: number, finish: () => Promise<boolean>): Promise<ManageResult<void>> {
+    let finished: boolean;
+    try {
+      finished = await finish();
+    } catch (error) {
+      await revokeRecord(replacement, now).catch(() => false);
+      throw error;
+    }
+    if (finished) return manageSuccess(undefined);
+    await revokeRecord(replacement, now);
+    return manageFailure('CREDENTIAL_NOT_FOUND');
+  }
+
+  /** The live session a credential of the caller names. */
+  async function liveSession(credential: CredentialInfo): Promise<ManageResult<CredentialRecord>> {
+    if (credential === null || typeof credential !== 'object' || !isAccountId(credential.id) || typeof credential.kind !== 'string') {
+      return manageFailure('PARAMETER_INVALID');
+    }
+    if (credential.kind !== 'user-session' && credential.kind !== 'panel-session') return manageFailure('OPERATION_NOT_PERMITTED');
     const record = await store.findById(credential.id);
     if (record === null || record.strategy !== NVX_STRATEGY_ID || record.kind !== credential.kind || !isCredentialActive(record, clock.now())) {
-      return failure('CREDENTIALS_INVALID');
+      return manageFailure('CREDENTIALS_INVALID');
     }
-    return success(record);
-  }
-
-  // Store failures become STORE_UNAVAILABLE: a result for result-returning methods, a thrown AuthError otherwise.
-  const storeFailure = (error: unknown): AuthError => (error instanceof AuthError ? error : new AuthError('STORE_UNAVAILABLE', { cause: error }));
-  const resulting = guardStore;
-  async function throwing<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw storeFailure(error);
-    }
+    return manageSuccess(record);
   }
 
   return {
-    async startUserSession(owner) {
-      if (owner.accountType !== 'master' && owner.accountType !== 'sub') throw new TypeError('startUserSession: accountType must be master or sub');
-      const issued = await throwing(() => issue('user-session', owner.id, owner.accountType, 'user session', userSessionMs));
-      if (issued === 'limit-exceeded') throw new AuthError('INTERNAL_ERROR');
-      return { hash: issued.hash, credentialId: issued.record.id, expiresAt: issued.record.expiresAt as number };
-    },
-    async startPanelSession(panelAccountId) {
-      const issued = await throwing(() => issue('panel-session', panelAccountId, 'panel', 'panel session', panelSessionMs));
-      if (issued === 'limit-exceeded') throw new AuthError('INTERNAL_ERROR');
-      return { hash: issued.hash, credentialId: issued.record.id, expiresAt: issued.record.expiresAt as number };
-    },
+    issue: (owner, input) =>
+      guardStore(async () => {
+        const checked = keyOwner(owner);
+        if (!checked.ok) return checked;
+        const title: unknown = input !== null && typeof input === 'object' ? input.title : undefined;
+        if (!isValidNvxTitle(title)) return manageFailure('PARAMETER_INVALID');
+        const inserted = await insertHash('api-key', checked.value.id, 'master', title, clock.now(), null, maxApiKeys);
+        return inserted.ok ? manageSuccess(issued(inserted.value.record, inserted.value.secret)) : inserted;
+      }),
+
+    list: (owner) =>
+      guardStore(async () => {
+        const checked = keyOwner(owner);
+        if (!checked.ok) return checked;
+        const records = await store.listByOwner(checked.value.id, { strategy: NVX_STRATEGY_ID, kind: 'api-key', activeAt: clock.now() });
+        return manageSuccess(records.map(show));
+      }),
+
+    revoke: (owner, credential) =>
+      guardStore(async () => {
+        const checked = keyOwner(owner);
+        if (!checked.ok) return checked;
+        const now = clock.now();
+        const found = await ownedApiKey(checked.value.id, credential, now);
+        if (!found.ok) return found;
+        return (await revokeRecord(found.value, now)) ? manageSuccess(undefined) : manageFailure('CREDENTIAL_NOT_FOUND');
+      }),
+
+    rotate: (owner, credential, rotateOptions?: RotateOptions) =>
+      guardStore(async () => {
+        const checked = keyOwner(owner);
+        if (!checked.ok) return checked;
+        const overlapMs = rotationOverlapMs(rotateOptions);
+        if (overlapMs === null) return manageFailure('PARAMETER_INVALID');
+        const now = clock.now();
+        const found = await ownedApiKey(checked.value.id, credential, now);
+        if (!found.ok) return found;
+        const old = found.value;
+        // With no overlap the new key takes the old one's place: one slot above the limit for the moment both exist,
+        // so a user at the limit can still rotate. With an overlap both keys work and both count: at the limit,
+        // that is LIMIT_EXCEEDED.
+        const inserted = await insertHash('api-key', old.ownerId, 'master', old.label, now, null, overlapMs === 0 ? maxApiKeys + 1 : maxApiKeys);
+        if (!inserted.ok) return inserted;
+        const replacement = inserted.value.record;
+        const completed = await completeRotation(replacement, now, async () => {
+          // `false` when the old key was revoked meanwhile (a concurrent revoke or rotation won).
+          if (overlapMs === 0) return revokeRecord(old, now);
+          // Never extends the old key: one already ending sooner (rotated before) keeps its end.
+          const expiresAt = old.expiresAt === null ? now + overlapMs : Math.min(old.expiresAt, now + overlapMs);
+          const updated = await store.update(old.id, { expiresAt });
+          return updated !== null && isCredentialActive(updated, now);
+        });
+        return completed.ok ? manageSuccess(issued(replacement, inserted.value.secret)) : completed;
+      }),
+
+    startUserSession: (owner) =>
+      guardStore(async () => {
+        const read = readOwner(owner);
+        if (read === null || read.accountType === 'panel') return manageFailure('PARAMETER_INVALID');
+        return startSession('user-session', read.id, read.accountType);
+      }),
+
+    startPanelSession: (panelAccountId) =>
+      guardStore(async () => {
+        if (!isAccountId(panelAccountId)) return manageFailure('PARAMETER_INVALID');
+        return startSession('panel-session', panelAccountId, 'panel');
+      }),
+
     renewSession: (credential) =>
-      resulting(async () => {
+      guardStore(async () => {
         const live = await liveSession(credential);
         if (!live.ok) return live;
         const record = live.value;
         const expiresAt = clock.now() + (record.kind === 'panel-session' ? panelSessionMs : userSessionMs);
         const updated = await store.update(record.id, { expiresAt });
-        return updated === null ? failure('CREDENTIALS_INVALID') : success({ expiresAt });
+        return updated === null || updated.revokedAt !== null ? manageFailure('CREDENTIALS_INVALID') : manageSuccess({ expiresAt });
       }),
+
     endSession: (credential) =>
-      resulting(async () => {
+      guardStore(async () => {
         const live = await liveSession(credential);
         if (!live.ok) return live;
-        const record = live.value;
-        const now = clock.now();
         // Two logouts racing: only the one that actually revoked reports success.
-        if (!(await store.revoke(record.id, now))) return failure('CREDENTIALS_INVALID');
-        emit({ type: 'credential-revoked', strategyId: NVX_STRATEGY_ID, at: now, ownerId: record.ownerId, credentialId: record.id, credentialKind: record.kind });
-        return success(undefined);
+        return (await revokeRecord(live.value, clock.now())) ? manageSuccess(undefined) : manageFailure('CREDENTIALS_INVALID');
       }),
+
     endUserSessions: (ownerId) =>
-      throwing(async () => {
+      guardStore(async () => {
+        if (!isAccountId(ownerId)) return manageFailure('PARAMETER_INVALID');
         const now = clock.now();
         const sessions = await store.listByOwner(ownerId, { strategy: NVX_STRATEGY_ID, kind: 'user-session', activeAt: now });
         let ended = 0;
-        for (const session of sessions) if (await store.revoke(session.id, now)) ended++;
-        return ended;
+        for (const session of sessions) if (await revokeRecord(session, now)) ended++;
+        return manageSuccess(ended);
       }),
+
     keyManager(caller) {
-      if (caller.credential.kind !== 'user-session') return failure('OPERATION_NOT_PERMITTED');
-      if (caller.principal.attributes.accountType !== 'master') return failure('OPERATION_NOT_PERMITTED');
-      return success({ id: caller.principal.id, accountType: 'master' });
+      if (caller === null || typeof caller !== 'object' || caller.principal === null || typeof caller.principal !== 'object') {
+        return manageFailure('PARAMETER_INVALID');
+      }
+      if (caller.credential?.kind !== 'user-session') return manageFailure('OPERATION_NOT_PERMITTED');
+      if (caller.principal.attributes?.accountType !== 'master' || !isAccountId(caller.principal.id)) return manageFailure('OPERATION_NOT_PERMITTED');
+      return manageSuccess({ id: caller.principal.id, accountType: 'master' });
     },
-    createApiKey: (owner, title) =>
-      resulting(async () => {
-        if (owner.accountType !== 'master') return failure('OPERATION_NOT_PERMITTED');
-        if (!isValidNvxTitle(title)) return failure('PARAMETER_INVALID');
-        const issued = await issue('api-key', owner.id, 'master', title, null, maxApiKeys);
-        if (issued === 'limit-exceeded') return failure('LIMIT_EXCEEDED');
-        return success({ ...show(issued.record), hash: issued.hash });
-      }),
-    listApiKeys: (owner) =>
-      throwing(async () => {
-        const records = await store.listByOwner(owner.id, { strategy: NVX_STRATEGY_ID, kind: 'api-key', activeAt: clock.now() });
-        return records.map(show);
-      }),
-    deleteApiKey: (owner, keyHash) =>
-      resulting(async () => {
-        if (typeof keyHash !== 'string' || !isHexString(keyHash, NVX_HASH_BYTES * 2)) return failure('PARAMETER_INVALID');
-        return revokeOwned(owner, await store.findByDigest(digest(keyHash.toLowerCase())));
-      }),
-    deleteApiKeyById: (owner, id) =>
-      resulting(async () => {
-        if (typeof id !== 'string' || id.length > 100) return failure('PARAMETER_INVALID');
-        return revokeOwned(owner, await store.findById(id));
-      }),
   };
 }

@@ -1,17 +1,15 @@
-import {
-  ConfigurationError,
-  type AuthEventListener,
-  type Clock,
-  type CredentialStore,
-  type FailureThrottleSetting,
-  type SecretSealer,
-} from '@gatehouse/auth-core';
+import { ConfigurationError, type AuthEventListener, type FailureThrottleSetting } from '@gatehouse/auth-core';
+import type { CredentialOptions, StrategyGuardOptions } from '@gatehouse/auth-core/strategy';
+import type { SecretSealer } from '@gatehouse/auth-core/crypto';
 
 /** The strategy id, stored with every credential this package issues. */
 export const NVX_STRATEGY_ID = 'nvx-hash';
-/** A hash is 16 random bytes, 32 hex characters (seed 000: `882fb333405d006df0d5a3f410115e92`). */
+/**
+ * A hash is 16 random bytes, 32 hex characters, such as `22eac1c27af4be7b9d04da2ce1af111b` in the Navixy API docs,
+ * "Authentication" (https://www.navixy.com/docs/navixy-api/user-api/authentication).
+ */
 export const NVX_HASH_BYTES = 16;
-/** Navixy's limit of API keys per user (seed 001). */
+/** Navixy's limit of API keys per user (Navixy API docs, "Authentication": https://www.navixy.com/docs/navixy-api/user-api/authentication). */
 export const NVX_DEFAULT_MAX_API_KEYS = 20;
 
 /**
@@ -26,7 +24,8 @@ export const NVX_DEFAULT_MAX_API_KEYS = 20;
 export type NvxCredentialKind = 'api-key' | 'user-session' | 'panel-session';
 
 /**
- * The kind of account a hash belongs to. Sub-users have no API keys (seed 001).
+ * The kind of account a hash belongs to. Sub-users have no API keys (Navixy API docs, "Authentication":
+ * https://www.navixy.com/docs/navixy-api/user-api/authentication).
  *
  * @example
  * ```ts
@@ -37,8 +36,10 @@ export type NvxAccountType = 'master' | 'sub' | 'panel';
 
 /**
  * The key-management and session routes, relative to `basePath`, where a user session hash is accepted by
- * default (seed 000: "The only thing that API calls with a user session will work for is creating, reading,
- * and deleting API keys").
+ * default. Navixy recommends API keys for every other call and keeps session hashes for signing in and managing
+ * keys (Navixy API docs, "Authentication": https://www.navixy.com/docs/navixy-api/user-api/authentication; Navixy
+ * docs Q&A, "User session hash vs admin panel hash vs API key":
+ * https://navixy.com/docs/qna/apis/user-session-hash-vs-admin-panel-hash-vs-api-key).
  *
  * @example
  * ```ts
@@ -61,16 +62,13 @@ export const NVX_DEFAULT_USER_SESSION_PATHS: readonly string[] = Object.freeze([
  * const options: NvxHashOptions = { store, allowQueryHash: false };
  * ```
  */
-export interface NvxHashOptions {
-  /** Where hashes are stored (as digests). */
-  readonly store: CredentialStore;
-  /** A server pepper of at least 32 bytes: lookup digests become HMAC-SHA256 under it. */
-  readonly pepper?: Uint8Array;
+export interface NvxHashOptions extends CredentialOptions, StrategyGuardOptions {
   /** The API's base path. Default `/v2`. Panel routes are those under `<basePath>/panel/`. */
   readonly basePath?: string;
   /**
-   * Accept a hash in the query string (`?hash=`). Default `false`: the seed allows it "for testing purposes
-   * only", and credentials in URLs end up in logs (OWASP ASVS 14.2.1). When off, a query hash is rejected
+   * Accept a hash in the query string (`?hash=`). Default `false`: the Navixy API docs, "Authentication"
+   * (https://www.navixy.com/docs/navixy-api/user-api/authentication), allow it for testing only, and credentials
+   * in URLs end up in logs (OWASP ASVS 14.2.1). When off, a query hash is rejected
    * rather than ignored, so a client relying on it learns why.
    */
   readonly allowQueryHash?: boolean;
@@ -83,8 +81,6 @@ export interface NvxHashOptions {
   readonly userSessionPaths?: readonly string[];
   /** Refuse an IP after `maxFailures` rejected hashes in `windowInSeconds` (code 15). Off unless given. */
   readonly failureThrottle?: FailureThrottleSetting;
-  readonly clock?: Clock;
-  readonly onEvent?: AuthEventListener;
 }
 
 /**
@@ -95,21 +91,18 @@ export interface NvxHashOptions {
  * const options: NvxHashManagerOptions = { store, listing: { mode: 'revealable', sealer } };
  * ```
  */
-export interface NvxHashManagerOptions {
-  readonly store: CredentialStore;
-  readonly pepper?: Uint8Array;
+export interface NvxHashManagerOptions extends CredentialOptions {
   /**
-   * How `listApiKeys` shows hashes: `masked` (default: the first 4 characters, then `*`) or `revealable` (the
+   * How the manager's `list` shows hashes: `masked` (default: the first 4 characters, then `*`) or `revealable` (the
    * full hash, as Navixy's UI shows it; keys are then also stored sealed under the key-encryption key).
    */
   readonly listing?: { readonly mode: 'masked' } | { readonly mode: 'revealable'; readonly sealer: SecretSealer };
-  /** Default 20 (seed 001). */
+  /** Live API keys per master user. Default 20, Navixy's limit. */
   readonly maxApiKeysPerUser?: number;
   /** Lifetime of a user session hash, renewable. Default 30 days. */
   readonly userSessionMaxAgeInSeconds?: number;
   /** Lifetime of a panel session hash, renewable. Default 1 day: a panel hash can do everything. */
   readonly panelSessionMaxAgeInSeconds?: number;
-  readonly clock?: Clock;
   readonly onEvent?: AuthEventListener;
 }
 

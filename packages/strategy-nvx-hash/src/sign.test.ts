@@ -9,7 +9,7 @@ describe('signNvxRequest', () => {
     const store = createMemoryCredentialStore();
     const manager = createNvxHashManager({ store });
     const strategy = nvxHash({ store, allowQueryHash: true });
-    const created = await manager.createApiKey({ id: 'u', accountType: 'master' }, 'CI');
+    const created = await manager.issue({ id: 'u', accountType: 'master' }, { title: 'CI' });
     if (!created.ok) throw created.error;
     for (const placement of ['header', 'body', 'query'] as NvxHashPlacement[]) {
       const signed = await signNvxRequest(new Request('http://x/v2/tracker/list'), created.value.hash, { placement });

@@ -1,9 +1,12 @@
-import { isHexString, isJsonObject, parseFormSafely } from '@gatehouse/auth-core';
+import { isJsonObject } from '@gatehouse/auth-core';
+import { parseFormSafely } from '@gatehouse/auth-core/strategy';
+import { isHexString } from '@gatehouse/auth-core/crypto';
 import { NVX_HASH_BYTES } from './options.js';
 
 /**
- * Where {@link signNvxRequest} puts the hash: the `Authorization` header (preferred, seed 001), the body field
- * `hash` (JSON or urlencoded, whichever the request has; JSON when it has none), or the query (testing only).
+ * Where {@link signNvxRequest} puts the hash: the `Authorization` header (preferred), the body field `hash` (JSON
+ * or urlencoded, whichever the request has; JSON when it has none), or the query (testing only), as the Navixy API
+ * docs, "Authentication" (https://www.navixy.com/docs/navixy-api/user-api/authentication), describe them.
  *
  * @example
  * ```ts

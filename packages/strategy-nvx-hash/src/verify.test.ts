@@ -1,14 +1,22 @@
 import {
+  absent,
+  AUTH_ERROR_CODES,
   AuthError,
+  createAuthGuard,
   createFetchRequestAdapter,
   createManualClock,
   createMemoryCredentialStore,
   createMemoryEphemeralStore,
+  firstOf,
+  rejected,
+  renderSuccess,
+  type AuthErrorCode,
   type AuthEvent,
   type CredentialStore,
 } from '@gatehouse/auth-core';
+import { createSecretDigester } from '@gatehouse/auth-core/crypto';
 import { describe, expect, it } from 'vitest';
-import { createNvxHashManager, nvxHash, renderNvxError, type NvxHashOptions } from './index.js';
+import { createNvxHashManager, nvxHash, renderNvxError, renderNvxSuccess, type NvxHashOptions } from './index.js';
 
 const toAuthRequest = createFetchRequestAdapter();
 const DAY = 86_400;
@@ -22,10 +30,11 @@ function setup(overrides: Partial<NvxHashOptions> = {}, store: CredentialStore =
 }
 
 async function masterWithKey(manager: ReturnType<typeof setup>['manager']) {
-  const session = await manager.startUserSession({ id: 'user-1', accountType: 'master' });
-  const created = await manager.createApiKey({ id: 'user-1', accountType: 'master' }, 'Integration Key');
-  if (!created.ok) throw created.error;
-  return { session, key: created.value };
+  const started = await manager.startUserSession({ id: 'user-1', accountType: 'master' });
+  if (!started.ok) throw started.error;
+  const issued = await manager.issue({ id: 'user-1', accountType: 'master' }, { title: 'Integration Key' });
+  if (!issued.ok) throw issued.error;
+  return { session: started.value, key: issued.value };
 }
 
 const call = (path: string, hash?: string, init: RequestInit = {}) =>
@@ -87,7 +96,9 @@ describe('nvxHash: verify', () => {
 
   it('accepts a panel hash only under /panel/', async () => {
     const { strategy, manager } = setup();
-    const panel = await manager.startPanelSession('admin-1');
+    const started = await manager.startPanelSession('admin-1');
+    if (!started.ok) throw started.error;
+    const panel = started.value;
     expect(await strategy.authenticate(call('/v2/panel/tariff/list', panel.hash))).toMatchObject({
       type: 'authenticated',
       principal: { id: 'admin-1', attributes: { accountType: 'panel' } },
@@ -116,7 +127,7 @@ describe('nvxHash: verify', () => {
     expect(await strategy.authenticate(call('/v2/api/key/list', session.hash))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
-  it('keeps API keys working after the user logs out (seed 001)', async () => {
+  it('keeps API keys working after the user logs out and after every session of the user ends', async () => {
     const { strategy, manager } = setup();
     const { session, key } = await masterWithKey(manager);
     await manager.endSession({ id: session.credentialId, kind: 'user-session', scopes: [] });
@@ -124,11 +135,11 @@ describe('nvxHash: verify', () => {
     expect((await strategy.authenticate(call('/v2/tracker/list', key.hash))).type).toBe('authenticated');
   });
 
-  it('rejects a deleted API key on the very next request', async () => {
+  it('rejects a revoked API key on the very next request', async () => {
     const { strategy, manager } = setup();
     const { key } = await masterWithKey(manager);
     expect((await strategy.authenticate(call('/v2/tracker/list', key.hash))).type).toBe('authenticated');
-    expect((await manager.deleteApiKey({ id: 'user-1', accountType: 'master' }, key.hash)).ok).toBe(true);
+    expect((await manager.revoke({ id: 'user-1', accountType: 'master' }, { token: key.hash })).ok).toBe(true);
     expect(await strategy.authenticate(call('/v2/tracker/list', key.hash))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
   });
 
@@ -195,7 +206,6 @@ describe('nvxHash: verify', () => {
   it('treats a record of another strategy with a colliding digest as unknown', async () => {
     const store = createMemoryCredentialStore();
     const { strategy } = setup({}, store);
-    const { createSecretDigester } = await import('@gatehouse/auth-core');
     const hash = '882fb333405d006df0d5a3f410115e92';
     await store.insert({ id: 'x', digest: createSecretDigester()(hash), strategy: 'other', kind: 'api-key', ownerId: 'u', parentId: null, label: '', hint: '', scopes: [], allowedIps: [], sealedSecret: null, attributes: {}, createdAt: 0, expiresAt: null });
     expect(await strategy.authenticate(call('/v2/tracker/list', hash))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
@@ -229,5 +239,97 @@ describe('nvxHash: remembered path classification', () => {
     if (first.type !== 'authenticated' || second.type !== 'authenticated') throw new Error('not authenticated');
     expect(first.principal.attributes).toBe(second.principal.attributes);
     expect(Object.isFrozen(first.principal.attributes)).toBe(true);
+  });
+});
+
+describe('nvxHash: rendering', () => {
+  const WRONG_HASH = { httpStatus: 400, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { success: false, status: { code: 3, description: 'Wrong hash' } } };
+
+  it('renders every AuthErrorCode and absence through strategy.renderRefusal exactly as renderNvxError does, and success as { success: true, ... }', () => {
+    // With guards too: wrappers keep the scheme's rendering.
+    const strategies = [
+      nvxHash({ store: createMemoryCredentialStore() }),
+      nvxHash({ store: createMemoryCredentialStore(), failureThrottle: { store: createMemoryEphemeralStore() }, onEvent: () => undefined }),
+    ];
+    for (const strategy of strategies) {
+      expect(strategy.renderRefusal(absent() as never)).toEqual(WRONG_HASH);
+      for (const code of Object.keys(AUTH_ERROR_CODES) as AuthErrorCode[]) {
+        const expected = renderNvxError(new AuthError(code));
+        expect(strategy.renderRefusal(rejected(code) as never), code).toEqual(expected);
+        expect(strategy.renderRefusal({ type: 'rejected', error: new AuthError(code), credentialId: 'nvx_x', strategyId: 'nvx-hash' }), code).toEqual(expected);
+      }
+      expect(strategy.renderRefusal(rejected('STORE_UNAVAILABLE') as never)).toMatchObject({ httpStatus: 503, body: { success: false, status: { code: 14, description: 'Database unavailable' } } });
+      expect(strategy.renderSuccess?.({ list: [1, 2] })).toEqual({ httpStatus: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { success: true, list: [1, 2] } });
+      expect(strategy.renderSuccess?.(['a'], { httpStatus: 201, strategyId: 'nvx-hash' })).toEqual({ httpStatus: 201, headers: { 'content-type': 'application/json; charset=utf-8' }, body: { success: true, value: ['a'] } });
+      expect(strategy.renderSuccess?.('x')).toMatchObject({ body: { success: true, value: 'x' } });
+    }
+  });
+
+  it('answers a request without a hash, through the guard, with code 3 in the Navixy envelope', async () => {
+    const guard = createAuthGuard(nvxHash({ store: createMemoryCredentialStore() }));
+    const decision = await guard(call('/v2/tracker/list'));
+    expect(decision).toMatchObject({ type: 'refused', reply: WRONG_HASH });
+  });
+
+  it('answers in the Navixy envelope behind firstOf, and renders success there too', async () => {
+    const { strategy, manager } = setup();
+    const { key } = await masterWithKey(manager);
+    const other = { id: 'other', authenticate: async () => absent(), renderRefusal: () => ({ httpStatus: 401, headers: {}, body: 'other' }) };
+    const composed = firstOf([other, strategy]);
+    const refused = await composed.authenticate(call('/v2/tracker/list', '882fb333405d006df0d5a3f410115e92'));
+    if (refused.type === 'authenticated') throw new Error('authenticated');
+    expect(composed.renderRefusal(refused)).toEqual(WRONG_HASH);
+    const accepted = await composed.authenticate(call('/v2/tracker/list', key.hash));
+    if (accepted.type !== 'authenticated') throw new Error('not authenticated');
+    expect(renderSuccess(composed, { list: [] }, { strategyId: accepted.strategyId as string }).body).toEqual({ success: true, list: [] });
+    expect(renderNvxSuccess({ list: [] }).body).toEqual({ success: true, list: [] });
+  });
+});
+
+describe('nvxHash: a body consumed before authentication', () => {
+  const used = async (init: RequestInit): Promise<Request> => {
+    const request = new Request('http://x/v2/tracker/list', { method: 'POST', ...init });
+    await request.text();
+    return request;
+  };
+
+  it('refuses with INTERNAL_ERROR (code 6, HTTP 500) and a cause saying how to fix it, even with a valid hash in the header', async () => {
+    const { strategy, manager } = setup();
+    const { key } = await masterWithKey(manager);
+    const request = await used({ headers: { authorization: `NVX ${key.hash}`, 'content-type': 'application/json' }, body: '{"param1":"value1"}' });
+    const outcome = await strategy.authenticate(toAuthRequest(request, { remoteAddress: '203.0.113.7' }));
+    expect(outcome).toMatchObject({ type: 'rejected', error: { code: 'INTERNAL_ERROR' } });
+    if (outcome.type !== 'rejected') return;
+    expect(String((outcome.error.cause as Error).message)).toMatch(/consumed before authentication.*body parser/s);
+    expect(strategy.renderRefusal(outcome)).toMatchObject({ httpStatus: 500, body: { success: false, status: { code: 6, description: 'Unexpected error' } } });
+    // The cause is for logs only: nothing of it reaches the reply.
+    expect(JSON.stringify(strategy.renderRefusal(outcome))).not.toMatch(/consumed/);
+  });
+
+  it('refuses with INTERNAL_ERROR rather than finding no hash when the header carries none', async () => {
+    const { strategy } = setup();
+    const request = await used({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'hash=882fb333405d006df0d5a3f410115e92' });
+    expect(await strategy.authenticate(toAuthRequest(request))).toMatchObject({ type: 'rejected', error: { code: 'INTERNAL_ERROR' } });
+  });
+
+  it('authenticates once the adapter is given what the body parser read (Node)', async () => {
+    const { createNodeRequestAdapter } = await import('@gatehouse/auth-core/node');
+    const { strategy, manager } = setup();
+    const { key } = await masterWithKey(manager);
+    const drained = (body?: unknown) => ({
+      method: 'POST',
+      url: '/v2/tracker/list',
+      rawHeaders: ['Content-Type', 'application/json'],
+      socket: { remoteAddress: '203.0.113.7' },
+      readableEnded: true,
+      ...(body === undefined ? {} : { body }),
+      on: () => undefined,
+      off: () => undefined,
+      pause: () => undefined,
+      resume: () => undefined,
+    });
+    const toNodeRequest = createNodeRequestAdapter();
+    expect(await strategy.authenticate(toNodeRequest(drained()))).toMatchObject({ type: 'rejected', error: { code: 'INTERNAL_ERROR' } });
+    expect((await strategy.authenticate(toNodeRequest(drained({ hash: key.hash })))).type).toBe('authenticated');
   });
 });

@@ -1,17 +1,21 @@
 import {
   absent,
-  authenticated,
-  createBoundedMemo,
   ConfigurationError,
-  isCredentialActive,
+  refusalError,
   rejected,
-  resolveCredentialOptions,
-  touchQuietly,
-  withStrategyGuards,
+  type AuthRefusal,
   type AuthStrategy,
-  type CredentialRecord,
   type Principal,
+  type RenderSuccessOptions,
+  type WireReply,
 } from '@gatehouse/auth-core';
+import {
+  createBoundedMemo,
+  createCredentialLookup,
+  resolveCredentialOptions,
+  withStrategyGuards,
+} from '@gatehouse/auth-core/strategy';
+import { renderNvxError, renderNvxSuccess } from './envelope.js';
 import { classifyNvxPath, readNvxHash } from './extract.js';
 import {
   NVX_DEFAULT_USER_SESSION_PATHS,
@@ -34,7 +38,7 @@ export interface NvxPrincipal extends Principal {
   readonly attributes: { readonly accountType: NvxAccountType };
 }
 
-const KINDS: ReadonlySet<string> = new Set<NvxCredentialKind>(['api-key', 'user-session', 'panel-session']);
+const KINDS: readonly NvxCredentialKind[] = Object.freeze(['api-key', 'user-session', 'panel-session']);
 /** Distinct request paths whose classification a strategy remembers. */
 const PATH_CACHE_SIZE = 1024;
 /** One frozen attributes object per account type, shared by every principal of that type. */
@@ -45,19 +49,36 @@ const PRINCIPAL_ATTRIBUTES: Readonly<Record<NvxAccountType, NvxPrincipal['attrib
 };
 
 /**
+ * This scheme's reply to a refusal: Navixy's failure envelope for the rejection's error, or for
+ * `CREDENTIALS_MISSING` (code 3) when no hash was sent.
+ */
+function renderNvxRefusal(refusal: AuthRefusal): WireReply<unknown> {
+  return renderNvxError(refusalError(refusal));
+}
+
+/** This scheme's success envelope: `{"success":true, ...payload}` (a non-object payload under `value`). */
+function renderNvxSuccessReply(payload: unknown, options?: RenderSuccessOptions): WireReply<unknown> {
+  return renderNvxSuccess(payload, options);
+}
+
+/**
  * Creates the verifying face: an `AuthStrategy` for Navixy hashes (API keys, user session hashes and panel
- * session hashes) in `Authorization: NVX <hash>`, the body field `hash`, or (when allowed) the query.
+ * session hashes) in `Authorization: NVX <hash>`, the body field `hash`, or (when allowed) the query. Its
+ * `renderRefusal` answers in Navixy's envelope (`renderNvxError`), its `renderSuccess` as
+ * `{"success":true, ...payload}` (`renderNvxSuccess`).
  *
  * Route rules, from the request path: under `<basePath>/panel/` only panel session hashes are accepted; user
  * session hashes only on the key-management and session routes (unless `userSessionScope: 'everywhere'`);
- * API keys on every user route. A hash of the wrong kind for the route is `CREDENTIALS_NOT_ACCEPTED_HERE`.
+ * API keys on every user route. A hash of the wrong kind for the route is `CREDENTIALS_NOT_ACCEPTED_HERE`. A
+ * request whose body was consumed before authentication is refused with `INTERNAL_ERROR`.
  *
  * @example
  * ```ts
- * import { nvxHash, renderNvxError } from '@gatehouse/strategy-nvx-hash';
- * const strategy = nvxHash({ store });
- * const outcome = await strategy.authenticate(toAuthRequest(req));
- * if (outcome.type !== 'authenticated') return send(renderNvxError(outcome.type === 'rejected' ? outcome.error : new AuthError('CREDENTIALS_MISSING')));
+ * import { createAuthGuard } from '@gatehouse/auth-core';
+ * import { nvxHash } from '@gatehouse/strategy-nvx-hash';
+ * const guard = createAuthGuard(nvxHash({ store }));
+ * const decision = await guard(toAuthRequest(req));
+ * if (decision.type === 'refused') return writeNodeReply(res, decision.reply); // {"success":false,"status":{"code":3,…}}
  * ```
  */
 export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
@@ -76,27 +97,21 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
   const userSessionPaths = new Set(paths.map((path) => path.replace(/\/+$/, '').toLowerCase()));
   // An API has few paths: each is classified once (decoding, normalising) and then read from here.
   const classify = createBoundedMemo((path) => classifyNvxPath(path, basePath, userSessionPaths), PATH_CACHE_SIZE);
+  const credentials = createCredentialLookup({ store, digest, clock, strategyId: NVX_STRATEGY_ID, kinds: KINDS });
 
   const strategy: AuthStrategy<NvxPrincipal> = {
     id: NVX_STRATEGY_ID,
     async authenticate(request) {
       const hash = await readNvxHash(request, allowQueryHash);
       if (hash === null) return absent();
-      if (typeof hash === 'object') return rejected(hash.code);
+      if (typeof hash === 'object') return rejected(hash.code, hash.cause);
       const area = classify(request.path);
       if (area === null) return rejected('REQUEST_MALFORMED');
 
-      let record: CredentialRecord | null;
-      try {
-        record = await store.findByDigest(digest(hash));
-      } catch (error) {
-        return rejected('STORE_UNAVAILABLE', error);
-      }
-      const now = clock.now();
-      // Unknown, revoked, expired and foreign records get one answer, so a reply never tells them apart.
-      if (record === null || record.strategy !== NVX_STRATEGY_ID || !KINDS.has(record.kind) || !isCredentialActive(record, now)) {
-        return rejected('CREDENTIALS_INVALID');
-      }
+      const found = await credentials.find(hash);
+      if (found.type === 'rejected') return found;
+      const { record } = found;
+      // The route rule: which kinds of hash this path accepts.
       const kind = record.kind as NvxCredentialKind;
       const accepted =
         area === 'panel'
@@ -106,12 +121,10 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
 
       // Least privilege when the record says nothing: only an explicit 'master' may manage API keys.
       const accountType: NvxAccountType = kind === 'panel-session' ? 'panel' : record.attributes['accountType'] === 'master' ? 'master' : 'sub';
-      touchQuietly(store, record.id, now);
-      return authenticated(
-        { id: record.ownerId, attributes: PRINCIPAL_ATTRIBUTES[accountType] },
-        { id: record.id, kind, scopes: record.scopes, expiresAt: record.expiresAt },
-      );
+      return credentials.grant(found, { id: record.ownerId, attributes: PRINCIPAL_ATTRIBUTES[accountType] });
     },
+    renderRefusal: renderNvxRefusal,
+    renderSuccess: renderNvxSuccessReply,
   };
 
   return withStrategyGuards(strategy, options);

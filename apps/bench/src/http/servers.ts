@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryCredentialStore, generateHexToken, type AuthStrategy } from '@gatehouse/auth-core';
-import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+import { createAuthGuard, createMemoryCredentialStore, toFetchResponse, type AuthStrategy } from '@gatehouse/auth-core';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
+import { createNodeRequestAdapter, writeNodeReply } from '@gatehouse/auth-core/node';
 import { serve, type HttpBindings } from '@hono/node-server';
 import express from 'express';
 import { Hono } from 'hono';
@@ -35,8 +36,6 @@ export interface StartedServer {
   readonly credentials: Partial<Credentials> & PeerCredentials;
   close(): Promise<void>;
 }
-
-const DENIED = JSON.stringify({ ok: false });
 
 function send(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -80,9 +79,11 @@ async function gatehouse(scheme: Scheme, count: number): Promise<{ strategy: Aut
 }
 
 /**
- * Starts one server on 127.0.0.1 with an ephemeral port. Gatehouse runs on node:http through
- * `createNodeRequestAdapter`, and on Hono as a middleware that hands `c.env.incoming` (the Node
- * `IncomingMessage` that @hono/node-server exposes) to the same adapter, as apps/demo does.
+ * Starts one server on 127.0.0.1 with an ephemeral port. Gatehouse runs as an application would use it: a
+ * `createAuthGuard` around the strategy, fed by `createNodeRequestAdapter`; on node:http a refusal is written
+ * with `writeNodeReply`; on Hono a middleware hands `c.env.incoming` (the Node `IncomingMessage` that
+ * @hono/node-server exposes) to the same adapter (as apps/demo does) and guard, and returns a refusal as
+ * `toFetchResponse(reply)`. Either way the refusal is the strategy's own `renderRefusal` envelope.
  */
 export async function startServer(spec: ServerSpec): Promise<StartedServer> {
   const { framework, auth } = spec;
@@ -94,11 +95,13 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
     }
     if (!isGatehouse(auth)) throw new Error(`node:http has no ${auth}`);
     const { strategy, credentials } = await gatehouse(auth, spec.credentials);
+    const guard = createAuthGuard(strategy);
     const toAuthRequest = createNodeRequestAdapter();
     const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-      const outcome = await strategy.authenticate(toAuthRequest(req));
-      if (outcome.type === 'authenticated') send(res, 200, JSON.stringify({ ok: true, user: outcome.principal.id }));
-      else send(res, outcome.type === 'rejected' ? outcome.error.httpStatus : 401, DENIED);
+      const decision = await guard(toAuthRequest(req));
+      // A refusal goes out in the scheme's own envelope, status and headers.
+      if (decision.type === 'refused') writeNodeReply(res, decision.reply);
+      else send(res, 200, JSON.stringify({ ok: true, user: decision.auth?.principal.id }));
     });
     return { port: await listen(server), credentials, close: closer(server) };
   }
@@ -119,11 +122,13 @@ export async function startServer(spec: ServerSpec): Promise<StartedServer> {
       const provisioned = await gatehouse(auth, spec.credentials);
       credentials = provisioned.credentials;
       const { strategy } = provisioned;
+      const guard = createAuthGuard(strategy);
       const toAuthRequest = createNodeRequestAdapter();
       app.use('*', async (c, next) => {
-        const outcome = await strategy.authenticate(toAuthRequest(c.env.incoming));
-        if (outcome.type !== 'authenticated') return c.json({ ok: false }, 401);
-        c.set('user', outcome.principal.id);
+        const decision = await guard(toAuthRequest(c.env.incoming));
+        // A refusal goes out in the scheme's own envelope, status and headers.
+        if (decision.type === 'refused') return toFetchResponse(decision.reply);
+        if (decision.auth !== null) c.set('user', decision.auth.principal.id);
         await next();
         return undefined;
       });

@@ -136,12 +136,12 @@ interface RoundResult {
   readonly p99Ms: number;
 }
 
-async function measure(server: ServerProcess, requests: RequestSpec[], connections: number, durationSeconds: number): Promise<RoundResult> {
+async function measure(server: ServerProcess, requests: RequestSpec[], connections: number, durationSeconds: number, amount?: number): Promise<RoundResult> {
   const cpuBefore = await server.cpu();
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}`,
     connections,
-    duration: durationSeconds,
+    ...(amount === undefined ? { duration: durationSeconds } : { amount }),
     pipelining: 1,
     requests,
     // autocannon stops at the first sample tick after `duration`: tick often so a round lasts what it says.
@@ -200,8 +200,8 @@ export async function runHttp(sizes: BenchSizes, log: (line: string) => void = (
       const without_: RoundResult[] = [];
       const with_: RoundResult[] = [];
       for (let round = 0; round < rounds; round++) {
-        without_.push(await measure(without, requests, connections, durationSeconds));
-        with_.push(await measure(withAuth, requests, connections, durationSeconds));
+        without_.push(await measure(without, requests, connections, durationSeconds, sizes.http.requestsPerRound));
+        with_.push(await measure(withAuth, requests, connections, durationSeconds, sizes.http.requestsPerRound));
         log(`http ${pair.framework}/${pair.auth} round ${round + 1}/${rounds}: ${Math.round(without_.at(-1)!.rps)} vs ${Math.round(with_.at(-1)!.rps)} req/s`);
       }
       const withoutRps = median(without_.map((round) => round.rps));

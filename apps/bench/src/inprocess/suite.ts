@@ -1,5 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { createFetchRequestAdapter, createMemoryEphemeralStore, type AuthOutcome, type AuthStrategy } from '@gatehouse/auth-core';
+import {
+  createFetchRequestAdapter,
+  createMemoryEphemeralStore,
+  type AuthOutcome,
+  type AuthStrategy,
+} from '@gatehouse/auth-core';
 import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { newCredentialId, type NewCredentialRecord } from '@gatehouse/auth-core';
+import { type NewCredentialRecord } from '@gatehouse/auth-core';
+import { newCredentialId } from '@gatehouse/auth-core/strategy';
 import { NVX_DEFAULT_MAX_API_KEYS, NVX_STRATEGY_ID } from '@gatehouse/strategy-nvx-hash';
 
 /**
@@ -11,7 +12,7 @@ export function nvxTokenOf(i: number): string {
 }
 
 /**
- * The record `createNvxHashManager().createApiKey(owner, title)` stores for that key: same fields, same id,
+ * The record `createNvxHashManager().issue(owner, { title })` stores for that key: same fields, same id,
  * digest and hint functions; only the hash is derived instead of random.
  */
 export function nvxApiKeyRecord(i: number, token: string, digest: (secret: string) => string, perOwner: number, now: number): NewCredentialRecord {

@@ -48,7 +48,7 @@ async function setUp(env?: NodeJS.ProcessEnv) {
 
 const hasCurl = spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0;
 
-describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
+describe('access hash cookie routes of the demo (/api/v1, PUQ VPN control panel documentation, "API Access Hashs")', () => {
   it('each access hash works only from the IP address it was created for; the other address gets 403', async () => {
     const { demo, local1, local2 } = await setUp();
     const fromOwn1 = await status(demo, local1.hash, '127.0.0.1');
@@ -79,9 +79,9 @@ describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
     }
   });
 
-  it.skipIf(!hasCurl)("the seed's curl command works with only the host changed", async () => {
+  it.skipIf(!hasCurl)('the curl command of "API Access Hashs" works with only the host changed', async () => {
     const { demo, local1 } = await setUp();
-    // Proxy variables of the test environment must not reroute curl; the command itself is the seed's.
+    // Proxy variables of the test environment must not reroute curl; the command itself is the document's.
     const env = { ...process.env };
     for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY']) delete env[name];
     const child = spawn('curl', ['-b', `access_hash=${local1.hash}`, '-X', 'GET', `http://127.0.0.1:${demo.port}/api/v1/system/status`], {
@@ -131,11 +131,15 @@ describe('access hash cookie routes of the demo (/api/v1, seed 003)', () => {
 
     const remaining = await call(demo, '/api/v1/access-hashes', { headers: { cookie: session } });
     expect(remaining.body.msg.map((row: { id: string }) => row.id)).toEqual([local2.id]);
-    for (const id of [local1.id, 'ah_doesnotexist0000000', 'x'.repeat(200)]) {
+    for (const id of [local1.id, 'ah_doesnotexist0000000']) {
       const again = await call(demo, `/api/v1/access-hashes/${id}`, { method: 'DELETE', headers: { cookie: session, 'content-type': 'application/json' } });
       expect(again.status, id).toBe(404);
       expect(again.body, id).toEqual(error('Access hash not found'));
     }
+    // An id no listing can show (over 100 characters) is a bad parameter, not an unknown hash.
+    const malformed = await call(demo, `/api/v1/access-hashes/${'x'.repeat(200)}`, { method: 'DELETE', headers: { cookie: session, 'content-type': 'application/json' } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual(error('Invalid parameters'));
   });
 
   it('without trusted proxies a spoofed X-Forwarded-For is ignored; with GATEHOUSE_TRUSTED_PROXIES=127.0.0.1 it is read right to left', async () => {

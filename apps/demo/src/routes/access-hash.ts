@@ -1,32 +1,16 @@
-import { AuthError, authenticateSafely, type JsonValue } from '@gatehouse/auth-core';
-import {
-  ACCESS_HASH_KIND,
-  accessHashCookie,
-  createAccessHashManager,
-  formatAccessHashDate,
-  renderAccessHashError,
-  renderAccessHashSuccess,
-  type AccessHashManager,
-} from '@gatehouse/strategy-access-hash-cookie';
+import { createAuthGuard, renderSuccess, type JsonValue } from '@gatehouse/auth-core';
+import { ACCESS_HASH_KIND, accessHashCookie, createAccessHashManager, formatAccessHashDate, type AccessHashManager } from '@gatehouse/strategy-access-hash-cookie';
 import type { Hono } from 'hono';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
 import type { VpnAccount } from '../vpn-accounts.js';
-import { renderSessionError, WEB_SESSION_ROUTES, type WebSessions } from '../web-session.js';
-import {
-  API_V1_BASE_PATH,
-  envelopeError,
-  failWith,
-  handle,
-  matchesRoute,
-  readJsonObject,
-  type ApiRoute,
-  type DemoContextOf,
-  type Reply,
-} from './api-v1.js';
+import { WEB_SESSION_ROUTES, type WebSessions } from '../web-session.js';
+import { API_V1_BASE_PATH, envelopeError, matchesRoute, readJsonObject, type ApiRoute } from './api-v1.js';
+import { answer, guarded, onRequest, refuse, type DemoContextOf, type Reply } from './reply.js';
 
 /**
- * The PUQ VPN control panel API of seed 003 ("API Access Hashs") on the demo:
+ * The API of the PUQ VPN control panel (PUQVPNCP) documentation, "API Access Hashs" (revision 8, 2023-10-16), on the
+ * demo:
  * - management of the access hashes (create / list / delete) by the panel administrator, authenticated by the
  *   demo's web session cookie only, never by an access hash;
  * - `system/status` and the `accounts` resource, authenticated by an `access_hash` cookie that is valid only from
@@ -98,6 +82,7 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
   const { clock } = context;
   // One strategy instance for every protected route: one failure throttle per client IP.
   const strategy = accessHashCookie({ store: context.credentials, clock, failureThrottle: { store: context.ephemeral, maxFailures: context.config.maxFailuresPerIp } });
+  const guard = createAuthGuard(strategy);
   const manager = createAccessHashManager({ store: context.credentials, clock });
   const licenseUntil = clock.now() + LICENSE_DAYS * 86_400_000;
   const path = (route: string): string => `${API_V1_BASE_PATH}${route}`;
@@ -106,40 +91,37 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
    * Management: the CSRF rule for writes, then the web session (an access hash is not looked at: alone it is
    * 401), then the panel role (others 403). The hashes belong to the panel administrator's account.
    */
-  const managed = (handler: (c: DemoContextOf, ownerId: string) => Promise<Reply>) =>
-    handle('access hashes', async (c) => {
-      const csrf = sessions.checkCsrf(c);
-      if (csrf !== null) return csrf;
-      const outcome = await sessions.authenticate(c);
-      if (outcome.type === 'absent') return renderSessionError(new AuthError('CREDENTIALS_MISSING'));
-      if (outcome.type === 'rejected') return renderSessionError(outcome.error);
-      const account = context.accounts.findById(Number(outcome.principal.id));
-      if (account === null) return renderSessionError(new AuthError('CREDENTIALS_INVALID'));
-      if (account.role !== 'panel' || outcome.principal.attributes.role !== 'panel') return failWith('OPERATION_NOT_PERMITTED');
+  const managed = (handler: (c: DemoContextOf, ownerId: string) => Promise<Reply>) => {
+    const asPanel = guarded(sessions.guard, async (c, auth) => {
+      const account = context.accounts.findById(Number(auth.principal.id));
+      if (account === null) return refuse(sessions.envelope, 'CREDENTIALS_INVALID');
+      if (account.role !== 'panel' || auth.principal.attributes.role !== 'panel') return refuse(strategy, 'OPERATION_NOT_PERMITTED');
       return handler(c, String(account.id));
     });
+    return answer(sessions.envelope, 'access hashes', async (c) => sessions.checkCsrf(c) ?? asPanel(c));
+  };
 
-  /** Protected: the `access_hash` cookie, from its own IP. Every failure goes through renderAccessHashError. */
+  /** Protected: the `access_hash` cookie, from its own IP; every refusal in the strategy's envelope. */
   const protectedRoute = (handler: (c: DemoContextOf) => Promise<Reply>) =>
-    handle('access hash api', async (c) => {
-      const outcome = await authenticateSafely(strategy, c.get('auth'));
-      if (outcome.type === 'absent') return renderAccessHashError(new AuthError('CREDENTIALS_MISSING'));
-      if (outcome.type === 'rejected') return renderAccessHashError(outcome.error);
-      if (outcome.credential.kind !== ACCESS_HASH_KIND) return renderAccessHashError(new AuthError('CREDENTIALS_NOT_ACCEPTED_HERE'));
-      // Defence in depth: hashes are issued to the panel administrator; one whose owner is no longer that is refused.
-      if (context.accounts.findById(Number(outcome.principal.id))?.role !== 'panel') {
-        return renderAccessHashError(new AuthError('CREDENTIALS_NOT_ACCEPTED_HERE'));
-      }
-      return handler(c);
-    });
+    answer(
+      strategy,
+      'access hash api',
+      guarded(onRequest(guard), async (c, auth) => {
+        if (auth.credential.kind !== ACCESS_HASH_KIND) return refuse(strategy, 'CREDENTIALS_NOT_ACCEPTED_HERE');
+        // Defence in depth: hashes are issued to the panel administrator; one whose owner is no longer that is refused.
+        if (context.accounts.findById(Number(auth.principal.id))?.role !== 'panel') return refuse(strategy, 'CREDENTIALS_NOT_ACCEPTED_HERE');
+        return handler(c);
+      }),
+    );
 
   // --- management of the access hashes ----------------------------------------------------------------------
   app.get(
     path('/access-hashes'),
     managed(async (_c, ownerId) => {
       const listed = await manager.list(ownerId);
-      if (!listed.ok) return renderAccessHashError(listed.error);
-      return renderAccessHashSuccess(
+      if (!listed.ok) return refuse(strategy, listed.error);
+      return renderSuccess(
+        strategy,
         listed.value.map((row) => ({ id: row.id, name: row.name, ip: row.ip, created: row.created, last_login: row.lastLogin })),
       );
     }),
@@ -148,22 +130,23 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
   app.post(
     path('/access-hashes'),
     managed(async (c, ownerId) => {
-      const read = await readJsonObject(c);
+      const read = await readJsonObject(c, strategy);
       if (!read.ok) return read.reply;
-      const created = await manager.create(ownerId, { name: read.value['name'], ip: read.value['ip'] });
-      if (!created.ok) return renderAccessHashError(created.error);
-      const { id, name, ip, hash, created: at } = created.value;
-      return renderAccessHashSuccess({ id, name, ip, hash, created: at }, 201);
+      const issued = await manager.issue(ownerId, { name: read.value['name'], ip: read.value['ip'] });
+      if (!issued.ok) return refuse(strategy, issued.error);
+      const { id, name, ip, hash, created } = issued.value;
+      return renderSuccess(strategy, { id, name, ip, hash, created }, { httpStatus: 201 });
     }),
   );
 
   app.delete(
     path('/access-hashes/:id'),
     managed(async (c, ownerId) => {
-      const id = c.req.param('id');
-      const deleted = await manager.delete(ownerId, id);
-      if (!deleted.ok) return renderAccessHashError(deleted.error);
-      return renderAccessHashSuccess({ id });
+      const id = c.req.param('id') ?? '';
+      // A malformed id (over 100 characters) is PARAMETER_INVALID (400); an unknown one CREDENTIAL_NOT_FOUND (404).
+      const revoked = await manager.revoke(ownerId, { id });
+      if (!revoked.ok) return refuse(strategy, revoked.error);
+      return renderSuccess(strategy, { id });
     }),
   );
 
@@ -173,7 +156,7 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
     protectedRoute(async () => {
       const counts = await context.vpnAccounts.counts();
       const now = clock.now();
-      return renderAccessHashSuccess({
+      return renderSuccess(strategy, {
         count_accounts: counts.total,
         count_accounts_available: counts.enabled,
         count_wireguard: counts.enabled,
@@ -187,20 +170,20 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
 
   app.get(
     path('/accounts'),
-    protectedRoute(async () => renderAccessHashSuccess((await context.vpnAccounts.list()).map(showAccount))),
+    protectedRoute(async () => renderSuccess(strategy, (await context.vpnAccounts.list()).map(showAccount))),
   );
 
   app.post(
     path('/accounts'),
     protectedRoute(async (c) => {
-      const read = await readJsonObject(c);
+      const read = await readJsonObject(c, strategy);
       if (!read.ok) return read.reply;
       const fields = readAccountFields(read.value, 'create');
-      if (!fields.ok) return failWith('PARAMETER_INVALID');
+      if (!fields.ok) return refuse(strategy, 'PARAMETER_INVALID');
       const written = await context.vpnAccounts.create({ username: fields.username as string, enabled: fields.enabled ?? true }, clock.now());
       if (written.type === 'username-taken') return USERNAME_TAKEN;
       if (written.type === 'not-found') return NOT_FOUND;
-      return renderAccessHashSuccess(showAccount(written.account), 201);
+      return renderSuccess(strategy, showAccount(written.account), { httpStatus: 201 });
     }),
   );
 
@@ -209,7 +192,7 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
     protectedRoute(async (c) => {
       const id = parseId(c.req.param('id'));
       const account = id === null ? null : await context.vpnAccounts.findById(id);
-      return account === null ? NOT_FOUND : renderAccessHashSuccess(showAccount(account));
+      return account === null ? NOT_FOUND : renderSuccess(strategy, showAccount(account));
     }),
   );
 
@@ -218,10 +201,10 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
     protectedRoute(async (c) => {
       const id = parseId(c.req.param('id'));
       if (id === null) return NOT_FOUND;
-      const read = await readJsonObject(c);
+      const read = await readJsonObject(c, strategy);
       if (!read.ok) return read.reply;
       const fields = readAccountFields(read.value, 'update');
-      if (!fields.ok) return failWith('PARAMETER_INVALID');
+      if (!fields.ok) return refuse(strategy, 'PARAMETER_INVALID');
       const patch = {
         ...(fields.username === undefined ? {} : { username: fields.username }),
         ...(fields.enabled === undefined ? {} : { enabled: fields.enabled }),
@@ -229,7 +212,7 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
       const written = await context.vpnAccounts.update(id, patch, clock.now());
       if (written.type === 'username-taken') return USERNAME_TAKEN;
       if (written.type === 'not-found') return NOT_FOUND;
-      return renderAccessHashSuccess(showAccount(written.account));
+      return renderSuccess(strategy, showAccount(written.account));
     }),
   );
 
@@ -238,13 +221,13 @@ export function mountAccessHashRoutes(app: Hono<DemoEnv>, context: DemoContext, 
     protectedRoute(async (c) => {
       const id = parseId(c.req.param('id'));
       if (id === null || !(await context.vpnAccounts.delete(id))) return NOT_FOUND;
-      return renderAccessHashSuccess({ id });
+      return renderSuccess(strategy, { id });
     }),
   );
 
   // --- everything else under /api/v1 --------------------------------------------------------------------------
   const known = [...WEB_SESSION_ROUTES, ...ACCESS_HASH_ROUTES].map((route) => ({ ...route, path: path(route.path) }));
-  const unknown = handle('api', async (c) => {
+  const unknown = answer(strategy, 'api', async (c) => {
     const methods = [...new Set(known.filter((route) => matchesRoute(route.path, c.req.path)).flatMap((route) => route.methods))];
     if (methods.length === 0) return NOT_FOUND;
     if (methods.includes('GET')) methods.push('HEAD');

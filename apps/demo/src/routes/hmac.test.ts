@@ -114,8 +114,8 @@ async function setUp(env?: NodeJS.ProcessEnv, lines?: string[]) {
   return { demo, web, key };
 }
 
-describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., seed 004)', () => {
-  it('seed 004 as a client does it: WebAuthenticateUser, AddUserAPIKey, an openssl signature, AuthenticateUser with the four headers, then aptoken on GetUserInfo', async () => {
+describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., KiiEx docs, "Authenticate with API Key")', () => {
+  it('KiiEx docs, "Authenticate with API Key", as a client does it: WebAuthenticateUser, AddUserAPIKey, an openssl signature, AuthenticateUser with the four headers, then aptoken on GetUserInfo', async () => {
     const demo = await start();
     const login = await call(demo, '/ap/WebAuthenticateUser', { json: { UserName: 'demo', Password: 'demo-password' } });
     expect(login.status).toBe(200);

@@ -1,57 +1,53 @@
 import {
-  absent,
-  authenticateSafely,
-  AuthError,
-  createSecretDigester,
-  generateHexToken,
+  createAuthGuard,
   isJsonObject,
-  JSON_CONTENT_TYPE,
-  newCredentialId,
-  rejected,
+  refusalError,
+  renderSuccess,
+  toFetchResponse,
   withFailureThrottle,
-  type AuthErrorCode,
+  type AuthContext,
   type AuthOutcome,
   type AuthStrategy,
   type Clock,
-  type CredentialInfo,
+  type CredentialReference,
   type CredentialStore,
   type JsonValue,
   type Principal,
-  type WireReply,
 } from '@gatehouse/auth-core';
+import { authenticateSafely, JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import {
   createHmacKeyManager,
   HMAC_KINDS,
   hmacSession,
   hmacSignature,
   renderApexError,
-  renderApexSuccess,
-  renderAuthenticateUserError,
   renderAuthenticateUserSuccess,
-  requirePermission,
   type HmacKeyManager,
   type HmacNoncePolicy,
 } from '@gatehouse/strategy-hmac-signature';
-import type { Context, Hono } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Hono } from 'hono';
 import type { Account } from '../accounts.js';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
 import { createLoginThrottle } from '../login-throttle.js';
-import { sessionTokenStrategy, WEB_SESSION_ABSOLUTE_SECONDS, WEB_SESSION_IDLE_SECONDS, WEB_SESSION_TOKEN_BYTES } from '../web-session.js';
+import { KIIEX_API_KEY, KIIEX_AUTHENTICATE_USER } from '../sources.js';
+import { issueSessionToken, MAX_SESSIONS_PER_ACCOUNT, sessionTokenStrategy } from '../web-session.js';
+import { answer, guarded, onRequest, refuse, type DemoContextOf, type RefusalRenderer, type Reply, type RouteGuard, type RouteHandler } from './reply.js';
 
 /**
- * The KiiEx exchange API of seed 004 (AlphaPoint APEX) on the demo:
- * - `AuthenticateUser`: `APIKey`, `Signature`, `UserId`, `Nonce` as headers (the seed) or as a JSON body (APEX
- *   docs), Signature = hex(HMAC-SHA256(key = APISecret, message = Nonce + UserId + APIKey)); success gives a
- *   session token that later requests carry in the `aptoken` header;
+ * The KiiEx exchange API (AlphaPoint APEX) on the demo, after KiiEx docs, "Authenticate with API Key" and
+ * "AuthenticateUser" (https://docs.kiiglobal.io/docs/kiiex/connect-to-kiiex-apis/users/authenticateuser):
+ * - `AuthenticateUser`: `APIKey`, `Signature`, `UserId`, `Nonce` as headers ("Authenticate with API Key") or as a
+ *   JSON body ("AuthenticateUser"), Signature = hex(HMAC-SHA256(key = APISecret, message = Nonce + UserId + APIKey));
+ *   success gives a session token that later requests carry in the `aptoken` header;
  * - `WebAuthenticateUser`: a demo login and password give a web session token (also sent as `aptoken`), the only
  *   credential that may create, list and remove API keys (`AddUserAPIKey`, `GetUserAPIKeys`, `RemoveUserAPIKey`);
  * - `GetUserInfo`, `SendOrder` (the `Trading` permission) and `LogOut` with the `aptoken` of an API-key session.
  *
  * Every route is POST, at `/<Name>` and `/ap/<Name>`. `AuthenticateUser` and `WebAuthenticateUser` answer in the
- * `{"Authenticated",...,"errormsg"}` shape; every other call's failure is `{"result":false,"errormsg","errorcode",
- * "detail"}` (renderApexError); a store failure is a 503 of that shape, never a success.
+ * `{"Authenticated",...,"errormsg"}` shape (the `hmacSignature` strategy's envelope); every other call's failure is
+ * `{"result":false,"errormsg","errorcode","detail"}` (the `hmacSession` strategy's); a store failure is a 503 of
+ * that shape, never a success.
  */
 
 /** The permission names an API key may carry. */
@@ -75,7 +71,7 @@ export const HMAC_AP_PREFIX = '/ap';
 /** The index page lines of the APEX routes. */
 export function hmacIndexLines(policy: HmacNoncePolicy): string[] {
   return [
-    `KiiEx / AlphaPoint APEX API keys (seed 004): every route is POST at /<Name> and ${HMAC_AP_PREFIX}/<Name>; replies are APEX JSON.`,
+    `KiiEx / AlphaPoint APEX API keys (${KIIEX_API_KEY}; ${KIIEX_AUTHENTICATE_USER}): every route is POST at /<Name> and ${HMAC_AP_PREFIX}/<Name>; replies are APEX JSON.`,
     '  Signature = hex(HMAC-SHA256(key = APISecret, message = Nonce + UserId + APIKey)), either hex case:',
     '    printf %s "$NONCE$USERID$APIKEY" | openssl dgst -sha256 -hmac "$SECRET"',
     `  Nonce policy (GATEHOUSE_HMAC_NONCE = issued | increasing | unique): ${policy}. ${NONCE_POLICY_TEXT[policy]}`,
@@ -86,7 +82,7 @@ export function hmacIndexLines(policy: HmacNoncePolicy): string[] {
 
 const NONCE_POLICY_TEXT: Readonly<Record<HmacNoncePolicy, string>> = {
   issued:
-    'The nonce shown when the key was created, reused as in the seed: the signature never changes, so anyone who sees one AuthenticateUser request can replay it.',
+    `The nonce shown when the key was created, reused as in ${KIIEX_API_KEY}: the signature never changes, so anyone who sees one AuthenticateUser request can replay it.`,
   increasing: 'A decimal integer above the last one accepted for the key (e.g. unix time); a repeated or lower nonce is refused.',
   unique: 'Any nonce (letters, digits, ._~-), each accepted once per key within a day; a replayed request is refused.',
 };
@@ -96,42 +92,15 @@ export const APEX_WEB_SESSION_STRATEGY_ID = 'demo-apex-web-session';
 export const APEX_WEB_SESSION_KIND = 'web-session';
 /** The header that carries both kinds of session token. */
 const APTOKEN = 'aptoken';
-/** Live web sessions per account; a login beyond it ends the oldest one. */
-const MAX_WEB_SESSIONS_PER_ACCOUNT = 20;
-const TOKEN_PATTERN = new RegExp(`^[0-9a-f]{${WEB_SESSION_TOKEN_BYTES * 2}}$`);
 const ACCOUNT_ID = /^[1-9][0-9]{0,14}$/;
-const digest = createSecretDigester();
-
-type Reply = WireReply<unknown>;
-type DemoContextOf = Context<DemoEnv>;
-type JsonObject = { readonly [key: string]: JsonValue };
-type Caller = { readonly principal: Principal; readonly credential: CredentialInfo };
-
-const apexFail = (code: AuthErrorCode): Reply => renderApexError(new AuthError(code));
-const authFail = (code: AuthErrorCode): Reply => renderAuthenticateUserError(new AuthError(code));
 const OK = { result: true, errormsg: null, errorcode: 0, detail: null } as const;
+const JSON_ONLY = 'Send the data as JSON (Content-Type: application/json)';
 
-/** An APEX failure with a detail text of the demo's own. */
-function apexFailWithDetail(code: AuthErrorCode, httpStatus: number, detail: string): Reply {
-  const reply = apexFail(code);
+type JsonObject = { readonly [key: string]: JsonValue };
+
+/** An APEX call failure with a detail text of the demo's own. */
+function withDetail(reply: Reply, httpStatus: number, detail: string): Reply {
   return { ...reply, httpStatus, body: { ...(reply.body as object), detail } };
-}
-
-/** Writes a rendered reply (status, headers, JSON body). */
-function send(c: DemoContextOf, reply: Reply, extraHeaders: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(reply.body), reply.httpStatus as ContentfulStatusCode, { ...reply.headers, ...extraHeaders });
-}
-
-/** Wraps a handler so that anything thrown (a database error, a bug) becomes a 503 failure in the route's shape. */
-function handle(shape: 'apex' | 'authenticate', handler: (c: DemoContextOf) => Promise<Reply>) {
-  return async (c: DemoContextOf): Promise<Response> => {
-    try {
-      return send(c, await handler(c));
-    } catch (error) {
-      console.error('demo apex: request failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-      return send(c, shape === 'apex' ? apexFail('STORE_UNAVAILABLE') : authFail('STORE_UNAVAILABLE'));
-    }
-  };
 }
 
 /** Who a web session belongs to: the demo account id. */
@@ -139,10 +108,10 @@ export type ApexWebPrincipal = Principal;
 
 /**
  * The web session as an AuthStrategy on the `aptoken` header: `absent` without the header, `CREDENTIALS_AMBIGUOUS`
- * when sent twice, `CREDENTIALS_MALFORMED` for anything but 64 lower-case hex characters,
- * `CREDENTIALS_NOT_ACCEPTED_HERE` for a token of another kind (an API-key session), `CREDENTIALS_INVALID` for an
- * unknown, revoked or expired one, `CREDENTIALS_EXPIRED` after the idle timeout, `STORE_UNAVAILABLE` when the store
- * fails.
+ * when sent twice, `CREDENTIALS_MALFORMED` for anything but 64 lower-case hex characters, `CREDENTIALS_INVALID` for
+ * an unknown, revoked or expired one, `CREDENTIALS_NOT_ACCEPTED_HERE` for a live token of another kind (an API-key
+ * session), `CREDENTIALS_EXPIRED` after the idle timeout, `STORE_UNAVAILABLE` when the store fails. Refusals are
+ * APEX call failures (`renderApexError`).
  */
 export function apexWebSession(options: { readonly store: CredentialStore; readonly clock: Clock }): AuthStrategy<ApexWebPrincipal> {
   return sessionTokenStrategy<ApexWebPrincipal>({
@@ -153,6 +122,7 @@ export function apexWebSession(options: { readonly store: CredentialStore; reado
     tokensOf: (request) => request.headerValues(APTOKEN),
     foreignCode: 'CREDENTIALS_NOT_ACCEPTED_HERE',
     principalOf: (record) => ({ id: record.ownerId }),
+    renderRefusal: (refusal) => renderApexError(refusalError(refusal)),
   });
 }
 
@@ -173,6 +143,7 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
   const { clock } = context;
   const noncePolicy = context.config.hmacNoncePolicy;
 
+  /** `AuthenticateUser`; its envelope is also `WebAuthenticateUser`'s. */
   const verifier = hmacSignature({
     store,
     sealer: context.sealer,
@@ -188,7 +159,7 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
   // Every aptoken check shares one failure counter per client IP, whichever kind of session the route wants.
   const throttled = <P extends Principal>(strategy: AuthStrategy<P>): AuthStrategy<P> =>
     withFailureThrottle(strategy, context.ephemeral, { keyPrefix: 'throttle:apex-aptoken:' });
-  /** API-key sessions only (GetUserInfo's and SendOrder's credential). */
+  /** API-key sessions only (SendOrder's credential); its envelope is every APEX call's. */
   const apiSessions = throttled(apiSessionCheck);
   /** Web sessions only (key management). */
   const webSessions = throttled(webSessionCheck);
@@ -200,66 +171,71 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
       if (web.type === 'rejected' && web.error.code === 'CREDENTIALS_NOT_ACCEPTED_HERE') return authenticateSafely(apiSessionCheck, request);
       return web;
     },
+    renderRefusal: (refusal) => apiSessionCheck.renderRefusal(refusal),
   });
+  const guards = {
+    verifier: onRequest(createAuthGuard(verifier)),
+    web: onRequest(createAuthGuard(webSessions)),
+    any: onRequest(createAuthGuard(anySession)),
+    trading: onRequest(createAuthGuard(apiSessions, { require: 'Trading' })),
+  };
 
   context.notices.push(
     noncePolicy === 'issued'
-      ? 'HMAC: nonce policy issued (GATEHOUSE_HMAC_NONCE): AuthenticateUser takes the nonce shown at key creation, as in seed 004; signatures are static and replayable. Set GATEHOUSE_HMAC_NONCE=unique or increasing to refuse replays.'
+      ? `HMAC: nonce policy issued (GATEHOUSE_HMAC_NONCE): AuthenticateUser takes the nonce shown at key creation, as in ${KIIEX_API_KEY}; signatures are static and replayable. Set GATEHOUSE_HMAC_NONCE=unique or increasing to refuse replays.`
       : `HMAC: nonce policy ${noncePolicy} (GATEHOUSE_HMAC_NONCE): ${NONCE_POLICY_TEXT[noncePolicy]}`,
   );
 
   const routes = new Set<string>();
-  const on = (path: string, shape: 'apex' | 'authenticate', handler: (c: DemoContextOf) => Promise<Reply>): void => {
+  /** A POST route at `/<Name>` and `/ap/<Name>`, answering in `envelope`'s shape. */
+  const on = (path: string, envelope: RefusalRenderer, handler: RouteHandler): void => {
     for (const full of [path, `${HMAC_AP_PREFIX}${path}`]) {
-      app.post(full, handle(shape, handler));
+      app.post(full, answer(envelope, 'apex', handler));
       routes.add(full);
     }
   };
 
-  /** The request body as a JSON object; no body is an empty object. Failures in the route's shape. */
-  const readBody = async (c: DemoContextOf, shape: 'apex' | 'authenticate'): Promise<{ ok: true; value: JsonObject } | { ok: false; reply: Reply }> => {
+  /** The request body as a JSON object; no body is an empty object. Failures in `envelope`'s shape. */
+  const readBody = async (c: DemoContextOf, envelope: RefusalRenderer): Promise<{ ok: true; value: JsonObject } | { ok: false; reply: Reply }> => {
     const body = await c.get('auth').body();
-    const fail = shape === 'apex' ? apexFail : authFail;
     switch (body.type) {
       case 'none':
         return { ok: true, value: {} };
       case 'json':
-        return isJsonObject(body.value) ? { ok: true, value: body.value } : { ok: false, reply: fail('REQUEST_MALFORMED') };
+        return isJsonObject(body.value) ? { ok: true, value: body.value } : { ok: false, reply: refuse(envelope, 'REQUEST_MALFORMED') };
       case 'too-large':
-        return { ok: false, reply: fail('REQUEST_TOO_LARGE') };
+        return { ok: false, reply: refuse(envelope, 'REQUEST_TOO_LARGE') };
       case 'form':
-      case 'unsupported': {
-        const text = 'Send the data as JSON (Content-Type: application/json)';
+      case 'unsupported':
         return {
           ok: false,
           reply:
-            shape === 'apex'
-              ? apexFailWithDetail('REQUEST_MALFORMED', 415, text)
-              : { httpStatus: 415, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { Authenticated: false, errormsg: text } },
+            envelope === verifier
+              ? { httpStatus: 415, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { Authenticated: false, errormsg: JSON_ONLY } }
+              : withDetail(refuse(envelope, 'REQUEST_MALFORMED'), 415, JSON_ONLY),
         };
-      }
       default:
-        return { ok: false, reply: fail('REQUEST_MALFORMED') };
+        return { ok: false, reply: refuse(envelope, 'REQUEST_MALFORMED') };
     }
   };
 
   /** The demo account behind a principal, or `null`. */
   const accountOf = (principal: Principal): Account | null => (ACCOUNT_ID.test(principal.id) ? context.accounts.findById(Number(principal.id)) : null);
 
-  /** A route that needs a session: every failure through renderApexError. */
+  /** A route that needs a session (`guard`) of a live demo account: every failure an APEX call failure. */
   const sessionRoute = (
     path: string,
-    strategy: AuthStrategy<Principal>,
-    handler: (c: DemoContextOf, caller: Caller, account: Account) => Promise<Reply>,
+    guard: RouteGuard<Principal>,
+    handler: (c: DemoContextOf, caller: AuthContext<Principal>, account: Account) => Promise<Reply>,
   ): void => {
-    on(path, 'apex', async (c) => {
-      const outcome = await authenticateSafely(strategy, c.get('auth'));
-      if (outcome.type === 'absent') return apexFail('CREDENTIALS_MISSING');
-      if (outcome.type === 'rejected') return renderApexError(outcome.error);
-      const account = accountOf(outcome.principal);
-      if (account === null) return apexFail('CREDENTIALS_INVALID');
-      return handler(c, outcome, account);
-    });
+    on(
+      path,
+      apiSessions,
+      guarded(guard, async (c, auth) => {
+        const account = accountOf(auth.principal);
+        return account === null ? refuse(apiSessions, 'CREDENTIALS_INVALID') : handler(c, auth, account);
+      }),
+    );
   };
 
   /**
@@ -267,103 +243,78 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
    * caller's own account id.
    */
   const managed = (path: string, handler: (account: Account, body: JsonObject) => Promise<Reply>): void => {
-    sessionRoute(path, webSessions, async (c, caller, account) => {
+    sessionRoute(path, guards.web, async (c, caller, account) => {
       // Defence in depth: the web session check already refuses every other kind of token.
-      if (caller.credential.kind !== APEX_WEB_SESSION_KIND) return apexFail('CREDENTIALS_NOT_ACCEPTED_HERE');
-      const read = await readBody(c, 'apex');
+      if (caller.credential.kind !== APEX_WEB_SESSION_KIND) return refuse(apiSessions, 'CREDENTIALS_NOT_ACCEPTED_HERE');
+      const read = await readBody(c, apiSessions);
       if (!read.ok) return read.reply;
       const userId = readUserId(read.value['UserId']);
-      if (userId === null) return apexFailWithDetail('PARAMETER_INVALID', 400, 'UserId is required');
-      if (userId !== String(account.id)) return apexFail('OPERATION_NOT_PERMITTED');
+      if (userId === null) return withDetail(refuse(apiSessions, 'PARAMETER_INVALID'), 400, 'UserId is required');
+      if (userId !== String(account.id)) return refuse(apiSessions, 'OPERATION_NOT_PERMITTED');
       return handler(account, read.value);
     });
   };
 
   // --- AuthenticateUser: the signed API key -> an API-key session --------------------------------------------
-  on('/AuthenticateUser', 'authenticate', async (c) => {
-    const outcome = await authenticateSafely(verifier, c.get('auth'));
-    if (outcome.type === 'absent') return renderAuthenticateUserError(new AuthError('CREDENTIALS_MISSING'));
-    if (outcome.type === 'rejected') return renderAuthenticateUserError(outcome.error);
-    const account = accountOf(outcome.principal);
-    if (account === null) return authFail('CREDENTIALS_INVALID');
-    const started = await manager.startSession(outcome);
-    if (!started.ok) return renderAuthenticateUserError(started.error);
-    const carried = outcome.principal.attributes?.['userName'];
-    return renderAuthenticateUserSuccess(started.value.token, {
-      userId: outcome.principal.id,
-      userName: typeof carried === 'string' ? carried : account.login,
-    });
-  });
+  on(
+    '/AuthenticateUser',
+    verifier,
+    guarded(guards.verifier, async (_c, auth) => {
+      const account = accountOf(auth.principal);
+      if (account === null) return refuse(verifier, 'CREDENTIALS_INVALID');
+      const started = await manager.startSession(auth);
+      if (!started.ok) return refuse(verifier, started.error);
+      const carried = auth.principal.attributes?.['userName'];
+      return renderAuthenticateUserSuccess(started.value.token, {
+        userId: auth.principal.id,
+        userName: typeof carried === 'string' ? carried : account.login,
+      });
+    }),
+  );
 
   // --- WebAuthenticateUser: a demo login -> a web session ------------------------------------------------------
-  const startWebSession = async (account: Account): Promise<string | null> => {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const token = generateHexToken(WEB_SESSION_TOKEN_BYTES);
-      const now = clock.now();
-      const result = await store.insert(
-        {
-          id: newCredentialId('aw'),
-          digest: digest(token),
-          strategy: APEX_WEB_SESSION_STRATEGY_ID,
-          kind: APEX_WEB_SESSION_KIND,
-          ownerId: String(account.id),
-          parentId: null,
-          label: 'apex web session',
-          hint: token.slice(0, 4),
-          scopes: [],
-          allowedIps: [],
-          sealedSecret: null,
-          attributes: {},
-          createdAt: now,
-          expiresAt: now + WEB_SESSION_ABSOLUTE_SECONDS * 1000,
-        },
-        { maxActivePerOwner: MAX_WEB_SESSIONS_PER_ACCOUNT, now },
-      );
-      if (result.type === 'inserted') return token;
-      if (result.type === 'conflict') continue;
-      const live = await store.listByOwner(String(account.id), { strategy: APEX_WEB_SESSION_STRATEGY_ID, kind: APEX_WEB_SESSION_KIND, activeAt: now });
-      const oldest = live[0];
-      if (oldest !== undefined) await store.revoke(oldest.id, now);
-    }
-    return null;
+  const webSessionIssuing = {
+    store,
+    clock,
+    strategyId: APEX_WEB_SESSION_STRATEGY_ID,
+    kind: APEX_WEB_SESSION_KIND,
+    idPrefix: 'aw',
+    label: 'apex web session',
+    maxPerOwner: MAX_SESSIONS_PER_ACCOUNT,
   };
-
   const loginThrottle = createLoginThrottle(context.ephemeral, 'apex-login-failures:', context.config.maxFailuresPerIp);
-  on('/WebAuthenticateUser', 'authenticate', async (c) => {
-    const read = await readBody(c, 'authenticate');
+  on('/WebAuthenticateUser', verifier, async (c) => {
+    const read = await readBody(c, verifier);
     if (!read.ok) return read.reply;
     const userName = read.value['UserName'];
     const password = read.value['Password'];
-    if (typeof userName !== 'string' || typeof password !== 'string' || userName === '' || password === '') return authFail('PARAMETER_INVALID');
+    if (typeof userName !== 'string' || typeof password !== 'string' || userName === '' || password === '') return refuse(verifier, 'PARAMETER_INVALID');
     const clientIp = c.get('auth').clientIp;
     const tried = await loginThrottle.attempt(clientIp, userName, () => context.accounts.verifyLogin(userName, password));
-    if (tried.throttled) return authFail('RATE_LIMITED');
+    if (tried.throttled) return refuse(verifier, 'RATE_LIMITED');
     const { account } = tried;
     if (account === null) {
       // Unknown login and wrong password: the same bytes.
       return { httpStatus: 401, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { Authenticated: false, errormsg: 'Invalid username or password' } };
     }
-    const token = await startWebSession(account);
-    if (token === null) return authFail('STORE_UNAVAILABLE');
+    const token = await issueSessionToken(webSessionIssuing, String(account.id));
+    if (token === null) return refuse(verifier, 'STORE_UNAVAILABLE');
     return renderAuthenticateUserSuccess(token, { userId: String(account.id), userName: account.login });
   });
 
   // --- key management: the web session only ------------------------------------------------------------------
   managed('/AddUserAPIKey', async (account, body) => {
-    const created = await manager.createKey(String(account.id), {
-      permissions: body['Permissions'],
-      allowedIps: body['AllowedIps'],
-      userName: account.login,
-    });
-    if (!created.ok) return renderApexError(created.error);
-    const { APIKey, APISecret, Nonce, Permissions } = created.value;
-    return renderApexSuccess({ APIKey, APISecret, Nonce, UserId: account.id, Permissions });
+    const issued = await manager.issue(String(account.id), { permissions: body['Permissions'], allowedIps: body['AllowedIps'], userName: account.login });
+    if (!issued.ok) return refuse(apiSessions, issued.error);
+    const { APIKey, APISecret, Nonce, Permissions } = issued.value;
+    return renderSuccess(apiSessions, { APIKey, APISecret, Nonce, UserId: account.id, Permissions });
   });
 
   managed('/GetUserAPIKeys', async (account) => {
-    const listed = await manager.listKeys(String(account.id));
-    if (!listed.ok) return renderApexError(listed.error);
-    return renderApexSuccess(
+    const listed = await manager.list(String(account.id));
+    if (!listed.ok) return refuse(apiSessions, listed.error);
+    return renderSuccess(
+      apiSessions,
       listed.value.map((key) => ({
         ApiKeyId: key.id,
         APIKeyHint: key.apiKeyHint,
@@ -379,14 +330,16 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
   managed('/RemoveUserAPIKey', async (account, body) => {
     const apiKey = body['APIKey'];
     const id = body['ApiKeyId'];
-    if ((apiKey === undefined) === (id === undefined)) return apexFailWithDetail('PARAMETER_INVALID', 400, 'Send APIKey or ApiKeyId');
-    const removed = await manager.removeKey(String(account.id), apiKey !== undefined ? { apiKey } : { id });
-    return removed.ok ? renderApexSuccess(OK) : renderApexError(removed.error);
+    if ((apiKey === undefined) === (id === undefined)) return withDetail(refuse(apiSessions, 'PARAMETER_INVALID'), 400, 'Send APIKey or ApiKeyId');
+    // Values straight from the body: the manager checks them (PARAMETER_INVALID for anything but an APIKey or an id).
+    const reference = (apiKey !== undefined ? { token: apiKey } : { id }) as CredentialReference;
+    const revoked = await manager.revoke(String(account.id), reference);
+    return revoked.ok ? renderSuccess(apiSessions, OK) : refuse(apiSessions, revoked.error);
   });
 
   // --- with an aptoken -------------------------------------------------------------------------------------------
-  sessionRoute('/GetUserInfo', anySession, async (_c, _caller, account) =>
-    renderApexSuccess({
+  sessionRoute('/GetUserInfo', guards.any, async (_c, _caller, account) =>
+    renderSuccess(apiSessions, {
       UserId: account.id,
       UserName: account.login,
       Email: `${account.login}@example.com`,
@@ -407,33 +360,30 @@ export function mountHmacRoutes(app: Hono<DemoEnv>, context: DemoContext): { rea
   );
 
   let nextOrderId = 6_500;
-  on('/SendOrder', 'apex', async (c) => {
-    const outcome = requirePermission(await authenticateSafely(apiSessions, c.get('auth')), 'Trading');
-    if (outcome.type === 'absent') return apexFail('CREDENTIALS_MISSING');
-    if (outcome.type === 'rejected') return renderApexError(outcome.error);
-    if (accountOf(outcome.principal) === null) return apexFail('CREDENTIALS_INVALID');
-    const read = await readBody(c, 'apex');
+  // An API-key session with the Trading permission (SCOPE_DENIED otherwise, from the guard).
+  sessionRoute('/SendOrder', guards.trading, async (c) => {
+    const read = await readBody(c, apiSessions);
     if (!read.ok) return read.reply;
     // A demo: the order is accepted and goes nowhere.
-    return renderApexSuccess({ ...OK, OrderId: nextOrderId++ });
+    return renderSuccess(apiSessions, { ...OK, OrderId: nextOrderId++ });
   });
 
-  sessionRoute('/LogOut', anySession, async (_c, caller) => {
+  sessionRoute('/LogOut', guards.any, async (_c, caller) => {
     if (caller.credential.kind === HMAC_KINDS.session) {
       const ended = await manager.endSession(caller.credential);
-      return ended.ok ? renderApexSuccess(OK) : renderApexError(ended.error);
+      return ended.ok ? renderSuccess(apiSessions, OK) : refuse(apiSessions, ended.error);
     }
     if (caller.credential.kind === APEX_WEB_SESSION_KIND) {
-      return (await store.revoke(caller.credential.id, clock.now())) ? renderApexSuccess(OK) : apexFail('CREDENTIALS_INVALID');
+      return (await store.revoke(caller.credential.id, clock.now())) ? renderSuccess(apiSessions, OK) : refuse(apiSessions, 'CREDENTIALS_INVALID');
     }
-    return apexFail('CREDENTIALS_NOT_ACCEPTED_HERE');
+    return refuse(apiSessions, 'CREDENTIALS_NOT_ACCEPTED_HERE');
   });
 
   // --- everything else: another method on a known route is 405, an unknown /ap path 404 -----------------------
-  const notAllowed = handle('apex', async () => ({ ...apexFailWithDetail('REQUEST_MALFORMED', 405, 'Use POST'), headers: { 'content-type': JSON_CONTENT_TYPE, allow: 'POST' } }));
-  for (const path of routes) app.all(path, notAllowed);
-  const unknown = handle('apex', async () => apexFailWithDetail('CREDENTIAL_NOT_FOUND', 404, 'No such endpoint'));
-  app.all(HMAC_AP_PREFIX, unknown);
-  app.all(`${HMAC_AP_PREFIX}/*`, unknown);
+  const notAllowed: Reply = { ...withDetail(refuse(apiSessions, 'REQUEST_MALFORMED'), 405, 'Use POST'), headers: { 'content-type': JSON_CONTENT_TYPE, allow: 'POST' } };
+  for (const path of routes) app.all(path, () => toFetchResponse(notAllowed));
+  const unknown = withDetail(refuse(apiSessions, 'CREDENTIAL_NOT_FOUND'), 404, 'No such endpoint');
+  app.all(HMAC_AP_PREFIX, () => toFetchResponse(unknown));
+  app.all(`${HMAC_AP_PREFIX}/*`, () => toFetchResponse(unknown));
   return { manager };
 }

@@ -78,7 +78,7 @@ async function createKey(demo: RunningDemo, session: string, title = 'Integratio
 }
 
 describe('NVX routes of the demo (/v2)', () => {
-  it("follows seed 000 verbatim: user/auth gives a session hash, api/key/create a key, and the key works in the header, a JSON body, a form body and the query", async () => {
+  it('follows Navixy API docs, "Authentication", verbatim: user/auth gives a session hash, api/key/create a key, and the key works in the header, a JSON body, a form body and the query', async () => {
     const demo = await start();
     const login = await fetch(`${demo.url}/v2/user/auth?login=demo&password=demo-password`);
     expect(login.status).toBe(200);
@@ -177,7 +177,7 @@ describe('NVX routes of the demo (/v2)', () => {
 
     // Another master's key: issued through the same store to another owner, it cannot be deleted from here.
     const otherMaster = createNvxHashManager({ store: demo.context.credentials, listing: { mode: 'revealable', sealer: demo.context.sealer } });
-    const foreign = await otherMaster.createApiKey({ id: '999', accountType: 'master' }, 'Not yours');
+    const foreign = await otherMaster.issue({ id: '999', accountType: 'master' }, { title: 'Not yours' });
     if (!foreign.ok) throw foreign.error;
     const forged = await call(demo, 'api/key/delete', { query: { hash: session, key_hash: foreign.value.hash } });
     expect(forged.status).toBe(400);
@@ -360,7 +360,7 @@ describe('NVX routes of the demo (/v2)', () => {
       expect(answer.status, route).toBe(400);
       expect(answer.body, route).toEqual(WRONG_HASH);
     }
-    // API keys outlive the session that created them (seed 001).
+    // API keys outlive the session that created them (Navixy API docs, "Authentication").
     expect((await call(demo, 'tracker/list', { query: { hash: key } })).status).toBe(200);
   });
 

@@ -1,21 +1,21 @@
-import { AuthError, isJsonObject, type CredentialInfo, type WireReply } from '@gatehouse/auth-core';
+import { createAuthGuard, isJsonObject, renderSuccess, toFetchResponse, type AuthContext, type AuthStrategy, type ManageResult } from '@gatehouse/auth-core';
 import {
   createNvxHashManager,
   formatNvxDate,
   nvxHash,
-  renderNvxError,
   renderNvxStatus,
-  renderNvxSuccess,
   type NvxApiKeyListing,
   type NvxHashManager,
   type NvxPrincipal,
+  type NvxSession,
   type NvxStatusCode,
 } from '@gatehouse/strategy-nvx-hash';
-import type { Context, Hono } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Hono } from 'hono';
 import type { DemoEnv } from '../app.js';
 import type { DemoContext } from '../context.js';
 import { createLoginThrottle } from '../login-throttle.js';
+import { NAVIXY_AUTHENTICATION } from '../sources.js';
+import { answer, guarded, onRequest, refuse, type DemoContextOf, type Reply, type RouteHandler } from './reply.js';
 
 /** The Navixy API's base path. */
 export const NVX_BASE_PATH = '/v2';
@@ -34,18 +34,7 @@ export const NVX_ROUTES: readonly { readonly path: string; readonly needs: strin
   { path: '/panel/tariff/list', needs: 'panel hash' },
 ];
 
-
-type Reply = WireReply<unknown>;
-type DemoContextOf = Context<DemoEnv>;
-type Caller = { readonly principal: NvxPrincipal; readonly credential: CredentialInfo };
-
-/** Writes a rendered Navixy reply (status, headers, JSON body). */
-function send(c: DemoContextOf, reply: Reply): Response {
-  return c.body(JSON.stringify(reply.body), reply.httpStatus as ContentfulStatusCode, { ...reply.headers });
-}
-
 const fail = (code: NvxStatusCode): Reply => renderNvxStatus(code);
-const failWith = (code: ConstructorParameters<typeof AuthError>[0]): Reply => renderNvxError(new AuthError(code));
 
 /** A parameter that was sent twice with different values, or as a JSON value that is not a string. */
 const INVALID = Symbol('invalid parameter');
@@ -60,17 +49,17 @@ interface Params {
  * Reads the parameters of a request from the query and the (cached) body. A name given in several places must
  * have one value everywhere; a JSON value must be a string.
  */
-async function readParams(c: DemoContextOf): Promise<{ ok: true; params: Params } | { ok: false; reply: Reply }> {
+async function readParams(c: DemoContextOf, strategy: AuthStrategy<NvxPrincipal>): Promise<{ ok: true; params: Params } | { ok: false; reply: Reply }> {
   const request = c.get('auth');
   const body = await request.body();
   switch (body.type) {
     case 'too-large':
-      return { ok: false, reply: failWith('REQUEST_TOO_LARGE') };
+      return { ok: false, reply: refuse(strategy, 'REQUEST_TOO_LARGE') };
     case 'malformed':
     case 'unsupported':
-      return { ok: false, reply: failWith('REQUEST_MALFORMED') };
+      return { ok: false, reply: refuse(strategy, 'REQUEST_MALFORMED') };
     case 'json':
-      if (!isJsonObject(body.value)) return { ok: false, reply: failWith('REQUEST_MALFORMED') };
+      if (!isJsonObject(body.value)) return { ok: false, reply: refuse(strategy, 'REQUEST_MALFORMED') };
       break;
     default:
       break;
@@ -87,13 +76,6 @@ async function readParams(c: DemoContextOf): Promise<{ ok: true; params: Params 
     return first;
   };
   return { ok: true, params: { get } };
-}
-
-/** Turns anything thrown into a Navixy failure: a store or database error is code 14, never a success. */
-function replyForThrown(error: unknown): Reply {
-  if (error instanceof AuthError && error.code !== 'INTERNAL_ERROR') return renderNvxError(error);
-  console.error('demo nvx: request failed', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-  return failWith('STORE_UNAVAILABLE');
 }
 
 /**
@@ -115,45 +97,37 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
     failureThrottle: { store: context.ephemeral, maxFailures: context.config.maxFailuresPerIp },
   });
   const manager = createNvxHashManager({ store, listing: { mode: 'revealable', sealer: context.sealer }, clock });
+  const guard = onRequest(createAuthGuard(strategy));
 
   context.notices.push(
-    'NVX: query hashes are enabled (/v2/...?hash=<hash>), as the Navixy seeds use them; for testing only: URLs end up in logs.',
+    `NVX: query hashes are enabled (/v2/...?hash=<hash>), as ${NAVIXY_AUTHENTICATION} allows for testing only: URLs end up in logs.`,
     'NVX: the API key listing is revealable (api/key/list shows full hashes, Navixy parity); keys are stored sealed under the key-encryption key.',
   );
 
-  const handle =
-    (handler: (c: DemoContextOf) => Promise<Reply>) =>
-    async (c: DemoContextOf): Promise<Response> => {
-      try {
-        return send(c, await handler(c));
-      } catch (error) {
-        return send(c, replyForThrown(error));
-      }
-    };
-
-  const on = (path: string, handler: (c: DemoContextOf) => Promise<Reply>): void => {
-    app.on(['GET', 'POST'], `${NVX_BASE_PATH}${path}`, handle(handler));
+  const on = (path: string, handler: RouteHandler): void => {
+    app.on(['GET', 'POST'], `${NVX_BASE_PATH}${path}`, answer(strategy, 'nvx', handler));
   };
 
   /**
-   * Authenticates with the strategy, then checks the credential kind once more for the route's area (defence in
-   * depth: the strategy already refuses a hash of the wrong kind with code 11), then reads the parameters.
+   * Authenticates with the strategy (a refusal in Navixy's envelope), then checks the credential kind once more for
+   * the route's area (defence in depth: the strategy already refuses a hash of the wrong kind with code 11), then
+   * reads the parameters.
    */
   const protectedRoute = (
     path: string,
     area: 'user' | 'panel',
-    handler: (caller: Caller, params: Params) => Promise<Reply>,
+    handler: (caller: AuthContext<NvxPrincipal>, params: Params) => Promise<Reply>,
   ): void => {
-    on(path, async (c) => {
-      const outcome = await strategy.authenticate(c.get('auth'));
-      if (outcome.type === 'absent') return failWith('CREDENTIALS_MISSING');
-      if (outcome.type === 'rejected') return renderNvxError(outcome.error);
-      const isPanelHash = outcome.credential.kind === 'panel-session';
-      if (isPanelHash !== (area === 'panel')) return failWith('CREDENTIALS_NOT_ACCEPTED_HERE');
-      const read = await readParams(c);
-      if (!read.ok) return read.reply;
-      return handler(outcome, read.params);
-    });
+    on(
+      path,
+      guarded(guard, async (c, auth) => {
+        const isPanelHash = auth.credential.kind === 'panel-session';
+        if (isPanelHash !== (area === 'panel')) return refuse(strategy, 'CREDENTIALS_NOT_ACCEPTED_HERE');
+        const read = await readParams(c, strategy);
+        if (!read.ok) return read.reply;
+        return handler(auth, read.params);
+      }),
+    );
   };
 
   /**
@@ -165,9 +139,9 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
   const login = async (
     c: DemoContextOf,
     roles: readonly string[],
-    start: (accountId: number, role: 'master' | 'sub' | 'panel') => Promise<{ hash: string }>,
+    start: (accountId: number, role: 'master' | 'sub' | 'panel') => Promise<ManageResult<NvxSession>>,
   ): Promise<Reply> => {
-    const read = await readParams(c);
+    const read = await readParams(c, strategy);
     if (!read.ok) return read.reply;
     const loginName = read.params.get('login');
     const password = read.params.get('password');
@@ -183,7 +157,7 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
     const { account } = tried;
     if (account === null) return fail(4);
     const session = await start(account.id, account.role);
-    return renderNvxSuccess({ hash: session.hash });
+    return session.ok ? renderSuccess(strategy, { hash: session.value.hash }) : refuse(strategy, session.error);
   };
 
   const showKey = (key: NvxApiKeyListing): { hash: string; create_date: string; title: string } => ({
@@ -191,63 +165,58 @@ export function mountNvxRoutes(app: Hono<DemoEnv>, context: DemoContext): { read
     create_date: formatNvxDate(key.createdAt),
     title: key.title,
   });
+  /** A manager's answer: its value in Navixy's success envelope, or its error in the failure envelope. */
+  const reply = <T>(result: ManageResult<T>, payload: (value: T) => object): Reply =>
+    result.ok ? renderSuccess(strategy, payload(result.value)) : refuse(strategy, result.error);
 
   // --- user sessions -------------------------------------------------------------------------------------
   // No hash needed (and any hash sent is ignored): this is where a session hash comes from.
   on('/user/auth', (c) =>
     login(c, ['master', 'sub'], (id, role) => manager.startUserSession({ id: String(id), accountType: role === 'master' ? 'master' : 'sub' })),
   );
-
-  protectedRoute('/user/session/renew', 'user', async (caller) => {
-    const renewed = await manager.renewSession(caller.credential);
-    return renewed.ok ? renderNvxSuccess({}) : renderNvxError(renewed.error);
-  });
-
-  protectedRoute('/user/logout', 'user', async (caller) => {
-    const ended = await manager.endSession(caller.credential);
-    return ended.ok ? renderNvxSuccess({}) : renderNvxError(ended.error);
-  });
+  protectedRoute('/user/session/renew', 'user', async (caller) => reply(await manager.renewSession(caller.credential), () => ({})));
+  protectedRoute('/user/logout', 'user', async (caller) => reply(await manager.endSession(caller.credential), () => ({})));
 
   // --- API keys: a master user's session hash only ------------------------------------------------------
   protectedRoute('/api/key/create', 'user', async (caller, params) => {
     const owner = manager.keyManager(caller);
-    if (!owner.ok) return renderNvxError(owner.error);
+    if (!owner.ok) return refuse(strategy, owner.error);
     const title = params.get('title');
     if (title === INVALID) return fail(7);
-    const created = await manager.createApiKey(owner.value, title);
-    return created.ok ? renderNvxSuccess({ value: showKey(created.value) }) : renderNvxError(created.error);
+    return reply(await manager.issue(owner.value, { title }), (key) => ({ value: showKey(key) }));
   });
 
   protectedRoute('/api/key/list', 'user', async (caller) => {
     const owner = manager.keyManager(caller);
-    if (!owner.ok) return renderNvxError(owner.error);
-    const keys = await manager.listApiKeys(owner.value);
-    return renderNvxSuccess({ list: keys.map(showKey) });
+    if (!owner.ok) return refuse(strategy, owner.error);
+    return reply(await manager.list(owner.value), (keys) => ({ list: keys.map(showKey) }));
   });
 
   protectedRoute('/api/key/delete', 'user', async (caller, params) => {
     const owner = manager.keyManager(caller);
-    if (!owner.ok) return renderNvxError(owner.error);
+    if (!owner.ok) return refuse(strategy, owner.error);
     const keyHash = params.get('key_hash');
     if (keyHash === INVALID || keyHash === undefined) return fail(7);
-    const deleted = await manager.deleteApiKey(owner.value, keyHash);
-    return deleted.ok ? renderNvxSuccess({}) : renderNvxError(deleted.error);
+    return reply(await manager.revoke(owner.value, { token: keyHash }), () => ({}));
   });
 
   // --- user resources: an API key (a session hash only where the strategy allows it) --------------------
-  protectedRoute('/tracker/list', 'user', async () => renderNvxSuccess({ list: DEMO_TRACKERS }));
-  protectedRoute('/retranslator/list', 'user', async () => renderNvxSuccess({ list: DEMO_RETRANSLATORS }));
+  protectedRoute('/tracker/list', 'user', async () => renderSuccess(strategy, { list: DEMO_TRACKERS }));
+  protectedRoute('/retranslator/list', 'user', async () => renderSuccess(strategy, { list: DEMO_RETRANSLATORS }));
 
   // --- admin panel: the panel administrator's panel hash only -------------------------------------------
   on('/panel/account/auth', (c) => login(c, ['panel'], (id) => manager.startPanelSession(String(id))));
-  protectedRoute('/panel/tariff/list', 'panel', async () => renderNvxSuccess({ list: DEMO_TARIFFS }));
+  protectedRoute('/panel/tariff/list', 'panel', async () => renderSuccess(strategy, { list: DEMO_TARIFFS }));
 
   // --- everything else under /v2 ------------------------------------------------------------------------
   const known = new Set(NVX_ROUTES.map((route) => `${NVX_BASE_PATH}${route.path}`));
-  const unknown = handle(async (c) => {
-    if (known.has(c.req.path)) return { ...fail(5), httpStatus: 405, headers: { ...fail(5).headers, allow: 'GET, POST' } };
-    return { ...fail(5), httpStatus: 404 };
-  });
+  const wrongFormat = fail(5);
+  const unknown = (c: DemoContextOf): Response =>
+    toFetchResponse(
+      known.has(c.req.path)
+        ? { ...wrongFormat, httpStatus: 405, headers: { ...wrongFormat.headers, allow: 'GET, POST' } }
+        : { ...wrongFormat, httpStatus: 404 },
+    );
   app.all(NVX_BASE_PATH, unknown);
   app.all(`${NVX_BASE_PATH}/*`, unknown);
   return { manager };

@@ -32,7 +32,8 @@ interface AccessHashView {
 }
 
 /**
- * `/access-hashes`: the PUQ control panel's API access hashes (seed 003: Name and IP, the hash shown once with
+ * `/access-hashes`: the PUQ control panel's API access hashes (as in the PUQ VPN control panel (PUQVPNCP)
+ * documentation, "API Access Hashs", revision 8, 2023-10-16: Name and IP, the hash shown once with
  * "Everything went well...", the table Name / IP / Created / Last login / Delete). Panel administrator only.
  */
 export function mountAccessHashPages(kit: WebKit, manager: AccessHashManager): void {
@@ -48,7 +49,7 @@ export function mountAccessHashPages(kit: WebKit, manager: AccessHashManager): v
   /** The panel administrator's owner id, or `null` for anyone else. */
   const ownerOf = (user: SignedIn): string | null => (user.account.role === 'panel' ? String(user.account.id) : null);
 
-  const list = async (ownerId: string): Promise<AccessHashListing[]> => {
+  const list = async (ownerId: string): Promise<readonly AccessHashListing[]> => {
     const listed = await manager.list(ownerId);
     if (!listed.ok) throw listed.error;
     return listed.value;
@@ -143,12 +144,12 @@ ${scrollingTable(
         ...(ipError === undefined ? {} : { ipError }),
       });
     }
-    const created = await manager.create(ownerId, { name, ip });
-    if (!created.ok) {
-      if (created.error.code === 'LIMIT_EXCEEDED') return accessPage(c, user, 409, { rows: await list(ownerId), name, ip, error: ACCESS_HASH_TEXTS.limit });
-      throw created.error;
+    const issued = await manager.issue(ownerId, { name, ip });
+    if (!issued.ok) {
+      if (issued.error.code === 'LIMIT_EXCEEDED') return accessPage(c, user, 409, { rows: await list(ownerId), name, ip, error: ACCESS_HASH_TEXTS.limit });
+      throw issued.error;
     }
-    return accessPage(c, user, 200, { rows: await list(ownerId), created: created.value });
+    return accessPage(c, user, 200, { rows: await list(ownerId), created: issued.value });
   });
 
   const notFound = (c: WebContext, user: SignedIn): Response =>
@@ -176,10 +177,11 @@ ${csrfInput(user.viewer.csrf)}
   kit.post('/access-hashes/:id/delete', async (c, user) => {
     const ownerId = ownerOf(user);
     if (ownerId === null) return refuse(c, user);
-    const deleted = await manager.delete(ownerId, c.req.param('id'));
-    if (!deleted.ok) {
-      if (deleted.error.code === 'CREDENTIAL_NOT_FOUND') return notFound(c, user);
-      throw deleted.error;
+    const revoked = await manager.revoke(ownerId, { id: c.req.param('id') ?? '' });
+    if (!revoked.ok) {
+      // An id no listing could show (PARAMETER_INVALID) is just as much not found.
+      if (revoked.error.code === 'CREDENTIAL_NOT_FOUND' || revoked.error.code === 'PARAMETER_INVALID') return notFound(c, user);
+      throw revoked.error;
     }
     return c.redirect('/access-hashes?deleted=1', 303);
   });

@@ -1,4 +1,4 @@
-import { constantTimeEqualStrings, encodeBase64Url, generateHexToken, hmacSha256 } from '@gatehouse/auth-core';
+import { constantTimeEqualStrings, encodeBase64Url, generateHexToken, hmacSha256 } from '@gatehouse/auth-core/crypto';
 
 /**
  * CSRF tokens of the web interface, without server-side state:

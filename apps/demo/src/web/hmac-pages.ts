@@ -25,7 +25,7 @@ export const HMAC_TEXTS = {
 
 const NONCE_ADVICE: Readonly<Record<HmacNoncePolicy, string>> = {
   issued:
-    'Nonce policy "issued" (GATEHOUSE_HMAC_NONCE): use the nonce shown here for every AuthenticateUser call, as in seed 004; the signature never changes.',
+    'Nonce policy "issued" (GATEHOUSE_HMAC_NONCE): use the nonce shown here for every AuthenticateUser call, as in KiiEx docs, "Authenticate with API Key"; the signature never changes.',
   increasing:
     'Nonce policy "increasing" (GATEHOUSE_HMAC_NONCE): the nonce shown here works once; sign each later call with a larger number (e.g. the current unix time).',
   unique: 'Nonce policy "unique" (GATEHOUSE_HMAC_NONCE): the nonce shown here works once; sign each later call with a new nonce.',
@@ -47,9 +47,9 @@ const showIps = (ips: readonly string[]): string => (ips.length === 0 ? 'Any' : 
 const apiKeyHint = (key: HmacKeyListing): string => `${key.apiKeyHint}…`;
 
 /**
- * `/hmac-keys`: KiiEx / AlphaPoint APEX API keys of the signed-in master user or sub-user (seed 004: permission
- * checkboxes, allowed IPs, "Create API key"; a dialog shows API key, secret and nonce once, "Export to JSON", and
- * closes only after "I have stored these").
+ * `/hmac-keys`: KiiEx / AlphaPoint APEX API keys of the signed-in master user or sub-user, after KiiEx docs,
+ * "Authenticate with API Key": permission checkboxes, allowed IPs, "Create API key"; a dialog shows API key, secret
+ * and nonce once, "Export to JSON", and closes only after "I have stored these".
  */
 export function mountHmacPages(kit: WebKit, manager: HmacKeyManager): void {
   const policy = kit.context.config.hmacNoncePolicy;
@@ -65,8 +65,8 @@ export function mountHmacPages(kit: WebKit, manager: HmacKeyManager): void {
 
   const userIdOf = (user: SignedIn): string | null => (user.account.role === 'master' || user.account.role === 'sub' ? String(user.account.id) : null);
 
-  const list = async (userId: string): Promise<HmacKeyListing[]> => {
-    const listed = await manager.listKeys(userId);
+  const list = async (userId: string): Promise<readonly HmacKeyListing[]> => {
+    const listed = await manager.list(userId);
     if (!listed.ok) throw listed.error;
     return listed.value;
   };
@@ -193,7 +193,7 @@ ${scrollingTable(
     if (permissions.some((permission) => !known.includes(permission))) {
       return hmacPage(c, user, 400, { keys: await list(userId), permissions, allowedIps, permissionsError: HMAC_TEXTS.badPermissions });
     }
-    const created = await manager.createKey(userId, { permissions, allowedIps: ips, userName: user.account.login });
+    const created = await manager.issue(userId, { permissions, allowedIps: ips, userName: user.account.login });
     if (!created.ok) {
       if (created.error.code === 'PARAMETER_INVALID') return hmacPage(c, user, 400, { keys: await list(userId), permissions, allowedIps, ipsError: HMAC_TEXTS.badIps });
       if (created.error.code === 'LIMIT_EXCEEDED') return hmacPage(c, user, 409, { keys: await list(userId), permissions, allowedIps, error: HMAC_TEXTS.limit });
@@ -227,7 +227,7 @@ ${csrfInput(user.viewer.csrf)}
   kit.post('/hmac-keys/:id/delete', async (c, user) => {
     const userId = userIdOf(user);
     if (userId === null) return refuse(c, user);
-    const removed = await manager.removeKey(userId, { id: c.req.param('id') });
+    const removed = await manager.revoke(userId, { id: c.req.param('id') ?? '' });
     if (!removed.ok) {
       if (removed.error.code === 'CREDENTIAL_NOT_FOUND' || removed.error.code === 'PARAMETER_INVALID') return notFound(c, user);
       throw removed.error;

@@ -33,8 +33,9 @@ interface KeysView {
 }
 
 /**
- * `/keys`: the Navixy API keys of a master user (seed 001: a plus button, a title, Save; the table shows label,
- * creation date and hash). Sub-users have none; the panel administrator neither.
+ * `/keys`: the Navixy API keys of a master user, after Navixy API docs, "Authentication"
+ * (https://www.navixy.com/docs/navixy-api/user-api/authentication): a plus button, a title, Save; the table shows
+ * label, creation date and hash. Sub-users have none; the panel administrator neither.
  */
 export function mountNvxPages(kit: WebKit, manager: NvxHashManager): void {
   /** The owner of the keys, or the refusal page. */
@@ -49,6 +50,13 @@ export function mountNvxPages(kit: WebKit, manager: NvxHashManager): void {
 <div class="box info" data-testid="no-keys"><p>${text}</p></div>
 <p class="muted">Navixy: every user account may have up to ${NVX_DEFAULT_MAX_API_KEYS} API keys; sub-users don't have API keys functionality.</p>`,
     });
+  };
+
+  /** The owner's keys; a failing store throws (the 503 page). */
+  const list = async (owner: NvxOwner): Promise<readonly NvxApiKeyListing[]> => {
+    const listed = await manager.list(owner);
+    if (!listed.ok) throw listed.error;
+    return listed.value;
   };
 
   const keysPage = (c: WebContext, user: SignedIn, status: number, view: KeysView): Response => {
@@ -120,7 +128,7 @@ ${scrollingTable(
   kit.get('/keys', async (c, user) => {
     const owner = ownerOf(c, user);
     if (owner instanceof Response) return owner;
-    const keys = await manager.listApiKeys(owner);
+    const keys = await list(owner);
     return keysPage(c, user, 200, {
       keys,
       showForm: c.req.query('new') === '1',
@@ -133,19 +141,19 @@ ${scrollingTable(
     if (owner instanceof Response) return owner;
     const title = form.one('title') ?? '';
     if (!isValidNvxTitle(title)) {
-      return keysPage(c, user, 400, { keys: await manager.listApiKeys(owner), showForm: true, title, titleError: NVX_TEXTS.badTitle });
+      return keysPage(c, user, 400, { keys: await list(owner), showForm: true, title, titleError: NVX_TEXTS.badTitle });
     }
-    const created = await manager.createApiKey(owner, title);
+    const created = await manager.issue(owner, { title });
     if (!created.ok) {
       if (created.error.code === 'LIMIT_EXCEEDED') {
-        return keysPage(c, user, 409, { keys: await manager.listApiKeys(owner), error: NVX_TEXTS.limit });
+        return keysPage(c, user, 409, { keys: await list(owner), error: NVX_TEXTS.limit });
       }
       if (created.error.code === 'PARAMETER_INVALID') {
-        return keysPage(c, user, 400, { keys: await manager.listApiKeys(owner), showForm: true, title, titleError: NVX_TEXTS.badTitle });
+        return keysPage(c, user, 400, { keys: await list(owner), showForm: true, title, titleError: NVX_TEXTS.badTitle });
       }
       throw created.error;
     }
-    return keysPage(c, user, 200, { keys: await manager.listApiKeys(owner), created: created.value });
+    return keysPage(c, user, 200, { keys: await list(owner), created: created.value });
   });
 
   const notFound = (c: WebContext, user: SignedIn): Response =>
@@ -155,7 +163,7 @@ ${scrollingTable(
     const owner = ownerOf(c, user);
     if (owner instanceof Response) return owner;
     const id = c.req.param('id');
-    const key = (await manager.listApiKeys(owner)).find((candidate) => candidate.id === id);
+    const key = (await list(owner)).find((candidate) => candidate.id === id);
     if (key === undefined) return notFound(c, user);
     return kit.page(c, 200, {
       title: 'Delete API key',
@@ -173,7 +181,7 @@ ${csrfInput(user.viewer.csrf)}
   kit.post('/keys/:id/delete', async (c, user) => {
     const owner = ownerOf(c, user);
     if (owner instanceof Response) return owner;
-    const deleted = await manager.deleteApiKeyById(owner, c.req.param('id') ?? '');
+    const deleted = await manager.revoke(owner, { id: c.req.param('id') ?? '' });
     if (!deleted.ok) {
       if (deleted.error.code === 'CREDENTIAL_NOT_FOUND' || deleted.error.code === 'PARAMETER_INVALID') return notFound(c, user);
       throw deleted.error;

@@ -6,9 +6,7 @@ import {
   AuthError,
   authenticated,
   createFetchRequestAdapter,
-  generateHexToken,
   isJsonObject,
-  normalizeIpAddress,
   rejected,
   type AuthErrorCode,
   type AuthOutcome,
@@ -16,7 +14,10 @@ import {
   type AuthStrategy,
   type WireReply,
 } from '@gatehouse/auth-core';
+import { normalizeIpAddress } from '@gatehouse/auth-core/strategy';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
 import type { AccessHashFixtures, AccessHashInProcessDriverOptions, ToAuthRequest } from '../index.js';
+import { withRenderer, type WithRender } from './refusal.js';
 
 export interface AccessHashFlaws {
   /** Never checks the client IP. */
@@ -175,7 +176,7 @@ function sameAddress(clientIp: string | null, boundIp: string, flaws: AccessHash
 function createStrategy(entries: ReadonlyMap<string, Entry>, cookieName: string, storeFails: boolean, flaws: AccessHashFlaws): AuthStrategy {
   const cache = new Map<string, Entry>();
   const reject = (code: AuthErrorCode, cause: Record<string, string> = {}): AuthOutcome => rejected(new AuthError(code, { cause }));
-  return {
+  return withRenderer({
     id: 'access-hash-reference',
     async authenticate(request) {
       const extraction = await extract(request, cookieName, flaws);
@@ -195,7 +196,7 @@ function createStrategy(entries: ReadonlyMap<string, Entry>, cookieName: string,
       if (flaws.cachesLookups) cache.set(hash, entry);
       return authenticated({ id: entry.ownerId }, { id: entry.id, kind: 'access-hash', scopes: [] });
     },
-  };
+  }, createRender(flaws));
 }
 
 function createRender(flaws: AccessHashFlaws): (error: AuthError) => WireReply<unknown> {
@@ -232,10 +233,10 @@ function rawAddressAdapter(): ToAuthRequest {
 
 /**
  * The in-process driver options of a reference access hash server (or a flawed one): one strategy over an
- * in-memory table of hashes, the seed's envelope, a `setup` that issues fresh hashes bound to the client IP and
+ * in-memory table of hashes, the panel's envelope, a `setup` that issues fresh hashes bound to the client IP and
  * to a foreign IP, a deleted hash, a failing store and `revoke`.
  */
-export function createAccessHashReference(options: AccessHashReferenceOptions = {}): AccessHashInProcessDriverOptions {
+export function createAccessHashReference(options: AccessHashReferenceOptions = {}): AccessHashInProcessDriverOptions & WithRender {
   const flaws = options.flaws ?? {};
   const clientIp = options.clientIp ?? '203.0.113.7';
   const foreignIp = options.foreignIp ?? '198.51.100.23';

@@ -5,14 +5,8 @@ import {
   absent,
   AuthError,
   authenticated,
-  constantTimeEqualStrings,
   createFetchRequestAdapter,
-  encodeHex,
-  generateHexToken,
-  hmacSha256,
   isJsonObject,
-  normalizeIpAddress,
-  randomBytes,
   rejected,
   type AuthErrorCode,
   type AuthOutcome,
@@ -20,7 +14,16 @@ import {
   type AuthStrategy,
   type WireReply,
 } from '@gatehouse/auth-core';
+import { normalizeIpAddress } from '@gatehouse/auth-core/strategy';
+import {
+  constantTimeEqualStrings,
+  encodeHex,
+  generateHexToken,
+  hmacSha256,
+  randomBytes,
+} from '@gatehouse/auth-core/crypto';
 import type { HmacFixtures, HmacInProcessDriverOptions, HmacKeyFixture } from '../index.js';
+import { withRenderer } from './refusal.js';
 
 export type NoncePolicy = HmacFixtures['noncePolicy'];
 
@@ -198,7 +201,7 @@ export function createHmacReference(options: HmacReferenceOptions = {}): HmacInP
   }
 
   function verifier(storeFails: boolean): AuthStrategy {
-    return {
+    return withRenderer({
       id: 'hmac-reference',
       async authenticate(request) {
         const read = await readValues(request, flaws);
@@ -233,11 +236,11 @@ export function createHmacReference(options: HmacReferenceOptions = {}): HmacInP
         if (!(await spendNonce(entry, nonce))) return policy === 'issued' ? invalid('nonce', signature) : rejected('NONCE_REPLAYED');
         return authenticated({ id: entry.userId }, { id: entry.id, kind: 'api-key', scopes: entry.scopes });
       },
-    };
+    }, renderLogin);
   }
 
   function sessionStrategy(storeFails: boolean): AuthStrategy {
-    return {
+    return withRenderer({
       id: 'hmac-reference:session',
       async authenticate(request) {
         const values = [...request.headerValues('aptoken')];
@@ -258,7 +261,7 @@ export function createHmacReference(options: HmacReferenceOptions = {}): HmacInP
         if (!session.key.active && !flaws.sessionSurvivesRevocation) return rejected('CREDENTIALS_INVALID');
         return authenticated({ id: session.key.userId }, { id: `hs_${token.slice(0, 6)}`, kind: 'session', scopes: session.key.scopes });
       },
-    };
+    }, renderCall);
   }
 
   const renderLogin = (error: AuthError): WireReply<unknown> => {

@@ -1,12 +1,7 @@
 // Small, deliberately simple stores for the kit's own tests. With no flaws they conform; each flaw breaks one
 // rule the way real stores get it wrong, to prove the kit notices.
-import {
-  isCredentialActive,
-  type Clock,
-  type CredentialRecord,
-  type CredentialStore,
-  type EphemeralStore,
-} from '@gatehouse/auth-core';
+import { type Clock, type CredentialRecord, type CredentialStore, type EphemeralStore } from '@gatehouse/auth-core';
+import { isCredentialActive } from '@gatehouse/auth-core/strategy';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

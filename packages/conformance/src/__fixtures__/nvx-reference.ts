@@ -6,7 +6,6 @@ import {
   AuthError,
   authenticated,
   createFetchRequestAdapter,
-  generateHexToken,
   isJsonObject,
   rejected,
   type AuthErrorCode,
@@ -15,7 +14,9 @@ import {
   type AuthStrategy,
   type WireReply,
 } from '@gatehouse/auth-core';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
 import type { NvxFixtures, NvxInProcessDriverOptions } from '../index.js';
+import { withRenderer, type WithRender } from './refusal.js';
 
 export interface NvxFlaws {
   /** Accepts `?hash=` although the fixtures say query hashes are disabled. */
@@ -221,7 +222,7 @@ function accepts(kind: Kind, area: 'panel' | 'key-management' | 'user', flaws: N
 function createStrategy(entries: ReadonlyMap<string, Entry>, acceptQuery: boolean, storeFails: boolean, flaws: NvxFlaws): AuthStrategy {
   const reject = (code: AuthErrorCode, presented: string | null): AuthOutcome =>
     rejected(new AuthError(code, flaws.echoesHash && presented !== null ? { cause: { presented } } : {}));
-  return {
+  return withRenderer({
     id: 'nvx-reference',
     async authenticate(request) {
       const extraction = await extract(request, acceptQuery, flaws);
@@ -238,7 +239,7 @@ function createStrategy(entries: ReadonlyMap<string, Entry>, acceptQuery: boolea
       if (!accepts(entry.kind, area, flaws)) return reject('CREDENTIALS_NOT_ACCEPTED_HERE', extraction.hash);
       return authenticated({ id: entry.ownerId }, { id: entry.id, kind: entry.kind, scopes: [] });
     },
-  };
+  }, createRender(flaws));
 }
 
 function createRender(flaws: NvxFlaws): (error: AuthError) => WireReply<unknown> {
@@ -257,7 +258,7 @@ function createRender(flaws: NvxFlaws): (error: AuthError) => WireReply<unknown>
 export type NvxReferenceKind = Kind;
 
 /**
- * Direct access to the reference's table of hashes, for a test server that serves Navixy's seed routes
+ * Direct access to the reference's table of hashes, for a test server that serves Navixy's account routes
  * (`user/auth`, `api/key/create`, `api/key/delete`, `user/logout`, `panel/account/auth`) over HTTP.
  */
 export interface NvxReferenceManagement {
@@ -275,13 +276,13 @@ export interface NvxReferenceManagement {
  * The in-process driver options of a reference NVX server (or a flawed one): one strategy over an in-memory
  * table of hashes, Navixy's renderer, a `setup` that issues fresh hashes of every kind, and a failing store.
  */
-export function createNvxReference(options: NvxReferenceOptions): NvxInProcessDriverOptions {
+export function createNvxReference(options: NvxReferenceOptions): NvxInProcessDriverOptions & WithRender {
   const { management: _management, ...driverOptions } = createNvxReferenceWithManagement(options);
   return driverOptions;
 }
 
 /** {@link createNvxReference} plus {@link NvxReferenceManagement} over the same table. */
-export function createNvxReferenceWithManagement(options: NvxReferenceOptions): NvxInProcessDriverOptions & { readonly management: NvxReferenceManagement } {
+export function createNvxReferenceWithManagement(options: NvxReferenceOptions): NvxInProcessDriverOptions & WithRender & { readonly management: NvxReferenceManagement } {
   const flaws = options.flaws ?? {};
   const entries = new Map<string, Entry>();
   const acceptQuery = options.queryHash === 'enabled' || flaws.acceptsQueryWhenOff === true;

@@ -4,16 +4,16 @@ import {
   absent,
   AuthError,
   authenticated,
-  constantTimeEqualStrings,
-  isHexString,
   isJsonObject,
   rejected,
-  withOutcomeEvents,
   type AuthEventListener,
   type AuthOutcome,
   type AuthRequest,
   type AuthStrategy,
 } from '@gatehouse/auth-core';
+import { withOutcomeEvents } from '@gatehouse/auth-core/strategy';
+import { constantTimeEqualStrings, isHexString } from '@gatehouse/auth-core/crypto';
+import { withRenderer } from './refusal.js';
 
 export interface StrategyFlaws {
   /** Also reads `Authorization: Key <k>`, splitting it carelessly, and throws when there is no space. */
@@ -96,7 +96,7 @@ export function createStaticKeyStrategy(options: StaticKeyStrategyOptions): Auth
   const used = new Set<string>();
   const id = flaws.emptyId ? '' : 'static-key';
 
-  const inner: AuthStrategy = {
+  const inner: AuthStrategy = withRenderer({
     id,
     async authenticate(request) {
       if (flaws.pollutesPrototype) parseNestedQuery(request.url);
@@ -139,7 +139,7 @@ export function createStaticKeyStrategy(options: StaticKeyStrategyOptions): Auth
       }
       return authenticated({ id: 'service-account' }, { id: flaws.keyAsCredentialId ? presented : 'key-1', kind: 'api-key', scopes: ['read'] });
     },
-  };
+  });
   // withOutcomeEvents turns throws and invalid outcomes into INTERNAL_ERROR rejections; the mutants that
   // show what the kit does with a raw throw must not be wrapped.
   if (flaws.throwsOnMalformedAuthorization || flaws.invalidOutcomeOnMalformed) return inner;

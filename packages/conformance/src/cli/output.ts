@@ -94,7 +94,7 @@ export function formatCaseTable(profile: ConformanceProfile<unknown>): string[] 
  *
  * @example
  * ```ts
- * caseListing(nvxHashV1).cases[0]; // { id: 'NVX-HDR-001', level: 'MUST', requires: [], ref: 'seed 001 …', title: '…' }
+ * caseListing(nvxHashV1).cases[0]; // { id: 'NVX-HDR-001', level: 'MUST', requires: [], ref: 'Navixy API docs, "Authentication" …', title: '…' }
  * ```
  */
 export function caseListing(profile: ConformanceProfile<unknown>): {

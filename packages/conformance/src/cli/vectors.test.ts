@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeHex, generateHexToken, hmacSha256 } from '@gatehouse/auth-core';
+import { encodeHex, generateHexToken, hmacSha256 } from '@gatehouse/auth-core/crypto';
 import { describe, expect, it } from 'vitest';
 import { createAccessHashReference } from '../__fixtures__/access-hash-reference.js';
 import { createNvxReference } from '../__fixtures__/nvx-reference.js';

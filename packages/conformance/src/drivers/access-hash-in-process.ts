@@ -1,14 +1,21 @@
-import { ConfigurationError, createFetchRequestAdapter, type AuthError, type AuthStrategy, type WireReply } from '@gatehouse/auth-core';
+import {
+  ConfigurationError,
+  createFetchRequestAdapter,
+  type AuthError,
+  type AuthStrategy,
+  type WireReply,
+} from '@gatehouse/auth-core';
 import { ConformanceFailure } from '../case.js';
 import { show } from '../check.js';
 import type { AccessHashDriver, AccessHashFixtures } from '../profiles/access-hash-cookie.js';
 import type { ToAuthRequest } from '../profiles/strategy-contract.js';
-import { errorText, inProcessSender } from './in-process.js';
+import { checkRender, errorText, inProcessSender } from './in-process.js';
 import type { WireResponse } from './wire.js';
 
 /**
- * Options of {@link accessHashInProcessDriver}: the strategy under test, the function that renders its errors
- * into seed 003's envelope, and a per-case `setup` that issues fresh access hashes into the strategy's store.
+ * Options of {@link accessHashInProcessDriver}: the strategy under test (which renders its refusals into the
+ * PUQ VPN control panel's envelope with its own `renderRefusal`, unless a `render` function is given), and a
+ * per-case `setup` that issues fresh access hashes into the strategy's store.
  *
  * @example
  * ```ts
@@ -16,18 +23,20 @@ import type { WireResponse } from './wire.js';
  * const manager = createAccessHashManager({ store });
  * const options: AccessHashInProcessDriverOptions = {
  *   strategy: accessHashCookie({ store }),
- *   render: renderAccessHashError,
  *   setup: async () => ({ ...(await issueHashes(manager, '203.0.113.7', '198.51.100.23')), trustedProxies: 'none' }),
  *   storeFailure: async () => ({ strategy: accessHashCookie({ store: failingStore }) }),
- *   revoke: async (hash) => void (await manager.delete(owner, idOf(hash))),
+ *   revoke: async (hash) => void (await manager.revoke(owner, { token: hash })),
  * };
  * ```
  */
 export interface AccessHashInProcessDriverOptions {
   /** The verifying strategy, configured as the server would be. */
   readonly strategy: AuthStrategy;
-  /** Renders a rejection (and `CREDENTIALS_MISSING` for an absent outcome) as the server would reply. */
-  readonly render: (error: AuthError) => WireReply<unknown>;
+  /**
+   * Renders a rejection (and `CREDENTIALS_MISSING` for an absent outcome) as the server would reply. Default: the
+   * strategy's own `renderRefusal` (given the rejected outcome, or `absent()`).
+   */
+  readonly render?: (error: AuthError) => WireReply<unknown>;
   /**
    * Issues fresh hashes for one case (called at the start of every case): `accessHash` bound to `clientIp`,
    * `foreignAccessHash` bound to `foreignIp`, optionally a deleted `revokedAccessHash`.
@@ -40,15 +49,18 @@ export interface AccessHashInProcessDriverOptions {
    */
   readonly toAuthRequest?: ToAuthRequest;
   /**
-   * The same strategy over a credential store that fails on every lookup. Enables capability
-   * `store-failure`.
+   * The same strategy over a credential store that fails on every lookup (rendered like `strategy`: with `render`
+   * when given, else with its own `renderRefusal`). Enables capability `store-failure`.
    */
   readonly storeFailure?: () => Promise<{ readonly strategy: AuthStrategy }>;
   /** Deletes a live access hash as the server's management would. Enables capability `revoke`. */
   readonly revoke?: (accessHash: string) => Promise<void>;
 }
 
-/** The reply the in-process driver gives an authenticated request: seed 003's success envelope. */
+/**
+ * The reply the in-process driver gives an authenticated request: the success envelope of PUQ VPN control panel
+ * (PUQVPNCP) documentation, "API Access Hashs" (revision 8, 2023-10-16).
+ */
 const SUCCESS: WireResponse = Object.freeze({ status: 200, body: Object.freeze({ error: '', msg: Object.freeze({}), status: 'success' }) });
 
 /**
@@ -56,15 +68,16 @@ const SUCCESS: WireResponse = Object.freeze({ status: 200, body: Object.freeze({
  * the request adapter, with the socket address the case gives (`send(request, { remoteAddress })`; the cases
  * pass the fixture `clientIp` unless they test another address), and `strategy.authenticate`, and comes back as
  * the server's reply would: authenticated → HTTP 200 `{"error":"","msg":{},"status":"success"}`; rejected →
- * `render(error)`; absent → `render(new AuthError('CREDENTIALS_MISSING'))`. Rendered bodies are serialized and
- * parsed again, as over the wire. The driver offers capability `remote-address`, plus `store-failure` and
+ * `strategy.renderRefusal(outcome)`; absent → `strategy.renderRefusal(absent())` (with a `render` option:
+ * `render(error)` and `render(new AuthError('CREDENTIALS_MISSING'))`). Rendered bodies are serialized and parsed
+ * again, as over the wire. The driver offers capability `remote-address`, plus `store-failure` and
  * `revoke` when those options are given. Throws a `ConfigurationError` naming the option when an option is
  * missing or of the wrong type.
  *
  * @example
  * ```ts
  * import { accessHashCookieV1, accessHashInProcessDriver, runProfile } from '@gatehouse/conformance';
- * const driver = accessHashInProcessDriver({ strategy: accessHashCookie({ store }), render: renderAccessHashError, setup });
+ * const driver = accessHashInProcessDriver({ strategy: accessHashCookie({ store }), setup });
  * const results = await runProfile(accessHashCookieV1, driver);
  * ```
  */
@@ -74,7 +87,7 @@ export function accessHashInProcessDriver(options: AccessHashInProcessDriverOpti
   if (strategy === null || typeof strategy !== 'object' || typeof strategy.authenticate !== 'function') {
     throw new ConfigurationError('strategy', 'must be an AuthStrategy');
   }
-  if (typeof render !== 'function') throw new ConfigurationError('render', 'must be a function (error: AuthError) => WireReply');
+  checkRender(render, strategy);
   if (typeof setup !== 'function') throw new ConfigurationError('setup', 'must be a function returning Promise<AccessHashFixtures>');
   if (storeFailure !== undefined && typeof storeFailure !== 'function') {
     throw new ConfigurationError('storeFailure', 'must be a function returning Promise<{ strategy }>');
@@ -103,8 +116,8 @@ export function accessHashInProcessDriver(options: AccessHashInProcessDriverOpti
           async storeFailure() {
             const failing: unknown = await storeFailure();
             const failingStrategy = (failing as { strategy?: AuthStrategy } | null)?.strategy;
-            if (typeof failingStrategy?.authenticate !== 'function') {
-              throw new ConformanceFailure(`storeFailure() resolved to ${show(failing)}, expected { strategy: AuthStrategy }`);
+            if (typeof failingStrategy?.authenticate !== 'function' || (render === undefined && typeof failingStrategy.renderRefusal !== 'function')) {
+              throw new ConformanceFailure(`storeFailure() resolved to ${show(failing)}, expected { strategy: AuthStrategy }${render === undefined ? ' with a renderRefusal() (or give the driver a render option)' : ''}`);
             }
             return inProcessSender(failingStrategy, render, toAuthRequest, SUCCESS);
           },

@@ -3,6 +3,7 @@ import {
   ConfigurationError,
   createFetchRequestAdapter,
   type AuthOutcome,
+  type AuthRefusal,
   type AuthStrategy,
   type WireReply,
 } from '@gatehouse/auth-core';
@@ -12,7 +13,7 @@ import { DEFAULT_REMOTE_ADDRESS } from '../profiles/garbage.js';
 import type { HmacFixtures, HmacSignatureDriver } from '../profiles/hmac-signature.js';
 import { DEFAULT_HMAC_AUTHENTICATE_PATH } from '../profiles/hmac-wire.js';
 import type { ToAuthRequest } from '../profiles/strategy-contract.js';
-import { errorText } from './in-process.js';
+import { checkRender, errorText, refusalReplier, replyOf } from './in-process.js';
 import { CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from './wire.js';
 
 /**
@@ -33,7 +34,6 @@ export type HmacAuthenticatedOutcome = Extract<AuthOutcome, { readonly type: 'au
  * ```ts
  * const authenticate: HmacAuthenticateEndpoint = {
  *   strategy: hmacSignature({ store, sealer, ephemeralStore, noncePolicy: 'unique' }),
- *   render: renderAuthenticateUserError,
  *   startSession: async (outcome) => {
  *     const started = await manager.startSession(outcome);
  *     return started.ok ? started.value.token : started.error;
@@ -45,9 +45,15 @@ export type HmacAuthenticatedOutcome = Extract<AuthOutcome, { readonly type: 'au
 export interface HmacAuthenticateEndpoint {
   /** Verifies `APIKey`, `Signature`, `UserId` and `Nonce` (headers or JSON body). */
   readonly strategy: AuthStrategy;
-  /** Renders a refusal (and `CREDENTIALS_MISSING` for an absent outcome) as `{"Authenticated":false,"errormsg":…}`. */
-  readonly render: (error: AuthError) => WireReply<unknown>;
-  /** Exchanges an authenticated outcome for a session token; an `AuthError` (e.g. a failing store) is rendered with `render`. */
+  /**
+   * Renders a refusal (and `CREDENTIALS_MISSING` for an absent outcome) as `{"Authenticated":false,"errormsg":…}`.
+   * Default: the strategy's own `renderRefusal` (given the rejected outcome, or `absent()`).
+   */
+  readonly render?: (error: AuthError) => WireReply<unknown>;
+  /**
+   * Exchanges an authenticated outcome for a session token; an `AuthError` (e.g. a failing store) is rendered
+   * with `render`, or without it with `strategy.renderRefusal({ type: 'rejected', error })`.
+   */
   readonly startSession: (outcome: HmacAuthenticatedOutcome) => Promise<string | AuthError>;
   /** Renders the success reply, `{"Authenticated":true,"SessionToken":token,…}`. */
   readonly renderSuccess: (sessionToken: string, outcome: HmacAuthenticatedOutcome) => WireReply<unknown>;
@@ -61,7 +67,6 @@ export interface HmacAuthenticateEndpoint {
  * ```ts
  * const session: HmacSessionEndpoint = {
  *   strategy: hmacSession({ store }),
- *   render: renderApexError,
  *   authorize: (outcome) => requirePermission(outcome, 'Trading'),
  * };
  * ```
@@ -69,11 +74,16 @@ export interface HmacAuthenticateEndpoint {
 export interface HmacSessionEndpoint {
   /** Verifies the `aptoken` header. */
   readonly strategy: AuthStrategy;
-  /** Renders a refusal (and `CREDENTIALS_MISSING` for an absent outcome) as `{"result":false,"errormsg":…,"errorcode":…,"detail":…}`. */
-  readonly render: (error: AuthError) => WireReply<unknown>;
+  /**
+   * Renders a refusal (and `CREDENTIALS_MISSING` for an absent outcome) as
+   * `{"result":false,"errormsg":…,"errorcode":…,"detail":…}`. Default: the strategy's own `renderRefusal` (given
+   * the rejected outcome, or `absent()`).
+   */
+  readonly render?: (error: AuthError) => WireReply<unknown>;
   /**
    * Decides whether an authenticated session may make the call at the fixture `permissionPath` (e.g.
-   * `requirePermission(outcome, 'Trading')`): an authenticated outcome lets it through, a rejection is rendered.
+   * `requirePermission(outcome, 'Trading')`): an authenticated outcome lets it through, a refusal is rendered
+   * (with `render`, or with the strategy's `renderRefusal`).
    * Needed when the fixtures name a `permissionPath`.
    */
   readonly authorize?: (outcome: HmacAuthenticatedOutcome, path: string) => AuthOutcome | Promise<AuthOutcome>;
@@ -85,11 +95,11 @@ export interface HmacSessionEndpoint {
  * @example
  * ```ts
  * const options: HmacInProcessDriverOptions = {
- *   authenticate: { strategy: verifier, render: renderAuthenticateUserError, startSession, renderSuccess },
- *   session: { strategy: hmacSession({ store }), render: renderApexError, authorize: (outcome) => requirePermission(outcome, 'Trading') },
+ *   authenticate: { strategy: verifier, startSession, renderSuccess },
+ *   session: { strategy: hmacSession({ store }), authorize: (outcome) => requirePermission(outcome, 'Trading') },
  *   setup: async () => ({ ...(await issueKey(manager, '101')), noncePolicy: 'unique' }),
  *   storeFailure: async () => ({ authenticate: { strategy: failingVerifier }, session: { strategy: failingSessions } }),
- *   revokeKey: async (apiKey) => void (await manager.removeKey(ownerOf(apiKey), { apiKey })),
+ *   revokeKey: async (apiKey) => void (await manager.revoke(ownerOf(apiKey), { token: apiKey })),
  * };
  * ```
  */
@@ -106,7 +116,8 @@ export interface HmacInProcessDriverOptions {
    */
   readonly toAuthRequest?: ToAuthRequest;
   /**
-   * The same two strategies over stores that fail on every lookup (and every nonce write, if you like). Enables
+   * The same two strategies over stores that fail on every lookup (and every nonce write, if you like), rendered
+   * like the endpoints' strategies (with their `render` when given, else with their own `renderRefusal`). Enables
    * capability `store-failure`.
    */
   readonly storeFailure?: () => Promise<{
@@ -123,31 +134,6 @@ const CALL_SUCCESS: WireResponse = Object.freeze({ status: 200, body: Object.fre
 interface Routes {
   authenticatePath: string;
   permissionPath: string | null;
-}
-
-/** A body as it would arrive over the wire: serialized and parsed again. */
-function overTheWire(body: unknown): unknown {
-  if (body === undefined) return null;
-  const text = JSON.stringify(body);
-  return text === undefined ? null : (JSON.parse(text) as unknown);
-}
-
-function replyOf(rendered: unknown, what: string): WireResponse {
-  const status = (rendered as { httpStatus?: unknown } | null)?.httpStatus;
-  if (typeof status !== 'number' || !Number.isInteger(status)) {
-    throw new ConformanceFailure(`${what} returned ${show(rendered)}, expected a WireReply { httpStatus, headers, body }`);
-  }
-  return { status, body: overTheWire((rendered as WireReply<unknown>).body) };
-}
-
-function renderWith(render: (error: AuthError) => WireReply<unknown>, error: AuthError, name: string): WireResponse {
-  let rendered: unknown;
-  try {
-    rendered = render(error);
-  } catch (thrown) {
-    throw new ConformanceFailure(`${name}(${error.code}) threw ${errorText(thrown)}`);
-  }
-  return replyOf(rendered, `${name}(${error.code})`);
 }
 
 async function outcomeOf(strategy: AuthStrategy, request: Parameters<AuthStrategy['authenticate']>[0], name: string): Promise<AuthOutcome> {
@@ -171,18 +157,18 @@ function createSender(
   routes: Routes,
 ): WireSender {
   const { authenticate, session } = options;
-  const refuse = (outcome: AuthOutcome, render: (error: AuthError) => WireReply<unknown>, name: string): WireResponse =>
-    renderWith(render, outcome.type === 'rejected' ? outcome.error : new AuthError('CREDENTIALS_MISSING'), name);
+  const refuseSignIn = refusalReplier(strategies.authenticate, authenticate.render, 'authenticate.render', 'authenticate.strategy');
+  const refuseCall = refusalReplier(strategies.session, session.render, 'session.render', 'session.strategy');
 
   async function signIn(outcome: AuthOutcome): Promise<WireResponse> {
-    if (outcome.type !== 'authenticated') return refuse(outcome, authenticate.render, 'authenticate.render');
+    if (outcome.type !== 'authenticated') return refuseSignIn(outcome);
     let started: unknown;
     try {
       started = await authenticate.startSession(outcome);
     } catch (thrown) {
       throw new ConformanceFailure(`authenticate.startSession threw ${errorText(thrown)}`);
     }
-    if (started instanceof AuthError) return renderWith(authenticate.render, started, 'authenticate.render');
+    if (started instanceof AuthError) return refuseSignIn({ type: 'rejected', error: started });
     if (typeof started !== 'string' || started === '') {
       throw new ConformanceFailure(`authenticate.startSession resolved to ${typeof started === 'string' ? 'an empty string' : show(started)}, expected a session token or an AuthError`);
     }
@@ -196,7 +182,7 @@ function createSender(
   }
 
   async function call(outcome: AuthOutcome, path: string): Promise<WireResponse> {
-    if (outcome.type !== 'authenticated') return refuse(outcome, session.render, 'session.render');
+    if (outcome.type !== 'authenticated') return refuseCall(outcome);
     if (routes.permissionPath === null || path !== routes.permissionPath) return CALL_SUCCESS;
     if (session.authorize === undefined) {
       throw new ConformanceFailure('the fixtures name a permissionPath, but the driver has no session.authorize to check the permission');
@@ -209,7 +195,7 @@ function createSender(
     }
     const type = (authorized as { type?: unknown } | null)?.type;
     if (type === 'authenticated') return CALL_SUCCESS;
-    if (type === 'rejected' || type === 'absent') return refuse(authorized as AuthOutcome, session.render, 'session.render');
+    if (type === 'rejected' || type === 'absent') return refuseCall(authorized as AuthRefusal);
     throw new ConformanceFailure(`session.authorize returned ${show(authorized)}, which is not an outcome`);
   }
 
@@ -224,13 +210,13 @@ function createSender(
 }
 
 function checkEndpoint(value: unknown, name: 'authenticate' | 'session'): void {
-  if (value === null || typeof value !== 'object') throw new ConfigurationError(name, 'must be an object { strategy, render, … }');
+  if (value === null || typeof value !== 'object') throw new ConfigurationError(name, 'must be an object { strategy, … }');
   const endpoint = value as Record<string, unknown>;
-  const strategy = endpoint['strategy'] as { authenticate?: unknown } | null | undefined;
+  const strategy = endpoint['strategy'] as { authenticate?: unknown; renderRefusal?: unknown } | null | undefined;
   if (strategy === null || typeof strategy !== 'object' || typeof strategy.authenticate !== 'function') {
     throw new ConfigurationError(`${name}.strategy`, 'must be an AuthStrategy');
   }
-  if (typeof endpoint['render'] !== 'function') throw new ConfigurationError(`${name}.render`, 'must be a function (error: AuthError) => WireReply');
+  checkRender(endpoint['render'], strategy, `${name}.render`);
   if (name === 'authenticate') {
     if (typeof endpoint['startSession'] !== 'function') {
       throw new ConfigurationError('authenticate.startSession', 'must be a function (outcome) => Promise<string | AuthError>');
@@ -253,11 +239,12 @@ function routesOf(fixtures: unknown, routes: Routes): void {
  * Drives the two faces of an HMAC signature server in-process for the `hmac-signature@1` profile, routing by
  * path as the server would: a request to the fixture `authenticatePath` (default `/AuthenticateUser`) runs
  * `authenticate.strategy`; authenticated → `authenticate.startSession(outcome)` and
- * `authenticate.renderSuccess(token, outcome)`; rejected → `authenticate.render(error)`; absent →
- * `authenticate.render(new AuthError('CREDENTIALS_MISSING'))`. Any other path (the fixture `resource`,
- * `permissionPath`, …) runs `session.strategy`; authenticated → HTTP 200
- * `{"result":true,"errormsg":null,"errorcode":0,"detail":null}` (at `permissionPath` only if
- * `session.authorize` lets it through); rejected or absent → `session.render(…)`. The routes come from the
+ * `authenticate.renderSuccess(token, outcome)`; rejected or absent → `authenticate.strategy.renderRefusal(outcome)`
+ * (with an `authenticate.render` option: `render(error)`, and `render(new AuthError('CREDENTIALS_MISSING'))` when
+ * absent). Any other path (the fixture `resource`, `permissionPath`, …) runs `session.strategy`; authenticated →
+ * HTTP 200 `{"result":true,"errormsg":null,"errorcode":0,"detail":null}` (at `permissionPath` only if
+ * `session.authorize` lets it through); rejected or absent → `session.strategy.renderRefusal(outcome)` (or
+ * `session.render(…)` when given). The routes come from the
  * fixtures of the last `setup()`. Each request goes through the request adapter with the socket address the
  * case gives (default `192.0.2.10`); rendered bodies are serialized and parsed again, as over the wire. The driver
  * offers capability `remote-address`, plus `store-failure` and `revoke` when those options are given. Throws a
@@ -267,8 +254,8 @@ function routesOf(fixtures: unknown, routes: Routes): void {
  * ```ts
  * import { hmacInProcessDriver, hmacSignatureV1, runProfile } from '@gatehouse/conformance';
  * const driver = hmacInProcessDriver({
- *   authenticate: { strategy: hmacSignature({ store, sealer, ephemeralStore }), render: renderAuthenticateUserError, startSession, renderSuccess },
- *   session: { strategy: hmacSession({ store }), render: renderApexError },
+ *   authenticate: { strategy: hmacSignature({ store, sealer, ephemeralStore }), startSession, renderSuccess },
+ *   session: { strategy: hmacSession({ store }) },
  *   setup,
  * });
  * const results = await runProfile(hmacSignatureV1, driver);
@@ -313,8 +300,11 @@ export function hmacInProcessDriver(options: HmacInProcessDriverOptions): HmacSi
             const failing: unknown = await storeFailure();
             const pick = (name: 'authenticate' | 'session'): AuthStrategy => {
               const strategy = ((failing as Record<string, { strategy?: AuthStrategy } | undefined> | null)?.[name] ?? {}).strategy;
-              if (typeof strategy?.authenticate !== 'function') {
-                throw new ConformanceFailure(`storeFailure() resolved to ${show(failing)}, expected { authenticate: { strategy }, session: { strategy } }`);
+              const needsRenderer = options[name].render === undefined;
+              if (typeof strategy?.authenticate !== 'function' || (needsRenderer && typeof strategy.renderRefusal !== 'function')) {
+                throw new ConformanceFailure(
+                  `storeFailure() resolved to ${show(failing)}, expected { authenticate: { strategy }, session: { strategy } }${needsRenderer ? ` (${name}.strategy with a renderRefusal(), or give ${name}.render)` : ''}`,
+                );
               }
               return strategy;
             };

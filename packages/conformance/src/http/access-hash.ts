@@ -1,6 +1,8 @@
-// access-hash-cookie@1 over HTTP: the hashes come from the fixtures (seed 003 creates them in a web panel); with a
-// loopback base URL the kit connects from client_ip and foreign_ip itself.
-import { ConfigurationError, normalizeIpAddress } from '@gatehouse/auth-core';
+// access-hash-cookie@1 over HTTP: the hashes come from the fixtures (made in the panel's web interface, as PUQ VPN
+// control panel (PUQVPNCP) documentation, "API Access Hashs" shows); with a loopback base URL the kit connects
+// from client_ip and foreign_ip itself.
+import { ConfigurationError } from '@gatehouse/auth-core';
+import { normalizeIpAddress } from '@gatehouse/auth-core/strategy';
 import type { AccessHashDriver, AccessHashFixtures } from '../profiles/access-hash-cookie.js';
 import { ACCESS_HASH_PATTERN } from '../profiles/access-hash-wire.js';
 import { requireOneOf, requirePath, type ResolvedFixtureValues } from './fixtures.js';

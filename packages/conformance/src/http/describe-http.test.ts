@@ -4,12 +4,12 @@ import { afterAll } from 'vitest';
 import { createNvxReferenceWithManagement } from '../__fixtures__/nvx-reference.js';
 import { nvxInProcessDriver } from '../drivers/nvx-in-process.js';
 import { describeConformance } from '../vitest.js';
-import { NVX_HTTP_FIXTURES, nvxSeedRoutes, serveWire } from './__fixtures__/wire-server.js';
+import { NVX_HTTP_FIXTURES, nvxAccountRoutes, serveWire } from './__fixtures__/wire-server.js';
 
 const reference = createNvxReferenceWithManagement({ queryHash: 'enabled' });
 const inProcess = nvxInProcessDriver(reference);
 const server = await serveWire(
-  nvxSeedRoutes({
+  nvxAccountRoutes({
     strategy: reference.strategy,
     render: reference.render,
     management: reference.management,

@@ -53,7 +53,7 @@ export const HTTP_FIXTURES: Readonly<Record<SchemeProfileId, readonly HttpFixtur
     spec('sub_password', false, "the sub-user's password"),
     spec('resource', false, 'a user route an API key may call (GET and POST); default `<base_path>/tracker/list`', '/v2/tracker/list'),
     spec('panel_resource', false, 'an admin panel route (must contain `/panel/`); default `<base_path>/panel/tariff/list`', '/v2/panel/tariff/list'),
-    spec('base_path', false, 'the API base path: the seed routes (user/auth, api/key/create, api/key/list, api/key/delete, user/logout, panel/account/auth) live under it', '/v2'),
+    spec('base_path', false, 'the API base path: the account routes (user/auth, api/key/create, api/key/list, api/key/delete, user/logout, panel/account/auth) live under it', '/v2'),
     spec('query_hash', false, "whether the server accepts `?hash=` ('enabled') or refuses it with code 11 ('disabled', the secure default)", 'disabled'),
   ]),
   'access-hash-cookie@1': Object.freeze([

@@ -1,6 +1,8 @@
-// hmac-signature@1 over HTTP: the keys come from the fixtures (seed 004 shows them once, at creation); the kit
-// signs every request itself.
-import { ConfigurationError, normalizeIpAddress, randomBytes } from '@gatehouse/auth-core';
+// hmac-signature@1 over HTTP: the keys come from the fixtures (shown once, at creation, as KiiEx docs,
+// "Authenticate with API Key" says); the kit signs every request itself.
+import { ConfigurationError } from '@gatehouse/auth-core';
+import { normalizeIpAddress } from '@gatehouse/auth-core/strategy';
+import { randomBytes } from '@gatehouse/auth-core/crypto';
 import type { HmacFixtures, HmacIpRestrictedKeyFixture, HmacKeyFixture, HmacSignatureDriver } from '../profiles/hmac-signature.js';
 import { requireOneOf, requirePath, requireTogether, type ResolvedFixtureValues } from './fixtures.js';
 import { isBindableLoopback, type HttpSender } from './sender.js';

@@ -8,7 +8,7 @@ import { nvxInProcessDriver } from '../drivers/nvx-in-process.js';
 import { buildWireRequest } from '../profiles/wire-request.js';
 import { createHttpDriver, HTTP_FIXTURES, type SchemeProfileId } from './index.js';
 import { createHttpSender, isBindableLoopback, type HttpSender } from './sender.js';
-import { NVX_ACCOUNTS, NVX_HTTP_FIXTURES, nvxSeedRoutes, serveWire } from './__fixtures__/wire-server.js';
+import { NVX_ACCOUNTS, NVX_HTTP_FIXTURES, nvxAccountRoutes, serveWire } from './__fixtures__/wire-server.js';
 
 interface Seen {
   readonly method: string;
@@ -303,7 +303,7 @@ describe('the NVX HTTP driver', () => {
     const reference = createNvxReferenceWithManagement({ queryHash: 'disabled' });
     const inProcess = nvxInProcessDriver(reference);
     let created = 0;
-    const routes = nvxSeedRoutes({
+    const routes = nvxAccountRoutes({
       strategy: reference.strategy,
       render: reference.render,
       management: reference.management,

@@ -1,6 +1,7 @@
-// nvx-hash@1 over HTTP: the kit signs in through the seed routes, makes its own API keys, a deleted key and an
-// ended session, and removes what it made when the run is over.
-import { ConfigurationError, encodeHex, randomBytes } from '@gatehouse/auth-core';
+// nvx-hash@1 over HTTP: the kit signs in through Navixy's account routes (user/auth, panel/account/auth), makes
+// its own API keys, a deleted key and an ended session, and removes what it made when the run is over.
+import { ConfigurationError } from '@gatehouse/auth-core';
+import { encodeHex, randomBytes } from '@gatehouse/auth-core/crypto';
 import { show } from '../check.js';
 import type { WireResponse } from '../drivers/wire.js';
 import type { NvxFixtures, NvxHashDriver } from '../profiles/nvx-hash.js';

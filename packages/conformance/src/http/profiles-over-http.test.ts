@@ -19,7 +19,7 @@ import { createAccessHashReference, type AccessHashFlaws } from '../__fixtures__
 import { createHmacReference, REFERENCE_PERMISSION_PATH, type HmacFlaws, type NoncePolicy } from '../__fixtures__/hmac-reference.js';
 import { createNvxReferenceWithManagement, type NvxFlaws } from '../__fixtures__/nvx-reference.js';
 import { createHttpDriver, type SchemeProfileId } from './index.js';
-import { NVX_ACCOUNTS, NVX_HTTP_FIXTURES, nvxSeedRoutes, serveWire, type WireHandler } from './__fixtures__/wire-server.js';
+import { NVX_ACCOUNTS, NVX_HTTP_FIXTURES, nvxAccountRoutes, serveWire, type WireHandler } from './__fixtures__/wire-server.js';
 
 interface Run {
   readonly results: CaseResult[];
@@ -70,7 +70,7 @@ async function nvxOverHttp(queryHash: 'enabled' | 'disabled', flaws: NvxFlaws = 
   const inProcess = nvxInProcessDriver(reference);
   const { management } = reference;
   const tracking: typeof management = { ...management, issue: (kind, owner) => { const hash = management.issue(kind, owner); issued.push(hash); return hash; } };
-  const handler = nvxSeedRoutes({
+  const handler = nvxAccountRoutes({
     strategy: reference.strategy,
     render: reference.render,
     management: tracking,
@@ -86,11 +86,11 @@ async function nvxOverHttp(queryHash: 'enabled' | 'disabled', flaws: NvxFlaws = 
   return { results, issued };
 }
 
-/** An NVX server whose credential store is down for every call but the seed routes the kit signs in with. */
+/** An NVX server whose credential store is down for every call but the account routes the kit signs in with. */
 async function nvxWithStoreDown(flaws: NvxFlaws): Promise<CaseResult[]> {
   const reference = createNvxReferenceWithManagement({ queryHash: 'disabled', flaws });
   const down = await (nvxInProcessDriver(reference).storeFailure as () => Promise<WireSender>)();
-  const handler = nvxSeedRoutes({
+  const handler = nvxAccountRoutes({
     strategy: reference.strategy,
     render: reference.render,
     management: reference.management,

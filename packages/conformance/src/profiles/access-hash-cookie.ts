@@ -1,4 +1,5 @@
-import { generateHexToken, normalizeIpAddress } from '@gatehouse/auth-core';
+import { normalizeIpAddress } from '@gatehouse/auth-core/strategy';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
 import type { ConformanceCase, ConformanceProfile } from '../case.js';
 import { check, deepEqual, fail, show } from '../check.js';
 import type { WireSender } from '../drivers/wire.js';
@@ -20,6 +21,7 @@ import {
   redactHashes,
   type AccessHashFailureStatus,
 } from './access-hash-wire.js';
+import { AUTH_CORE_ERROR_CODES, AUTH_CORE_SECURITY, PUQ_ACCESS_HASHES } from './sources.js';
 import { guardingPrototypes } from './strategy-contract.js';
 import { storeFailureSender, wireCaseFactory } from './wire-case.js';
 import { describeReply, exchange, replyText, targetOf, type Exchange, type HeaderList, type NamedSecret, type WireRequestSpec } from './wire-request.js';
@@ -89,7 +91,7 @@ export type AccessHashCapability = 'remote-address' | 'store-failure' | 'revoke'
  *
  * @example
  * ```ts
- * const driver: AccessHashDriver = accessHashInProcessDriver({ strategy, render: renderAccessHashError, setup });
+ * const driver: AccessHashDriver = accessHashInProcessDriver({ strategy, setup });
  * const fixtures = await driver.setup();
  * const reply = await driver.send(
  *   new Request('http://gatehouse.test/api/v1/system/status', { headers: { cookie: `access_hash=${fixtures.accessHash}` } }),
@@ -110,19 +112,18 @@ export interface AccessHashDriver extends WireSender {
   storeFailure?(): Promise<WireSender>;
   /**
    * With capability `revoke`: deletes a live access hash of this case's fixtures the way the server's
-   * management does (seed 003's "Delete"), resolving once it is done.
+   * management does ("Delete" in the PUQ VPN control panel's "API Access Hashs"), resolving once it is done.
    */
   revoke?(accessHash: string): Promise<void>;
 }
 
-const REF_SEED = 'seed 003 "API Access Hashs"';
-const REF_COOKIE = 'seed 003: passed "as the value of the "access_hash" parameter in Cookies"';
-const REF_IP = 'seed 003: "Each API Access Hash only works from a specific IP address"';
-const REF_ENVELOPE = 'seed 003 "Response from the server in json format"';
-const REF_DESIGN = 'DESIGN.md Access hash cookie';
-const REF_CODES = 'DESIGN.md The contract in auth-core (AuthError codes)';
-const REF_CLIENT_IP = 'DESIGN.md The contract in auth-core (clientIp: the socket address, never X-Forwarded-For)';
-const REF_SECURITY = 'DESIGN.md Security baseline';
+const REF_DOC = PUQ_ACCESS_HASHES;
+const REF_COOKIE = `${PUQ_ACCESS_HASHES}: passed "as the value of the "access_hash" parameter in Cookies"`;
+const REF_IP = `${PUQ_ACCESS_HASHES}: "Each API Access Hash only works from a specific IP address"`;
+const REF_ENVELOPE = `${PUQ_ACCESS_HASHES}: "Response from the server in json format"`;
+const REF_CODES = AUTH_CORE_ERROR_CODES;
+const REF_CLIENT_IP = '@gatehouse/auth-core AuthRequest.clientIp (the socket address; X-Forwarded-For only from trusted proxies)';
+const REF_SECURITY = AUTH_CORE_SECURITY;
 const REF_RFC6265 = 'RFC 6265 §4.2.1, §5.4';
 const REF_MAPPED = 'RFC 4291 §2.5.5.2';
 
@@ -276,7 +277,7 @@ class AccessHashCaseContext {
     check(!claimsSuccess(sent.reply), () => `${sent.label}: expected a refusal, got ${describeReply(sent.reply, this.redact)}`);
   }
 
-  /** The seed's failure envelope with this HTTP status; extra keys allowed. */
+  /** The panel's failure envelope ("API Access Hashs") with this HTTP status; extra keys allowed. */
   expectFailure(sent: Exchange<AhcRequestSpec>, status: AccessHashFailureStatus | readonly AccessHashFailureStatus[]): void {
     const statuses: readonly number[] = typeof status === 'number' ? [status] : status;
     check(
@@ -364,7 +365,7 @@ function spoofingHeaders(ip: string): HeaderList[] {
 const MIB_SIXTEENTH = 64 * 1024;
 
 const cases: readonly Case[] = [
-  // ---- The cookie (seed 003: `curl -b "access_hash=<hash>"`) ----
+  // ---- The cookie ("API Access Hashs": `curl -b "access_hash=<hash>"`) ----
   ahcCase(
     'AHC-COOKIE-001',
     'MUST',
@@ -394,7 +395,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-COOKIE-003',
     'MUST',
-    `${REF_DESIGN} ("Two access_hash cookies → rejected"); ${REF_CODES}`,
+    `${REF_COOKIE} (two access_hash cookies are refused); ${REF_CODES}`,
     'two access_hash cookies in one Cookie field are HTTP 400, in either order and even when both carry the same valid hash',
     async (c) => {
       const { accessHash, unknownHash, foreignAccessHash } = c.fx;
@@ -410,7 +411,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-COOKIE-004',
     'MUST',
-    `${REF_DESIGN} ("Two access_hash cookies → rejected"); ${REF_CODES}`,
+    `${REF_COOKIE} (two access_hash cookies are refused); ${REF_CODES}`,
     'access_hash in two Cookie fields is HTTP 400, in either order and even with the same valid hash twice',
     async (c) => {
       // Over HTTP these are two field lines. In-process, Fetch's Headers joins Cookie fields with "; " (undici),
@@ -472,7 +473,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-COOKIE-008',
     'MUST',
-    `${REF_DESIGN}; ${REF_CODES}`,
+    `${REF_DOC}; ${REF_CODES}`,
     'an empty access_hash value (`access_hash=`) is refused with HTTP 400 or 401, never accepted',
     async (c) => {
       const empty = c.pair('');
@@ -484,7 +485,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-COOKIE-009',
     'SHOULD',
-    `${REF_DESIGN} ("Two access_hash cookies → rejected")`,
+    `${REF_COOKIE} (two access_hash cookies are refused)`,
     'an empty `access_hash=` beside the real one still counts as a second cookie: HTTP 400',
     async (c) => {
       const empty = c.pair('');
@@ -493,7 +494,7 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- Cookie names that are JavaScript's own (DESIGN.md Security baseline: prototype-safe parsing) ----
+  // ---- Cookie names that are JavaScript's own (auth-core "Security notes": cookie values live in Maps) ----
   ahcCase(
     'AHC-PROTO-001',
     'MUST',
@@ -553,7 +554,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-FMT-001',
     'MUST',
-    `${REF_DESIGN}; ${REF_SECURITY} (non-canonical hex rejected)`,
+    `${REF_DOC}; ${REF_SECURITY} (non-canonical hex rejected)`,
     'a quoted hash (`access_hash="<hash>"`, single quotes, one quote) is HTTP 400',
     async (c) => {
       const hash = c.fx.accessHash;
@@ -566,7 +567,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-FMT-002',
     'MUST',
-    `${REF_DESIGN}; ${REF_SECURITY} (non-canonical hex rejected)`,
+    `${REF_DOC}; ${REF_SECURITY} (non-canonical hex rejected)`,
     'whitespace around the hash inside the cookie (` <hash>`, a tab, `<hash> ;`) is HTTP 400, not trimmed away',
     async (c) => {
       const hash = c.fx.accessHash;
@@ -583,7 +584,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-FMT-003',
     'MUST',
-    `${REF_DESIGN}; ${REF_SECURITY} (non-canonical hex rejected)`,
+    `${REF_DOC}; ${REF_SECURITY} (non-canonical hex rejected)`,
     'the hash in upper case or mixed case is HTTP 400: only the lower-case hex issued is a hash',
     async (c) => {
       const hash = c.fx.accessHash;
@@ -599,7 +600,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-FMT-004',
     'MUST',
-    `${REF_DESIGN}; ${REF_SECURITY} (never silently truncated)`,
+    `${REF_DOC}; ${REF_SECURITY} (never silently truncated)`,
     'a hash of 79, 81, 64 or 160 characters is HTTP 400, never truncated or padded into a valid one',
     async (c) => {
       const hash = c.fx.accessHash;
@@ -610,7 +611,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-FMT-005',
     'MUST',
-    `${REF_DESIGN}; ${REF_SECURITY}`,
+    `${REF_DOC}; ${REF_SECURITY}`,
     '80 characters that are not all hex (`g`, a `0x` prefix, `-`, `+`, an inner space, `é`) are HTTP 400',
     async (c) => {
       const hash = c.fx.accessHash;
@@ -654,7 +655,7 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- The IP binding (seed 003: "Each API Access Hash only works from a specific IP address") ----
+  // ---- The IP binding ("API Access Hashs": "Each API Access Hash only works from a specific IP address") ----
   ahcCase(
     'AHC-IP-001',
     'MUST',
@@ -695,7 +696,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-IP-004',
     'MUST',
-    `${REF_DESIGN} ("IPv4-mapped IPv6 equals its IPv4"); ${REF_MAPPED}`,
+    `${REF_IP} (an IPv4-mapped IPv6 address is its IPv4 address); ${REF_MAPPED}`,
     'the IPv4-mapped IPv6 address `::ffff:<client IPv4>` (as a dual-stack socket reports it) is the bound address: accepted',
     async (c) => {
       await c.expectAll('success', [
@@ -720,7 +721,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-IP-006',
     'SHOULD',
-    `${REF_DESIGN}; ${REF_MAPPED}; RFC 5952`,
+    `${REF_IP}; ${REF_MAPPED}; RFC 5952`,
     'other spellings of the IPv4-mapped address (`::FFFF:`, `0:0:0:0:0:ffff:`, hex groups `::ffff:cb00:7107`) are the bound address too: accepted',
     async (c) => {
       const ip = normalizeIpAddress(c.fx.clientIp) as string;
@@ -772,7 +773,7 @@ const cases: readonly Case[] = [
   ),
 
   // ---- Unknown and revoked hashes ----
-  ahcCase('AHC-HASH-001', 'MUST', `${REF_SEED}; ${REF_CODES}`, 'an unknown, well-formed hash is HTTP 401', async (c) => {
+  ahcCase('AHC-HASH-001', 'MUST', `${REF_DOC}; ${REF_CODES}`, 'an unknown, well-formed hash is HTTP 401', async (c) => {
     await c.expectAll(ACCESS_HASH_STATUS.unknown, [c.get(c.pair(c.fx.unknownHash)), c.get(`theme=dark; ${c.pair(c.fx.unknownHash)}`)]);
   }),
   ahcCase(
@@ -791,7 +792,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-HASH-003',
     'MUST',
-    `${REF_SEED} ("Delete"); ${REF_CODES}`,
+    `${REF_DOC} ("Delete"); ${REF_CODES}`,
     'a deleted (revoked) hash is HTTP 401, from the IP it was bound to',
     async (c) => {
       await c.expectAll(ACCESS_HASH_STATUS.unknown, [c.get(c.pair(c.fx.revokedAccessHash as string))]);
@@ -801,7 +802,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-HASH-004',
     'MUST',
-    `${REF_SEED} ("Delete"); ${REF_SECURITY}`,
+    `${REF_DOC} ("Delete"); ${REF_SECURITY}`,
     'a hash deleted while in use is HTTP 401 on the very next request, with the reply an unknown hash gets',
     async (c) => {
       const spec = c.get(c.pair(c.fx.accessHash));
@@ -887,12 +888,12 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- The envelope (seed 003) ----
+  // ---- The envelope ("API Access Hashs": "Response from the server in json format") ----
   ahcCase(
     'AHC-ENV-001',
     'MUST',
     REF_ENVELOPE,
-    'a success is HTTP 200 with `"error": ""`, `"status": "success"` (lower case, as in the seed\'s example) and a `msg`',
+    'a success is HTTP 200 with `"error": ""`, `"status": "success"` (lower case, as in the panel\'s example) and a `msg`',
     async (c) => {
       const sent = await c.send(c.get(c.pair(c.fx.accessHash)));
       const body = sent.reply.body as Record<string, unknown> | null;
@@ -905,7 +906,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-ENV-002',
     'MUST',
-    `${REF_ENVELOPE}; ${REF_DESIGN}; ${REF_CODES}`,
+    `${REF_ENVELOPE}; ${REF_CODES}`,
     'a request without the cookie gets HTTP 401 `{"error":"<non-empty text>","msg":"","status":"error"}`',
     async (c) => {
       const sent = await c.send({ path: c.fx.resourcePath });
@@ -971,7 +972,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-STORE-003',
     'SHOULD',
-    `${REF_DESIGN}; ${REF_CODES}`,
+    `${REF_DOC}; ${REF_CODES}`,
     'with the credential store failing, malformed and duplicated cookies are still HTTP 400 and a missing one 401: they never reach the store',
     async (c) => {
       const sender = await storeFailureSender(c.driver);
@@ -1019,7 +1020,7 @@ const cases: readonly Case[] = [
   ahcCase(
     'AHC-LEAK-003',
     'MUST',
-    `${REF_SECURITY}; DESIGN.md The contract in auth-core (a generic message that leaks nothing)`,
+    `${REF_SECURITY}; ${REF_CODES} (a generic message that leaks nothing)`,
     'a wrong-IP reply does not name the IP the hash is bound to',
     async (c) => {
       const boundTexts = (ip: string): string[] => [...new Set([ip, normalizeIpAddress(ip) as string])];
@@ -1053,19 +1054,19 @@ const cases: readonly Case[] = [
 ];
 
 /**
- * The `access-hash-cookie@1` profile: seed 003's IP-bound access hashes on the wire (DESIGN.md "Access hash
- * cookie"), judged only through requests and replies, so the same cases run in-process and against a live
- * server. It checks that the hash is read only from the `access_hash` cookie (never a header, the query or the
- * body), that a duplicated cookie is refused, what a hash is (exactly 80 lower-case hex characters: no quotes,
- * padding, upper case, other lengths or percent-escapes), the IP binding (403 from any other address,
- * IPv4-mapped IPv6 equal to its IPv4, `X-Forwarded-For` never believed without trusted proxies), unknown and
- * revoked hashes (401, alike, revocation at once), prototype-safe cookie parsing, the seed's envelope, failing
- * closed on a store failure (503), and that no reply repeats a hash or names the bound IP.
+ * The `access-hash-cookie@1` profile: the IP-bound access hashes of PUQ VPN control panel (PUQVPNCP) documentation,
+ * "API Access Hashs" (revision 8, 2023-10-16), on the wire, judged only through requests and replies, so the same cases
+ * run in-process and against a live server. It checks that the hash is read only from the `access_hash` cookie (never a
+ * header, the query or the body), that a duplicated cookie is refused, what a hash is (exactly 80 lower-case hex
+ * characters: no quotes, padding, upper case, other lengths or percent-escapes), the IP binding (403 from any other
+ * address, IPv4-mapped IPv6 equal to its IPv4, `X-Forwarded-For` never believed without trusted proxies), unknown and
+ * revoked hashes (401, alike, revocation at once), prototype-safe cookie parsing, the panel's envelope, failing closed
+ * on a store failure (503), and that no reply repeats a hash or names the bound IP.
  *
  * @example
  * ```ts
  * import { accessHashCookieV1, accessHashInProcessDriver, runProfile } from '@gatehouse/conformance';
- * const results = await runProfile(accessHashCookieV1, accessHashInProcessDriver({ strategy, render: renderAccessHashError, setup }));
+ * const results = await runProfile(accessHashCookieV1, accessHashInProcessDriver({ strategy, setup }));
  * ```
  */
 export const accessHashCookieV1: ConformanceProfile<AccessHashDriver> = Object.freeze({

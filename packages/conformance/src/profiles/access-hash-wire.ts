@@ -1,23 +1,23 @@
-// The access hash cookie scheme as the kit states it, from seed 003 ("API Access Hashs" of the PUQ VPN control
-// panel) and DESIGN.md "Access hash cookie" / "Security baseline". Deliberately independent of
+// The access hash cookie scheme as the kit states it, from PUQ VPN control panel (PUQVPNCP) documentation, "API
+// Access Hashs" (revision 8, 2023-10-16), and the security notes of @gatehouse/auth-core. Deliberately independent of
 // @gatehouse/strategy-access-hash-cookie: the kit judges that package, it does not borrow its answers.
-import { formatIpAddress, normalizeIpAddress, parseIpAddress } from '@gatehouse/auth-core';
+import { formatIpAddress, normalizeIpAddress, parseIpAddress } from '@gatehouse/auth-core/strategy';
 import type { WireResponse } from '../drivers/wire.js';
 
-/** An access hash: 40 random bytes as exactly 80 lower-case hex characters (seed 003's curl example). */
+/** An access hash: 40 random bytes as exactly 80 lower-case hex characters (the curl example of "API Access Hashs"). */
 export const ACCESS_HASH_PATTERN = /^[0-9a-f]{80}$/;
 
-/** The seed's example route: `GET https://<server>/api/v1/system/status`. */
+/** The example route of "API Access Hashs": `GET https://<server>/api/v1/system/status`. */
 export const DEFAULT_ACCESS_HASH_RESOURCE_PATH = '/api/v1/system/status';
 
-/** The cookie the seed names: "the value of the `access_hash` parameter in Cookies". */
+/** The cookie "API Access Hashs" names: "the value of the `access_hash` parameter in Cookies". */
 export const DEFAULT_ACCESS_HASH_COOKIE = 'access_hash';
 
 /** An RFC 6265 cookie name (a token). */
 export const COOKIE_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
- * The HTTP status of each kind of refusal (DESIGN.md, AuthError codes): a missing or unknown hash is 401
+ * The HTTP status of each kind of refusal (the AuthError codes of @gatehouse/auth-core): a missing or unknown hash is 401
  * (`CREDENTIALS_MISSING`, `CREDENTIALS_INVALID`), a valid hash from another IP 403 (`IP_NOT_ALLOWED`), a
  * malformed or duplicated cookie 400 (`CREDENTIALS_MALFORMED`, `CREDENTIALS_AMBIGUOUS`), a store that is down
  * 503 (`STORE_UNAVAILABLE`).
@@ -38,7 +38,7 @@ function envelopeOf(reply: WireResponse): Record<string, unknown> | null {
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
 }
 
-/** The seed's success: HTTP 200 and `{"error":"","msg":<payload>,"status":"success"}` (extra keys tolerated here). */
+/** The panel's success ("API Access Hashs"): HTTP 200 and `{"error":"","msg":<payload>,"status":"success"}` (extra keys tolerated here). */
 export function isEnvelopeSuccess(reply: WireResponse): boolean {
   const body = envelopeOf(reply);
   return (
@@ -57,7 +57,7 @@ export function claimsSuccess(reply: WireResponse): boolean {
   return (reply.status >= 200 && reply.status < 300) || (typeof status === 'string' && status.toLowerCase() === 'success');
 }
 
-/** The seed's failure envelope: `{"error":"<non-empty text>","msg":"","status":"error"}` (extra keys tolerated here). */
+/** The panel's failure envelope ("API Access Hashs"): `{"error":"<non-empty text>","msg":"","status":"error"}` (extra keys tolerated here). */
 export function isFailureEnvelope(reply: WireResponse): boolean {
   const body = envelopeOf(reply);
   return (

@@ -20,7 +20,7 @@ export interface CredentialStoreDriver {
   createStore(): CredentialStore | Promise<CredentialStore>;
 }
 
-const REF = 'DESIGN.md Storage; auth-core CredentialStore';
+const REF = '@gatehouse/auth-core CredentialStore';
 // A time well in the future, so a store that consults the wall clock instead of the `now`/`at` it is given
 // decides differently from one that follows the contract.
 const T0 = Date.UTC(2030, 0, 1);

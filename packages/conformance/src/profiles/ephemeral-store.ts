@@ -28,7 +28,7 @@ export interface EphemeralStoreDriver {
   createStore(context: EphemeralStoreContext): EphemeralStore | Promise<EphemeralStore>;
 }
 
-const REF = 'DESIGN.md Storage; auth-core EphemeralStore';
+const REF = '@gatehouse/auth-core EphemeralStore';
 const T0 = Date.UTC(2030, 0, 1);
 const INVALID_TTLS = [0, -1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] as const;
 

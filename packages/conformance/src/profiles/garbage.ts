@@ -25,7 +25,7 @@ export function buildRequest(spec: RequestSpec): Request {
   return new Request(ORIGIN + (spec.target ?? '/'), init);
 }
 
-// Header names of the seeds' schemes and of common API-key schemes: garbage is spread over all of them.
+// Header names of the wire schemes the kit knows (NVX, access hash, APEX) and of common API-key schemes: garbage is spread over all of them.
 const CREDENTIAL_HEADERS = [
   'authorization',
   'cookie',

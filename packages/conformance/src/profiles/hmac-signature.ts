@@ -1,4 +1,13 @@
-import { decodeHex, encodeBase64Url, encodeHex, generateHexToken, hmacSha256, isHexString, normalizeIpAddress, sha256Digest } from '@gatehouse/auth-core';
+import { normalizeIpAddress } from '@gatehouse/auth-core/strategy';
+import {
+  decodeHex,
+  encodeBase64Url,
+  encodeHex,
+  generateHexToken,
+  hmacSha256,
+  isHexString,
+  sha256Digest,
+} from '@gatehouse/auth-core/crypto';
 import { ConformanceSkip, type ConformanceCase, type ConformanceProfile } from '../case.js';
 import { check, deepEqual, fail, show } from '../check.js';
 import type { WireSender } from '../drivers/wire.js';
@@ -25,6 +34,7 @@ import {
   type HmacField,
   type HmacValues,
 } from './hmac-wire.js';
+import { AUTH_CORE_ERROR_CODES, AUTH_CORE_SECURITY, KIIEX_API_KEY, KIIEX_AUTHENTICATE_USER } from './sources.js';
 import { guardingPrototypes } from './strategy-contract.js';
 import { storeFailureSender, wireCaseFactory } from './wire-case.js';
 import {
@@ -41,8 +51,8 @@ import {
 } from './wire-request.js';
 
 /**
- * One API key as its creator sees it once (seed 004: "your API KEY, API SECRET, and NONCE displayed on screen
- * only once"), with the user it belongs to.
+ * One API key as its creator sees it once (KiiEx docs, "Authenticate with API Key": "your API KEY, API SECRET,
+ * and NONCE displayed on screen only once"), with the user it belongs to.
  *
  * @example
  * ```ts
@@ -83,8 +93,8 @@ export interface HmacIpRestrictedKeyFixture extends HmacKeyFixture {
  * key (with its secret, user and issued nonce), the nonce policy the server claims, and optional keys and
  * routes that turn on more cases.
  *
- * `noncePolicy` (DESIGN.md "HMAC signature"): `issued` — only the nonce shown at creation is accepted, again and
- * again (the seed's static, replayable signature); `increasing` — a decimal integer strictly above the last one
+ * `noncePolicy`: `issued` — only the nonce shown at creation is accepted, again and again (the static, replayable
+ * signature of KiiEx docs, "Authenticate with API Key"); `increasing` — a decimal integer strictly above the last one
  * accepted for the key; `unique` — any value, each accepted once. The kit signs every request itself: under
  * `issued` with the issued nonce, otherwise with a fresh nonce counted up from the issued one.
  *
@@ -188,20 +198,20 @@ export interface HmacSignatureDriver extends WireSender {
   storeFailure?(): Promise<WireSender>;
   /**
    * With capability `revoke`: removes a live API key of this case's fixtures the way the server's management
-   * does (seed 004: "you can edit or delete it"), resolving once it is done.
+   * does (KiiEx docs, "Authenticate with API Key": "you can edit or delete it"), resolving once it is done.
    */
   revokeKey?(apiKey: string): Promise<void>;
 }
 
-const REF_SEED = 'seed 004 "Authenticate with API Key"';
-const REF_SIGNATURE = 'seed 004 "Create a Signature" (Nonce + UserId + APIKey, HMAC-SHA256 keyed with the API Secret)';
-const REF_HEADERS = 'seed 004 "Authenticate via API" (APIKEY, Signature, UserId and Nonce in the request headers)';
-const REF_APTOKEN = 'seed 004 ("include it in the headers as the value of aptoken")';
-const REF_CREATE = 'seed 004 "Create API KEY" (restrict by IP, permissions, delete)';
-const REF_APEX = 'seeds/README.md (AuthenticateUser reply; APEX error replies)';
-const REF_DESIGN = 'DESIGN.md HMAC signature';
-const REF_CODES = 'DESIGN.md The contract in auth-core (AuthError codes)';
-const REF_SECURITY = 'DESIGN.md Security baseline';
+const REF_DOC = KIIEX_API_KEY;
+const REF_SIGNATURE = `${KIIEX_API_KEY} (the signature: Nonce + UserId + APIKey, HMAC-SHA256 keyed with the API Secret)`;
+const REF_HEADERS = `${KIIEX_API_KEY} (APIKEY, Signature, UserId and Nonce in the request headers)`;
+const REF_APTOKEN = `${KIIEX_API_KEY} ("include it in the headers as the value of aptoken")`;
+const REF_CREATE = `${KIIEX_API_KEY} (creating a key: restrict by IP, permissions, delete)`;
+const REF_APEX = `${KIIEX_AUTHENTICATE_USER} (the AuthenticateUser reply; APEX error replies)`;
+const REF_READING = `${KIIEX_API_KEY}, as hmac-signature@1 reads it`;
+const REF_CODES = AUTH_CORE_ERROR_CODES;
+const REF_SECURITY = AUTH_CORE_SECURITY;
 
 const FIXTURE_CAPABILITIES: readonly HmacCapability[] = [
   'replay-protection',
@@ -360,7 +370,7 @@ interface HmacRequestSpec extends WireRequestSpec {
 
 type PartialValues = Partial<Record<HmacField, string>>;
 
-/** The four values as header fields, in the seed's order, leaving out those not given. */
+/** The four values as header fields, in the order KiiEx lists them, leaving out those not given. */
 function headersOf(values: PartialValues): HeaderList {
   return HMAC_FIELDS.filter((field) => values[field] !== undefined).map((field) => [field, values[field] as string] as const);
 }
@@ -632,12 +642,12 @@ function spoofingHeaders(ip: string): HeaderList[] {
 }
 
 const cases: readonly Case[] = [
-  // ---- The flow (seed 004) ----
+  // ---- The flow (KiiEx "Authenticate with API Key", "AuthenticateUser") ----
   hmacCase(
     'HMAC-AUTH-001',
     'MUST',
     `${REF_HEADERS}; ${REF_APEX}`,
-    '`POST /AuthenticateUser` with `APIKey`, `Signature`, `UserId`, `Nonce` headers, signed as the seed says, is HTTP 200 `{"Authenticated":true,"SessionToken":"<token>","User":{…},"Locked":false,"Requires2FA":false,"errormsg":null}`',
+    '`POST /AuthenticateUser` with `APIKey`, `Signature`, `UserId`, `Nonce` headers, signed as KiiEx documents it, is HTTP 200 `{"Authenticated":true,"SessionToken":"<token>","User":{…},"Locked":false,"Requires2FA":false,"errormsg":null}`',
     async (c) => {
       c.expectLogin(await c.send(c.loginHeaders(c.values())));
     },
@@ -645,7 +655,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-AUTH-002',
     'MUST',
-    `${REF_APEX} (the four values "in a JSON body as well"); ${REF_DESIGN}`,
+    `${REF_APEX} (the four values in a JSON body as well); ${REF_READING}`,
     'the four values as a JSON body with the same names (and no such headers) are accepted the same way',
     async (c) => {
       c.expectLogin(await c.send(c.loginJson({ ...c.values() })));
@@ -683,11 +693,11 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- The signature (seed 004 "Create a Signature"; DESIGN.md) ----
+  // ---- The signature (KiiEx "Authenticate with API Key") ----
   hmacCase(
     'HMAC-SIG-001',
     'MUST',
-    `${REF_DESIGN} (hex compared case-insensitively; older AlphaPoint clients send upper case); ${REF_APEX}`,
+    `${REF_READING} (hex compared case-insensitively; older AlphaPoint clients send upper case); ${REF_APEX}`,
     'the Signature in upper-case and in mixed-case hex is accepted, in headers and in a JSON body',
     async (c) => {
       const mixed = (signature: string): string => [...signature].map((ch, index) => (index % 2 === 0 ? ch.toUpperCase() : ch)).join('');
@@ -780,7 +790,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-SIG-007',
     'MUST',
-    `${REF_SIGNATURE} ("in that exact order with no spaces"); ${REF_DESIGN}`,
+    `${REF_SIGNATURE} ("in that exact order with no spaces"); ${REF_READING}`,
     'a Signature over another message (other orders such as UserId+Nonce+APIKey, separators, a trailing newline, a part left out — the nonce included) is HTTP 401',
     async (c) => {
       const specs = withMessages(c, [
@@ -803,7 +813,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-SIG-008',
     'MUST',
-    `${REF_SIGNATURE} (HMAC-SHA256, the secret's text as the key); ${REF_DESIGN} (openssl dgst -sha256 -hmac "$SECRET")`,
+    `${REF_SIGNATURE} (HMAC-SHA256, the secret's text as the key); ${REF_READING} (openssl dgst -sha256 -hmac "$SECRET")`,
     'a Signature made another way (plain SHA-256 of secret and message, HMAC with key and message swapped, keyed with the hex-decoded secret, HMAC-SHA256 in upper-case over a lower-cased message) is HTTP 401',
     async (c) => {
       const { apiKey, apiSecret, userId } = c.fx;
@@ -829,7 +839,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-KEY-001',
     'MUST',
-    `${REF_SEED}; ${REF_CODES}`,
+    `${REF_DOC}; ${REF_CODES}`,
     'an unknown APIKey of the right shape (one character changed, first or last; a random one), signed with the real secret over itself, is HTTP 401',
     async (c) => {
       const { apiKey, apiSecret, userId } = c.fx;
@@ -863,7 +873,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-USER-001',
     'MUST',
-    `${REF_DESIGN} ("The key must belong to the claimed UserId")`,
+    `${REF_READING} (the key must belong to the claimed UserId)`,
     'a valid key with another UserId (one character changed, one appended; a real other user when the fixtures name one), correctly signed over that UserId, is HTTP 401',
     async (c) => {
       const { apiKey, apiSecret, userId, otherUserId } = c.fx;
@@ -881,7 +891,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-USER-002',
     'MUST',
-    `${REF_DESIGN} ("this also closes the concatenation ambiguity of Nonce + UserId")`,
+    `${REF_READING} (this also closes the concatenation ambiguity of Nonce + UserId)`,
     'moving characters between Nonce and UserId (the same signed bytes, so the same Signature) is refused: the key belongs to one UserId only',
     async (c) => {
       const values = c.values();
@@ -938,7 +948,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-REQ-004',
     'MUST',
-    `${REF_DESIGN}; ${REF_CODES} (CREDENTIALS_AMBIGUOUS: two sources disagree)`,
+    `${REF_READING}; ${REF_CODES} (CREDENTIALS_AMBIGUOUS: two sources disagree)`,
     'headers and a JSON body that disagree (a valid set in one, a changed Signature, UserId, APIKey or Nonce in the other; two valid sets) are refused (HTTP 400 or 401), whichever side is valid',
     async (c) => {
       const specs: HmacRequestSpec[] = [];
@@ -976,7 +986,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-REQ-006',
     'MUST',
-    `${REF_DESIGN}; ${REF_CODES} (CREDENTIALS_AMBIGUOUS)`,
+    `${REF_READING}; ${REF_CODES} (CREDENTIALS_AMBIGUOUS)`,
     'any of the four headers sent twice (even with the same value) is refused (HTTP 400 or 401)',
     async (c) => {
       const specs = HMAC_FIELDS.map((field) => {
@@ -1046,11 +1056,11 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- Nonces (DESIGN.md: issued, increasing, unique) ----
+  // ---- Nonces (the policies hmac-signature@1 knows: issued, increasing, unique) ----
   hmacCase(
     'HMAC-NONCE-001',
     'MUST',
-    `${REF_DESIGN} (increasing / unique nonce policies); ${REF_CODES} (NONCE_REPLAYED)`,
+    `${REF_READING} (increasing / unique nonce policies); ${REF_CODES} (NONCE_REPLAYED)`,
     'with replay protection, a signed request sent again is refused (HTTP 400, 401 or 403) — again as a JSON body, and with the Signature in upper case',
     async (c) => {
       const values = c.values();
@@ -1066,7 +1076,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-NONCE-002',
     'MUST',
-    `${REF_DESIGN} (EphemeralStore setIfAbsent: atomic); ${REF_CODES} (NONCE_REPLAYED)`,
+    `${REF_READING} (EphemeralStore setIfAbsent: atomic); ${REF_CODES} (NONCE_REPLAYED)`,
     'with replay protection, 20 identical signed requests sent at once get exactly one success; the other 19 are refused',
     async (c) => {
       const values = c.values();
@@ -1082,7 +1092,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-NONCE-003',
     'MUST',
-    `${REF_DESIGN} ("increasing: integer strictly above the last accepted one per key")`,
+    `${REF_READING} (increasing: an integer strictly above the last accepted one per key)`,
     'with increasing nonces, after a nonce is accepted a lower one, an equal one and the issued one are refused; a higher one is accepted',
     async (c) => {
       const accepted = c.nextNonce();
@@ -1098,7 +1108,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-NONCE-004',
     'MUST',
-    `${REF_DESIGN} ("increasing: integer strictly above the last accepted one")`,
+    `${REF_READING} (increasing: an integer strictly above the last accepted one)`,
     'with increasing nonces, nonces compare as integers, not as text: after 99…9 the longer 100…0 is accepted, and then 20…0 (greater as text, smaller as a number) is refused',
     async (c) => {
       const start = c.nextNonce();
@@ -1114,7 +1124,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-NONCE-005',
     'MUST',
-    `${REF_DESIGN} ("unique: any value, each accepted once")`,
+    `${REF_READING} (unique: any value, each accepted once)`,
     'with unique nonces, any unused nonce is accepted, even one lower than a nonce already accepted; each only once',
     async (c) => {
       const lower = c.nextNonce();
@@ -1128,8 +1138,8 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-NONCE-006',
     'MUST',
-    `${REF_SEED} (the NONCE shown once at creation); ${REF_DESIGN} ("issued: a static signature, replayable, documented as such")`,
-    'with the issued nonce, a correctly signed request with any other nonce is HTTP 401, and the issued nonce\'s request is accepted again and again (replayable, as the seed has it)',
+    `${REF_DOC} (the NONCE shown once at creation); ${REF_READING} (issued: a static signature, replayable, documented as such)`,
+    'with the issued nonce, a correctly signed request with any other nonce is HTTP 401, and the issued nonce\'s request is accepted again and again (replayable, as KiiEx documents it)',
     async (c) => {
       const issued = c.fx.nonce;
       const others = [`${issued}0`, alterCharacter(issued, -1), `0${issued}`];
@@ -1149,7 +1159,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-NONCE-007',
     'SHOULD',
-    `${REF_DESIGN}; DESIGN.md (nonces are spent only by requests that proved the secret)`,
+    `${REF_READING} (nonces are spent only by requests that proved the secret)`,
     'with replay protection, a request with a wrong Signature does not spend its nonce: the correctly signed request with that nonce is accepted after it',
     async (c) => {
       const values = c.values();
@@ -1239,7 +1249,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-SESSION-007',
     'MUST',
-    `${REF_DESIGN} ("a revoked key kills the session tokens derived from it")`,
+    `${REF_READING} (a revoked key kills the session tokens derived from it)`,
     'removing the key ends its live sessions at once: the next call with their token is HTTP 401 with exactly APEX\'s "Not Authorized" error',
     async (c) => {
       const first = await c.login();
@@ -1275,7 +1285,7 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- Permissions and allowed IPs (seed 004 "Create API KEY") ----
+  // ---- Permissions and allowed IPs (KiiEx "Authenticate with API Key": creating a key) ----
   hmacCase(
     'HMAC-PERM-001',
     'MUST',
@@ -1389,7 +1399,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-ENV-001',
     'MUST',
-    `${REF_APEX}; ${REF_DESIGN}`,
+    `${REF_APEX}; ${REF_READING}`,
     'every AuthenticateUser refusal is `{"Authenticated":false,"errormsg":"<non-empty text>"}` without a SessionToken: missing, malformed, wrong signature, unknown key, wrong user',
     async (c) => {
       const values = c.values();
@@ -1426,7 +1436,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-ENV-003',
     'MUST',
-    `${REF_APEX} ("APEX error replies look like {"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}")`,
+    `${REF_APEX} (the APEX error reply {"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null})`,
     'a call refused for authentication (no token, an unknown token, an altered token) is HTTP 401 with exactly `{"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}`',
     async (c) => {
       const token = await c.login();
@@ -1440,7 +1450,7 @@ const cases: readonly Case[] = [
   hmacCase(
     'HMAC-LEAK-001',
     'MUST',
-    `${REF_SECURITY} (one generic message and status for unknown, revoked and wrong credentials); DESIGN.md AuthError ("which part of a credential was wrong is never revealed")`,
+    `${REF_SECURITY} (one generic message and status for unknown, revoked and wrong credentials); ${REF_CODES} (which part of a credential was wrong is never revealed)`,
     'an unknown APIKey, a wrong Signature, another UserId and a wrong secret all get one identical reply',
     async (c) => {
       const { apiKey, apiSecret, userId } = c.fx;
@@ -1508,16 +1518,17 @@ const cases: readonly Case[] = [
 ];
 
 /**
- * The `hmac-signature@1` profile: seed 004's signed API keys on the wire (DESIGN.md "HMAC signature"), judged
- * only through requests and replies, so the same cases run in-process and against a live server. It signs every
+ * The `hmac-signature@1` profile: the signed API keys of KiiEx docs, "Authenticate with API Key", and
+ * "AuthenticateUser" (https://docs.kiiglobal.io/docs/kiiex/connect-to-kiiex-apis/users/authenticateuser) on the wire,
+ * judged only through requests and replies, so the same cases run in-process and against a live server. It signs every
  * request itself — hex of HMAC-SHA256 keyed with the API secret over `Nonce + UserId + APIKey` — and checks the
  * `AuthenticateUser` flow by headers and JSON body and its APEX replies, the signature (hex in either case; wrong,
- * truncated, extended, non-hex, other secrets, other messages and algorithms refused), that the key belongs to
- * the `UserId` (no shifting between Nonce and UserId), missing, duplicated, disagreeing, oversized and
- * prototype-polluting inputs, the claimed nonce policy (replays refused, exactly one of 20 parallel requests
- * accepted, integers compared as integers; the issued nonce documented as replayable), the `aptoken` session
- * (distinct, strong, ended with its key, never from the URL), permissions and allowed IPs, failing closed on a
- * store failure, and that no reply leaks a secret or tells which part of a credential was wrong.
+ * truncated, extended, non-hex, other secrets, other messages and algorithms refused), that the key belongs to the
+ * `UserId` (no shifting between Nonce and UserId), missing, duplicated, disagreeing, oversized and prototype-polluting
+ * inputs, the claimed nonce policy (replays refused, exactly one of 20 parallel requests accepted, integers compared as
+ * integers; the issued nonce documented as replayable), the `aptoken` session (distinct, strong, ended with its key,
+ * never from the URL), permissions and allowed IPs, failing closed on a store failure, and that no reply leaks a secret
+ * or tells which part of a credential was wrong.
  *
  * @example
  * ```ts

@@ -1,20 +1,20 @@
-// The HMAC signature scheme as the kit states it, from seed 004 (KiiEx / AlphaPoint APEX "Authenticate with
-// API Key"), seeds/README.md (the APEX reply shapes) and DESIGN.md "HMAC signature" / "Security baseline".
-// Deliberately independent of @gatehouse/strategy-hmac-signature: the kit judges that package, it does not
+// The HMAC signature scheme as the kit states it, from KiiEx docs, "Authenticate with API Key" (AlphaPoint APEX
+// API keys), KiiEx docs, "AuthenticateUser" (https://docs.kiiglobal.io/docs/kiiex/connect-to-kiiex-apis/users/
+// authenticateuser: the APEX reply shapes) and the security notes of @gatehouse/auth-core. Deliberately independent of @gatehouse/strategy-hmac-signature: the kit judges that package, it does not
 // borrow its answers.
-import { encodeHex, hmacSha256 } from '@gatehouse/auth-core';
+import { encodeHex, hmacSha256 } from '@gatehouse/auth-core/crypto';
 import type { WireResponse } from '../drivers/wire.js';
 
-/** The seed's endpoint: "call the `AuthenticateUser` endpoint". */
+/** The sign-in endpoint of KiiEx docs, "Authenticate with API Key": "call the `AuthenticateUser` endpoint". */
 export const DEFAULT_HMAC_AUTHENTICATE_PATH = '/AuthenticateUser';
 
 /** An APEX call any session may make (`GetUserInfo`), reached with the `aptoken` header. */
 export const DEFAULT_HMAC_RESOURCE_PATH = '/ap/GetUserInfo';
 
-/** The header that carries the session token (seed 004: "as the value of `aptoken`"). */
+/** The header that carries the session token (KiiEx docs, "Authenticate with API Key": "as the value of `aptoken`"). */
 export const APTOKEN_HEADER = 'aptoken';
 
-/** The four names, as headers (seed 004) and as JSON body fields (APEX docs). */
+/** The four names, as headers (KiiEx "Authenticate with API Key") and as JSON body fields (KiiEx "AuthenticateUser"). */
 export const HMAC_FIELDS = ['APIKey', 'Signature', 'UserId', 'Nonce'] as const;
 
 export type HmacField = (typeof HMAC_FIELDS)[number];
@@ -22,12 +22,12 @@ export type HmacField = (typeof HMAC_FIELDS)[number];
 /** The four values of one `AuthenticateUser` call, by their wire names. */
 export type HmacValues = Readonly<Record<HmacField, string>>;
 
-/** The APEX failure of any call but `AuthenticateUser` when the caller is not authenticated (seeds/README.md). */
+/** The APEX failure of any call but `AuthenticateUser` when the caller is not authenticated. */
 export const APEX_NOT_AUTHORIZED = Object.freeze({ result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null });
 
 /**
- * The HTTP statuses the profile accepts for each kind of refusal (DESIGN.md, AuthError codes; the strategy
- * package maps them the same way): a well-formed but wrong credential (unknown key, wrong signature, wrong
+ * The HTTP statuses the profile accepts for each kind of refusal (the AuthError codes of @gatehouse/auth-core;
+ * the strategy package maps them the same way): a well-formed but wrong credential (unknown key, wrong signature, wrong
  * user, unknown or ended session) is 401; a malformed, missing or ambiguous one 400 or 401 (either is a
  * refusal that reveals nothing about the key); a replayed nonce 400, 401 or 403; a key used from an address it
  * does not allow 401 or 403; a missing permission 403; a value too large for the server 400, 401, 413 or 431
@@ -45,8 +45,8 @@ export const HMAC_STATUS = {
 } as const satisfies Record<string, readonly number[]>;
 
 /**
- * The signed message of seed 004: "a combination of the Nonce, User ID, and API key, in that exact order with
- * no spaces".
+ * The signed message of KiiEx docs, "Authenticate with API Key": "a combination of the Nonce, User ID, and API
+ * key, in that exact order with no spaces".
  */
 export function hmacMessage(nonce: string, userId: string, apiKey: string): string {
   return `${nonce}${userId}${apiKey}`;
@@ -60,7 +60,7 @@ export function hmacHex(secret: string | Uint8Array, message: string): string {
   return encodeHex(hmacSha256(secret, message));
 }
 
-/** The seed's signature for one set of values. */
+/** The documented signature for one set of values. */
 export function apexSignature(secret: string, nonce: string, userId: string, apiKey: string): string {
   return hmacHex(secret, hmacMessage(nonce, userId, apiKey));
 }

@@ -1,4 +1,4 @@
-import { generateHexToken } from '@gatehouse/auth-core';
+import { generateHexToken } from '@gatehouse/auth-core/crypto';
 import type { ConformanceCase, ConformanceProfile } from '../case.js';
 import { check, deepEqual, fail, show } from '../check.js';
 import type { WireSender } from '../drivers/wire.js';
@@ -20,6 +20,7 @@ import {
   type NvxRequestSpec,
   type NvxWireCode,
 } from './nvx-wire.js';
+import { AUTH_CORE_SECURITY, NAVIXY_AUTHENTICATION, NAVIXY_ERRORS, NAVIXY_HASH_KINDS } from './sources.js';
 import { guardingPrototypes } from './strategy-contract.js';
 import { storeFailureSender, wireCaseFactory } from './wire-case.js';
 
@@ -82,7 +83,7 @@ export type NvxCapability = 'query-hash' | 'query-hash-refused' | 'sub-user' | '
  *
  * @example
  * ```ts
- * const driver: NvxHashDriver = nvxInProcessDriver({ strategy, render: renderNvxError, setup });
+ * const driver: NvxHashDriver = nvxInProcessDriver({ strategy, setup });
  * const fixtures = await driver.setup();
  * const reply = await driver.send(new Request('http://gatehouse.test/v2/tracker/list', { headers: { authorization: `NVX ${fixtures.apiKey}` } }));
  * // { status: 200, body: { success: true } }
@@ -100,13 +101,13 @@ export interface NvxHashDriver extends WireSender {
   storeFailure?(): Promise<WireSender>;
 }
 
-const REF_SEED_000 = 'seed 000 "Obtaining hash of an API Key"';
-const REF_USING = 'seed 001 "Using the API Key Hash"';
-const REF_SEED_001 = 'seed 001 "API Keys Advantages"';
-const REF_SEED_002 = 'seed 002 "User session hash vs admin panel hash vs API key"';
-const REF_DESIGN = 'DESIGN.md NVX hash';
-const REF_CODES = 'seeds/README.md Navixy error codes';
-const REF_SECURITY = 'DESIGN.md Security baseline';
+const REF_OBTAINING = `${NAVIXY_AUTHENTICATION} (obtaining a session hash and an API key hash)`;
+const REF_USING = `${NAVIXY_AUTHENTICATION} (sending the hash: Authorization header, body, query)`;
+const REF_KEYS = `${NAVIXY_AUTHENTICATION} (API keys compared with session hashes)`;
+const REF_KINDS = NAVIXY_HASH_KINDS;
+const REF_SCHEME = `${NAVIXY_AUTHENTICATION}, as nvx-hash@1 reads it`;
+const REF_CODES = NAVIXY_ERRORS;
+const REF_SECURITY = AUTH_CORE_SECURITY;
 
 const FIXTURE_CAPABILITIES: readonly NvxCapability[] = ['query-hash', 'query-hash-refused', 'sub-user', 'ended-session'];
 
@@ -273,17 +274,17 @@ function panelLookAlikes(panelPath: string): string[] {
 }
 
 const cases: readonly Case[] = [
-  // ---- Authorization header (seed 001: "Authorization: NVX your_api_key_hash", preferable) ----
+  // ---- Authorization header (Navixy "Authentication": "Authorization: NVX your_api_key_hash", preferable) ----
   nvxCase('NVX-HDR-001', 'MUST', REF_USING, '`Authorization: NVX <api key>` on a user route is accepted: HTTP 200 with "success": true', async (c) => {
     await c.expectAll('success', [{ path: c.fx.resourcePath, headers: nvx(c.fx.apiKey) }]);
   }),
-  nvxCase('NVX-HDR-002', 'MUST', REF_DESIGN, 'the scheme is case-insensitive: `nvx`, `Nvx` and `nVX` are accepted', async (c) => {
+  nvxCase('NVX-HDR-002', 'MUST', REF_SCHEME, 'the scheme is case-insensitive: `nvx`, `Nvx` and `nVX` are accepted', async (c) => {
     await c.expectAll(
       'success',
       ['nvx', 'Nvx', 'nVX'].map((scheme) => ({ path: c.fx.resourcePath, headers: authorization(`${scheme} ${c.fx.apiKey}`) })),
     );
   }),
-  nvxCase('NVX-HDR-003', 'MUST', REF_DESIGN, 'a hash is hex in either case: the API key in upper case and in mixed case is accepted', async (c) => {
+  nvxCase('NVX-HDR-003', 'MUST', REF_SCHEME, 'a hash is hex in either case: the API key in upper case and in mixed case is accepted', async (c) => {
     const key = c.fx.apiKey.toLowerCase();
     const mixed = [...key].map((ch, index) => (index % 2 === 0 ? ch.toUpperCase() : ch)).join('');
     await c.expectAll('success', [
@@ -292,19 +293,19 @@ const cases: readonly Case[] = [
       { path: c.fx.resourcePath, json: { hash: key.toUpperCase() } },
     ]);
   }),
-  nvxCase('NVX-HDR-004', 'MUST', REF_DESIGN, 'extra spaces or a tab between the scheme and the hash are tolerated', async (c) => {
+  nvxCase('NVX-HDR-004', 'MUST', REF_SCHEME, 'extra spaces or a tab between the scheme and the hash are tolerated', async (c) => {
     await c.expectAll(
       'success',
       ['NVX  ', 'NVX\t', 'NVX \t ', `NVX${' '.repeat(8)}`].map((prefix) => ({ path: c.fx.resourcePath, headers: authorization(prefix + c.fx.apiKey) })),
     );
   }),
-  nvxCase('NVX-HDR-005', 'MUST', REF_DESIGN, 'whitespace around the header value is tolerated', async (c) => {
+  nvxCase('NVX-HDR-005', 'MUST', REF_SCHEME, 'whitespace around the header value is tolerated', async (c) => {
     await c.expectAll(
       'success',
       [` NVX ${c.fx.apiKey}`, `NVX ${c.fx.apiKey} `, `\tNVX ${c.fx.apiKey}\t `].map((value) => ({ path: c.fx.resourcePath, headers: authorization(value) })),
     );
   }),
-  nvxCase('NVX-HDR-006', 'MUST', REF_DESIGN, 'anything after the hash (a word, a comma, a second hash, a parameter) is code 3 "Wrong hash"', async (c) => {
+  nvxCase('NVX-HDR-006', 'MUST', REF_SCHEME, 'anything after the hash (a word, a comma, a second hash, a parameter) is code 3 "Wrong hash"', async (c) => {
     const key = c.fx.apiKey;
     await c.expectAll(
       3,
@@ -330,7 +331,7 @@ const cases: readonly Case[] = [
       );
     },
   ),
-  nvxCase('NVX-HDR-008', 'MUST', REF_SEED_000, '`Authorization: NVX` without a hash, and an empty Authorization, are code 3', async (c) => {
+  nvxCase('NVX-HDR-008', 'MUST', REF_OBTAINING, '`Authorization: NVX` without a hash, and an empty Authorization, are code 3', async (c) => {
     await c.expectAll(
       3,
       ['NVX', 'NVX ', 'nvx\t', ''].map((value) => ({ path: c.fx.resourcePath, headers: authorization(value) })),
@@ -339,7 +340,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-HDR-009',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'two Authorization header fields (the same hash twice, two different hashes, NVX beside Bearer) are code 3',
     async (c) => {
       const { apiKey, unknownHash } = c.fx;
@@ -356,12 +357,12 @@ const cases: readonly Case[] = [
       );
     },
   ),
-  nvxCase('NVX-HDR-010', 'MUST', REF_USING, 'the header works on a POST whose JSON body has no `hash` (the seed\'s "HTTP POST Example with JSON")', async (c) => {
+  nvxCase('NVX-HDR-010', 'MUST', REF_USING, 'the header works on a POST whose JSON body has no `hash` (as in Navixy\'s "HTTP POST Example with JSON")', async (c) => {
     await c.expectAll('success', [{ path: c.fx.resourcePath, headers: nvx(c.fx.apiKey), json: { param1: 'value1' } }]);
   }),
 
   // ---- What a hash is ----
-  nvxCase('NVX-HASH-001', 'MUST', REF_SEED_000, 'a request with no hash anywhere is code 3 "Wrong hash" (HTTP 400)', async (c) => {
+  nvxCase('NVX-HASH-001', 'MUST', REF_OBTAINING, 'a request with no hash anywhere is code 3 "Wrong hash" (HTTP 400)', async (c) => {
     await c.expectAll(3, [
       { path: c.fx.resourcePath },
       { path: c.fx.resourcePath, json: { param1: 'value1' } },
@@ -379,7 +380,7 @@ const cases: readonly Case[] = [
       { path: c.fx.resourcePath, form: `hash=${key}0` },
     ]);
   }),
-  nvxCase('NVX-HASH-003', 'MUST', REF_DESIGN, '32 characters that are not all hex (g, x, -, é, +) are code 3', async (c) => {
+  nvxCase('NVX-HASH-003', 'MUST', REF_SCHEME, '32 characters that are not all hex (g, x, -, é, +) are code 3', async (c) => {
     const key = c.fx.apiKey;
     const values = [`${key.slice(0, 31)}g`, `0x${key.slice(2)}`, `${key.slice(0, 16)}-${key.slice(17)}`, `${key.slice(0, 31)}\u00e9`, `${key.slice(0, 31)}+`];
     await c.expectAll(3, [
@@ -413,7 +414,7 @@ const cases: readonly Case[] = [
       ]);
     },
   ),
-  nvxCase('NVX-HASH-006', 'MUST', REF_SEED_001, 'a deleted (revoked) API key is code 3, in the header and in the body', async (c) => {
+  nvxCase('NVX-HASH-006', 'MUST', REF_KEYS, 'a deleted (revoked) API key is code 3, in the header and in the body', async (c) => {
     await c.expectAll(3, [
       { path: c.fx.resourcePath, headers: nvx(c.fx.revokedApiKey) },
       { path: c.fx.resourcePath, json: { hash: c.fx.revokedApiKey } },
@@ -422,7 +423,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-HASH-007',
     'MUST',
-    `${REF_CODES}; ${REF_DESIGN}`,
+    `${REF_CODES}; ${REF_SCHEME}`,
     'a user session hash ended by logout is code 3, also on the key-management route',
     async (c) => {
       const ended = c.fx.endedSessionHash as string;
@@ -441,7 +442,7 @@ const cases: readonly Case[] = [
       { path: c.fx.resourcePath, json: { param1: 'value1', hash: c.fx.apiKey } },
     ]);
   }),
-  nvxCase('NVX-BODY-002', 'MUST', REF_DESIGN, 'the urlencoded body field `hash` is accepted', async (c) => {
+  nvxCase('NVX-BODY-002', 'MUST', REF_SCHEME, 'the urlencoded body field `hash` is accepted', async (c) => {
     await c.expectAll('success', [
       { path: c.fx.resourcePath, form: `hash=${c.fx.apiKey}&param1=value1` },
       { path: c.fx.resourcePath, form: `param1=value1&hash=${c.fx.apiKey}` },
@@ -450,7 +451,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-BODY-003',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'a JSON `hash` that is a number, an object, an array, a boolean or null is code 3, alone or beside a valid header',
     async (c) => {
       const key = c.fx.apiKey;
@@ -485,7 +486,7 @@ const cases: readonly Case[] = [
       });
     },
   ),
-  nvxCase('NVX-BODY-005', 'MUST', REF_DESIGN, 'the same hash in the header and the body (JSON or form) is accepted', async (c) => {
+  nvxCase('NVX-BODY-005', 'MUST', REF_SCHEME, 'the same hash in the header and the body (JSON or form) is accepted', async (c) => {
     await c.expectAll('success', [
       { path: c.fx.resourcePath, headers: nvx(c.fx.apiKey), json: { hash: c.fx.apiKey } },
       { path: c.fx.resourcePath, headers: nvx(c.fx.apiKey), form: `hash=${c.fx.apiKey}` },
@@ -507,14 +508,14 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-BODY-007',
     'SHOULD',
-    `${REF_CODES}; ${REF_DESIGN}`,
+    `${REF_CODES}; ${REF_SCHEME}`,
     'a valid header with a 1 MiB body is code 9 too: the body may hold a disagreeing hash, so it cannot be skipped',
     async (c) => {
       await c.expectAll(9, [{ path: c.fx.resourcePath, headers: nvx(c.fx.apiKey), json: `{"pad":"${'x'.repeat(MIB)}"}` }]);
     },
   ),
 
-  // ---- The query parameter `hash` (seed 001: "For testing purposes only") ----
+  // ---- The query parameter `hash` (Navixy "Authentication": "For testing purposes only") ----
   nvxCase(
     'NVX-QUERY-001',
     'MUST',
@@ -531,7 +532,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-QUERY-002',
     'MUST',
-    `${REF_DESIGN}; OWASP ASVS 5.0 14.2.1`,
+    `${REF_SCHEME}; OWASP ASVS 5.0 14.2.1`,
     'when query hashes are off, `?hash=` is refused with code 11 "Access denied" (HTTP 403) and never authenticates',
     async (c) => {
       await c.expectAll(11, [
@@ -546,7 +547,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-QUERY-003',
     'SHOULD',
-    `${REF_DESIGN}; OWASP ASVS 5.0 14.2.1`,
+    `${REF_SCHEME}; OWASP ASVS 5.0 14.2.1`,
     'when query hashes are off, a query hash is refused (code 11) even beside the same valid hash in the header: refused, not ignored',
     async (c) => {
       await c.expectAll(11, [{ path: c.fx.resourcePath, headers: nvx(c.fx.apiKey), query: [['hash', c.fx.apiKey]] }]);
@@ -556,7 +557,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-QUERY-004',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'a malformed query hash (empty, 31 or 33 characters, not hex) is code 3',
     async (c) => {
       const key = c.fx.apiKey;
@@ -570,7 +571,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-QUERY-005',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'an unknown or revoked query hash is code 3',
     async (c) => {
       await c.expectAll(3, [
@@ -583,7 +584,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-QUERY-006',
     'MUST',
-    REF_SEED_002,
+    REF_KINDS,
     'the route rules hold for query hashes: a user session on a resource route and an API key on /panel/ are code 11',
     async (c) => {
       await c.expectAll(11, [
@@ -595,14 +596,14 @@ const cases: readonly Case[] = [
   ),
 
   // ---- Several sources on one request ----
-  nvxCase('NVX-SRC-001', 'MUST', REF_DESIGN, 'a header and a JSON body that disagree are code 3, whichever holds the valid hash', async (c) => {
+  nvxCase('NVX-SRC-001', 'MUST', REF_SCHEME, 'a header and a JSON body that disagree are code 3, whichever holds the valid hash', async (c) => {
     const { apiKey, unknownHash, resourcePath: path } = c.fx;
     await c.expectAll(3, [
       { path, headers: nvx(apiKey), json: { hash: unknownHash } },
       { path, headers: nvx(unknownHash), json: { hash: apiKey } },
     ]);
   }),
-  nvxCase('NVX-SRC-002', 'MUST', REF_DESIGN, 'a header and a urlencoded body that disagree are code 3, whichever holds the valid hash', async (c) => {
+  nvxCase('NVX-SRC-002', 'MUST', REF_SCHEME, 'a header and a urlencoded body that disagree are code 3, whichever holds the valid hash', async (c) => {
     const { apiKey, unknownHash, resourcePath: path } = c.fx;
     await c.expectAll(3, [
       { path, headers: nvx(apiKey), form: `hash=${unknownHash}` },
@@ -612,7 +613,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-SRC-003',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'two valid hashes that disagree (an API key and a user session hash, on the key-management route) are code 3 in either order',
     async (c) => {
       const { apiKey, userSessionHash, keyManagementPath: path } = c.fx;
@@ -626,7 +627,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-SRC-004',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'a query hash that disagrees with the header or the body is code 3, and so are two different query values',
     async (c) => {
       const { apiKey, unknownHash, resourcePath: path } = c.fx;
@@ -644,7 +645,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-SRC-005',
     'MUST',
-    REF_DESIGN,
+    REF_SCHEME,
     'the same hash in the header, the body and the query is accepted',
     async (c) => {
       const { apiKey, resourcePath: path } = c.fx;
@@ -655,7 +656,7 @@ const cases: readonly Case[] = [
     },
     ['query-hash'],
   ),
-  nvxCase('NVX-SRC-006', 'MUST', REF_DESIGN, 'a urlencoded body with two different `hash` values is code 3, in either order', async (c) => {
+  nvxCase('NVX-SRC-006', 'MUST', REF_SCHEME, 'a urlencoded body with two different `hash` values is code 3, in either order', async (c) => {
     const { apiKey, unknownHash, resourcePath: path } = c.fx;
     await c.expectAll(3, [
       { path, form: `hash=${apiKey}&hash=${unknownHash}` },
@@ -663,38 +664,38 @@ const cases: readonly Case[] = [
     ]);
   }),
 
-  // ---- Which kind of hash on which route (seed 000, seed 002) ----
-  nvxCase('NVX-KIND-001', 'MUST', REF_SEED_000, "a master user's session hash is accepted on the key-management route (header and body)", async (c) => {
+  // ---- Which kind of hash on which route (Navixy "Authentication" and its Q&A on the kinds of hash) ----
+  nvxCase('NVX-KIND-001', 'MUST', REF_OBTAINING, "a master user's session hash is accepted on the key-management route (header and body)", async (c) => {
     await c.expectAll('success', [
       { path: c.fx.keyManagementPath, headers: nvx(c.fx.userSessionHash) },
       { path: c.fx.keyManagementPath, json: { hash: c.fx.userSessionHash } },
     ]);
   }),
-  nvxCase('NVX-KIND-002', 'MUST', REF_SEED_000, 'a user session hash on a resource route is code 11 "Access denied" (HTTP 403), in the header or the body', async (c) => {
+  nvxCase('NVX-KIND-002', 'MUST', REF_OBTAINING, 'a user session hash on a resource route is code 11 "Access denied" (HTTP 403), in the header or the body', async (c) => {
     await c.expectAll(11, [
       { path: c.fx.resourcePath, headers: nvx(c.fx.userSessionHash) },
       { path: c.fx.resourcePath, json: { hash: c.fx.userSessionHash } },
     ]);
   }),
-  nvxCase('NVX-KIND-003', 'MUST', REF_SEED_002, 'a user session hash on a /panel/ route is code 11, in the header or the body', async (c) => {
+  nvxCase('NVX-KIND-003', 'MUST', REF_KINDS, 'a user session hash on a /panel/ route is code 11, in the header or the body', async (c) => {
     await c.expectAll(11, [
       { path: c.fx.panelResourcePath, headers: nvx(c.fx.userSessionHash) },
       { path: c.fx.panelResourcePath, json: { hash: c.fx.userSessionHash } },
     ]);
   }),
-  nvxCase('NVX-KIND-004', 'MUST', REF_SEED_002, 'an API key on a /panel/ route is code 11 ("There are no API keys for the Admin Panel API")', async (c) => {
+  nvxCase('NVX-KIND-004', 'MUST', REF_KINDS, 'an API key on a /panel/ route is code 11 ("There are no API keys for the Admin Panel API")', async (c) => {
     await c.expectAll(11, [
       { path: c.fx.panelResourcePath, headers: nvx(c.fx.apiKey) },
       { path: c.fx.panelResourcePath, form: `hash=${c.fx.apiKey}` },
     ]);
   }),
-  nvxCase('NVX-KIND-005', 'MUST', REF_SEED_002, 'a panel session hash is accepted on a /panel/ route', async (c) => {
+  nvxCase('NVX-KIND-005', 'MUST', REF_KINDS, 'a panel session hash is accepted on a /panel/ route', async (c) => {
     await c.expectAll('success', [
       { path: c.fx.panelResourcePath, headers: nvx(c.fx.panelSessionHash) },
       { path: c.fx.panelResourcePath, json: { hash: c.fx.panelSessionHash } },
     ]);
   }),
-  nvxCase('NVX-KIND-006', 'MUST', REF_SEED_002, 'a panel session hash on a user resource route or on the key-management route is code 11', async (c) => {
+  nvxCase('NVX-KIND-006', 'MUST', REF_KINDS, 'a panel session hash on a user resource route or on the key-management route is code 11', async (c) => {
     await c.expectAll(11, [
       { path: c.fx.resourcePath, headers: nvx(c.fx.panelSessionHash) },
       { path: c.fx.keyManagementPath, headers: nvx(c.fx.panelSessionHash) },
@@ -704,7 +705,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-KIND-007',
     'MUST',
-    `${REF_SEED_001}; ${REF_SEED_002}`,
+    `${REF_KEYS}; ${REF_KINDS}`,
     "a sub-user's session hash is code 11 on a resource route and on a /panel/ route",
     async (c) => {
       const hash = c.fx.subUserSessionHash as string;
@@ -718,7 +719,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-KIND-008',
     'SHOULD',
-    `${REF_SEED_002}; ${REF_SECURITY}`,
+    `${REF_KINDS}; ${REF_SECURITY}`,
     'look-alike panel paths (`//panel/`, `/PANEL/`, `/%70anel/`, a trailing slash) do not let a user session hash or an API key through',
     async (c) => {
       for (const path of panelLookAlikes(c.fx.panelResourcePath)) {
@@ -727,11 +728,11 @@ const cases: readonly Case[] = [
     },
   ),
 
-  // ---- The envelope (seed 000) ----
+  // ---- The envelope (Navixy "Authentication", "Errors") ----
   nvxCase(
     'NVX-ENV-001',
     'MUST',
-    REF_SEED_000,
+    REF_OBTAINING,
     'a missing hash gets exactly `{"success":false,"status":{"code":3,"description":"Wrong hash"}}` with HTTP 400',
     async (c) => {
       const sent = await c.send({ path: c.fx.resourcePath });
@@ -754,7 +755,7 @@ const cases: readonly Case[] = [
       );
     },
   ),
-  nvxCase('NVX-ENV-003', 'MUST', REF_SEED_000, 'a success has HTTP 200 and `"success": true` (the boolean), for every kind of hash on its route', async (c) => {
+  nvxCase('NVX-ENV-003', 'MUST', REF_OBTAINING, 'a success has HTTP 200 and `"success": true` (the boolean), for every kind of hash on its route', async (c) => {
     for (const spec of [
       { path: c.fx.resourcePath, headers: nvx(c.fx.apiKey) },
       { path: c.fx.keyManagementPath, headers: nvx(c.fx.userSessionHash) },
@@ -781,7 +782,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-STORE-002',
     'MUST',
-    `${REF_CODES}; ${REF_DESIGN}`,
+    `${REF_CODES}; ${REF_SCHEME}`,
     'with the credential store failing, a well-formed hash is code 14 "Database unavailable" (HTTP 503)',
     async (c) => {
       await c.expectAll(14, storeFailureRequests(c), await storeFailureSender(c.driver));
@@ -793,7 +794,7 @@ const cases: readonly Case[] = [
   nvxCase(
     'NVX-LEAK-001',
     'MUST',
-    `${REF_SECURITY}; ${REF_SEED_000}`,
+    `${REF_SECURITY}; ${REF_OBTAINING}`,
     'missing, malformed, unknown, revoked and ended hashes all get one identical reply',
     async (c) => {
       const { fx } = c;
@@ -847,18 +848,20 @@ function storeFailureRequests(c: NvxCaseContext): NvxRequestSpec[] {
 }
 
 /**
- * The `nvx-hash@1` profile: Navixy's hash scheme on the wire (seeds 000–002, DESIGN.md "NVX hash"), judged
- * only through requests and replies, so the same cases run in-process and against a live server. It checks
- * the three sources (`Authorization: NVX`, body `hash`, query `hash` when enabled) and their disagreements,
- * what a hash is (32 hex characters, never truncated), which kind of hash each route takes (API keys and user
- * sessions never under `/panel/`, user sessions only for key management, panel hashes only under `/panel/`),
- * Navixy's envelope and codes (3 "Wrong hash", 11 "Access denied", 9, 14), failing closed on a store failure,
- * and that no reply tells one bad hash from another or repeats one.
+ * The `nvx-hash@1` profile: Navixy's hash scheme on the wire (Navixy API docs, "Authentication":
+ * https://www.navixy.com/docs/navixy-api/user-api/authentication; Navixy docs Q&A, "User session hash vs admin panel
+ * hash vs API key": https://navixy.com/docs/qna/apis/user-session-hash-vs-admin-panel-hash-vs-api-key; Navixy API docs,
+ * "Errors": https://www.navixy.com/docs/navixy-api/user-api/backend-api/errors), judged only through requests and
+ * replies, so the same cases run in-process and against a live server. It checks the three sources (`Authorization:
+ * NVX`, body `hash`, query `hash` when enabled) and their disagreements, what a hash is (32 hex characters, never
+ * truncated), which kind of hash each route takes (API keys and user sessions never under `/panel/`, user sessions only
+ * for key management, panel hashes only under `/panel/`), Navixy's envelope and codes (3 "Wrong hash", 11 "Access
+ * denied", 9, 14), failing closed on a store failure, and that no reply tells one bad hash from another or repeats one.
  *
  * @example
  * ```ts
  * import { nvxHashV1, nvxInProcessDriver, runProfile } from '@gatehouse/conformance';
- * const results = await runProfile(nvxHashV1, nvxInProcessDriver({ strategy, render: renderNvxError, setup }));
+ * const results = await runProfile(nvxHashV1, nvxInProcessDriver({ strategy, setup }));
  * ```
  */
 export const nvxHashV1: ConformanceProfile<NvxHashDriver> = Object.freeze({

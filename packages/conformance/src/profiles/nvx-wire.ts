@@ -1,12 +1,14 @@
-// The NVX wire scheme as the kit states it, from the seeds (000, 001, 002), seeds/README.md (Navixy's status
-// codes) and DESIGN.md "NVX hash". Deliberately independent of @gatehouse/strategy-nvx-hash: the kit judges
-// that package, it does not borrow its answers.
+// The NVX wire scheme as the kit states it, from Navixy API docs, "Authentication"
+// (https://www.navixy.com/docs/navixy-api/user-api/authentication), Navixy docs Q&A, "User session hash vs admin
+// panel hash vs API key" (https://navixy.com/docs/qna/apis/user-session-hash-vs-admin-panel-hash-vs-api-key) and
+// Navixy API docs, "Errors" (https://www.navixy.com/docs/navixy-api/user-api/backend-api/errors). Deliberately
+// independent of @gatehouse/strategy-nvx-hash: the kit judges that package, it does not borrow its answers.
 import type { WireResponse } from '../drivers/wire.js';
 import { buildWireRequest, type Exchange as WireExchange, type WireRequestSpec } from './wire-request.js';
 
 /**
- * Navixy's status codes the profile expects, with the HTTP status and the description Navixy sends (seed 000
- * shows `"description": "Wrong hash"`; seeds/README.md lists the codes and their statuses).
+ * Navixy's status codes the profile expects, with the HTTP status and the description Navixy sends (Navixy API
+ * docs, "Errors": https://www.navixy.com/docs/navixy-api/user-api/backend-api/errors).
  */
 export const NVX_WIRE_STATUS = {
   3: { httpStatus: 400, description: 'Wrong hash' },
@@ -17,7 +19,7 @@ export const NVX_WIRE_STATUS = {
 
 export type NvxWireCode = keyof typeof NVX_WIRE_STATUS;
 
-/** A hash: 16 random bytes as 32 hex characters (seed 000, DESIGN.md NVX hash). */
+/** A hash: 16 random bytes as 32 hex characters (the hashes of Navixy API docs, "Authentication"). */
 export const NVX_HASH_PATTERN = /^[0-9a-fA-F]{32}$/;
 
 export type { HeaderList, NamedSecret, Redact } from './wire-request.js';

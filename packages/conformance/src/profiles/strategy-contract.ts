@@ -27,6 +27,7 @@ import {
   type RequestSpec,
 } from './garbage.js';
 import { alterSecret, disassemble, findSecret, reassemble, replaceSecret } from './secrets.js';
+import { AUTH_CORE_CONTRACT, AUTH_CORE_SECURITY } from './sources.js';
 
 /**
  * A request that carries valid credentials, made by the adopter for the kit, and the secret strings in it that
@@ -91,8 +92,8 @@ export interface StrategyContractDriver {
   readonly events?: () => readonly AuthEvent[];
 }
 
-const REF_CONTRACT = 'DESIGN.md The contract in auth-core';
-const REF_SECURITY = 'DESIGN.md Security baseline';
+const REF_CONTRACT = AUTH_CORE_CONTRACT;
+const REF_SECURITY = AUTH_CORE_SECURITY;
 const OUTCOME_TYPES = ['authenticated', 'rejected', 'absent'] as const;
 const EVENT_TYPES = ['authenticated', 'rejected', 'credential-created', 'credential-revoked'] as const;
 

@@ -1,9 +1,15 @@
 // Test servers for the HTTP drivers: a real node:http server that turns each request into a Fetch `Request` and
-// answers it through an in-process driver of the kit's reference servers (src/__fixtures__), plus the seed
-// routes the NVX HTTP driver signs in with. Only the kit's own tests use this.
+// answers it through an in-process driver of the kit's reference servers (src/__fixtures__), plus Navixy's
+// account routes the NVX HTTP driver signs in with. Only the kit's own tests use this.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFetchRequestAdapter, isJsonObject, type AuthError, type AuthStrategy, type WireReply } from '@gatehouse/auth-core';
+import {
+  createFetchRequestAdapter,
+  isJsonObject,
+  type AuthError,
+  type AuthStrategy,
+  type WireReply,
+} from '@gatehouse/auth-core';
 import type { NvxReferenceManagement } from '../../__fixtures__/nvx-reference.js';
 import { CONFORMANCE_ORIGIN, type WireResponse } from '../../drivers/wire.js';
 
@@ -85,7 +91,7 @@ export async function serveWire(handler: WireHandler, host = '127.0.0.1'): Promi
   };
 }
 
-/** Accounts of the NVX test server's seed routes. */
+/** Accounts of the NVX test server's account routes. */
 export const NVX_ACCOUNTS = {
   master: { login: 'demo', password: 'demo-password', ownerId: 'http-master' },
   sub: { login: 'demo-sub', password: 'demo-sub-password', ownerId: 'http-sub' },
@@ -104,7 +110,7 @@ export const NVX_HTTP_FIXTURES: Readonly<Record<string, string>> = {
 
 const navixy = (status: number, code: number, description: string): WireResponse => ({ status, body: { success: false, status: { code, description } } });
 
-export interface NvxSeedRoutesOptions {
+export interface NvxAccountRoutesOptions {
   readonly strategy: AuthStrategy;
   readonly render: (error: AuthError) => WireReply<unknown>;
   readonly management: NvxReferenceManagement;
@@ -113,12 +119,12 @@ export interface NvxSeedRoutesOptions {
 }
 
 /**
- * Navixy's seed routes under `/v2`, over the reference's table: `user/auth` and `panel/account/auth` (login and
+ * Navixy's account routes under `/v2`, over the reference's table: `user/auth` and `panel/account/auth` (login and
  * password as JSON, form or query) issue session hashes; `api/key/create` (a master user's session hash; at most
  * 20 keys), `api/key/delete` (`key_hash`) and `user/logout` (a user session hash) manage them. Every other
  * request goes to `fallback`.
  */
-export function nvxSeedRoutes(options: NvxSeedRoutesOptions): WireHandler {
+export function nvxAccountRoutes(options: NvxAccountRoutesOptions): WireHandler {
   const { strategy, render, management, fallback } = options;
   const toAuthRequest = createFetchRequestAdapter();
   return async (request, remoteAddress) => {

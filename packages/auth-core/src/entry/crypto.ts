@@ -1,0 +1,22 @@
+// @gatehouse/auth-core/crypto: random tokens, digests, HMAC, constant-time comparison, hex and base64url,
+// sealing of recoverable secrets, and password hashes.
+export {
+  constantTimeEqual,
+  constantTimeEqualStrings,
+  createHmacSha256,
+  createSecretDigester,
+  createSecretSealer,
+  decodeBase64Url,
+  decodeHex,
+  encodeBase64Url,
+  encodeHex,
+  generateHexToken,
+  hashPassword,
+  hmacSha256,
+  isHexString,
+  parseKeyEncryptionKeys,
+  randomBytes,
+  sha256Digest,
+  verifyPassword,
+} from '../secrets.js';
+export type { HashPasswordOptions, SecretDigesterOptions, SecretSealer } from '../secrets.js';
