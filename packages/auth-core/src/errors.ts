@@ -26,6 +26,8 @@ export const AUTH_ERROR_CODES = {
   REQUEST_TOO_LARGE: { httpStatus: 413, message: 'The request is too large.' },
   PARAMETER_INVALID: { httpStatus: 400, message: 'A parameter is missing or invalid.' },
   CREDENTIAL_NOT_FOUND: { httpStatus: 404, message: 'The credential was not found.' },
+  ROUTE_NOT_FOUND: { httpStatus: 404, message: 'There is no such resource.' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, message: 'This method is not allowed on this resource.' },
   STORE_UNAVAILABLE: { httpStatus: 503, message: 'The credential store is unavailable.' },
   INTERNAL_ERROR: { httpStatus: 500, message: 'Authentication could not be completed.' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly message: string }>;

@@ -14,6 +14,10 @@ export type { AuthRequest, FetchRequestContext, RequestAdapterOptions } from './
 export { isJsonObject } from './body.js';
 export type { JsonValue, RequestBody } from './body.js';
 export { toFetchResponse } from './reply.js';
+export { createRouteKitHandler, describeRouteKit } from './route-kit.js';
+export type { KitRequest, KitRoute, RouteKit, RouteKitHandlerOptions } from './route-kit.js';
+export { createLoginThrottle } from './login-throttle.js';
+export type { LoginThrottle, LoginThrottleOptions } from './login-throttle.js';
 export type { WireReply } from './reply.js';
 export type { CredentialManager, CredentialReference, ManageResult, RotateOptions } from './manage.js';
 export type {

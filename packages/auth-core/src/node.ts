@@ -74,6 +74,12 @@ function equalsLowerCase(name: string, lowerCaseName: string): boolean {
  */
 export interface NodeRequestContext {
   /**
+   * The client's address as the framework resolved it under its own trust-proxy setting (Express's `req.ip`,
+   * Fastify's `request.ip`), used instead of the socket address. Only when that setting is right for your
+   * deployment: the adapter then believes it.
+   */
+  readonly remoteAddress?: string | null;
+  /**
    * The body as something else already read it: a parsed object, text, or bytes (bytes are decoded exactly,
    * keeping duplicate-key checks). Default: `rawBody`, then the stream if still unread, then `body`.
    */
@@ -116,7 +122,8 @@ class NodeAuthRequest extends LazyAuthRequest {
   }
 
   protected readSocketAddress(): string | null {
-    return this.#incoming.socket?.remoteAddress ?? null;
+    const given = this.#context?.remoteAddress;
+    return given !== undefined ? given : (this.#incoming.socket?.remoteAddress ?? null);
   }
 
   protected readRawBody(maxBytes: number): Promise<CappedRead | RawBodySource> {

@@ -54,6 +54,18 @@ describe('createFetchRequestAdapter', () => {
     expect(behindProxy(spoofed, { remoteAddress: '198.51.100.1' }).clientIp).toBe('198.51.100.1');
   });
 
+  it('reads the client IP from a platform header when told to, and gives null for anything but one address', () => {
+    const platform = createFetchRequestAdapter({ clientIpHeader: 'X-Real-IP' });
+    const at = (value?: string) => platform(new Request('http://x/', { headers: value === undefined ? {} : { 'x-real-ip': value } }), { remoteAddress: '10.0.0.1' }).clientIp;
+    expect(at('203.0.113.5')).toBe('203.0.113.5');
+    expect(at(' ::ffff:203.0.113.5 ')).toBe('203.0.113.5');
+    expect(at()).toBeNull();
+    expect(at('203.0.113.5, 10.0.0.1')).toBeNull();
+    expect(at('not-an-ip')).toBeNull();
+    expect(() => createFetchRequestAdapter({ clientIpHeader: 'bad header' })).toThrow(/`clientIpHeader`/);
+    expect(() => createFetchRequestAdapter({ clientIpHeader: 'x-real-ip', trustedProxies: ['10.0.0.1'] })).toThrow(/`clientIpHeader`/);
+  });
+
   it('refuses a bad trusted proxy list at construction, naming the option', () => {
     expect(() => createFetchRequestAdapter({ trustedProxies: ['10.0.0.0/99'] })).toThrow(/`trustedProxies`/);
     expect(() => createFetchRequestAdapter({ maxBodyBytes: -1 })).toThrow(/`maxBodyBytes`/);
@@ -261,6 +273,11 @@ describe('createNodeRequestAdapter', () => {
     };
     const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 2'], '{}');
     expect(JSON.parse(reply)).toEqual({ type: 'unavailable' });
+  });
+
+  it('takes the client address the framework resolved when it is handed over', async () => {
+    handler = async (_request, incoming) => ({ given: adapt(incoming, { remoteAddress: '::ffff:203.0.113.9' }).clientIp, socket: adapt(incoming).clientIp });
+    expect(JSON.parse(await rawRequest(['GET / HTTP/1.1', 'Host: x']))).toEqual({ given: '203.0.113.9', socket: '127.0.0.1' });
   });
 
   it('takes a body handed over in the context before anything else', async () => {

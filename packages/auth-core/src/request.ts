@@ -75,6 +75,14 @@ export interface RequestAdapterOptions {
    * always the socket address.
    */
   readonly trustedProxies?: readonly string[];
+  /**
+   * A request header that the platform in front of the server sets to the client's address and never passes
+   * through from the client (e.g. `x-real-ip` on Vercel, `cf-connecting-ip` behind Cloudflare, `fly-client-ip` on
+   * Fly.io): the client IP is read from it instead of the socket. Its value must be exactly one IP address;
+   * anything else gives `null` (unknown), so IP-bound credentials fail closed. Only for platforms that guarantee
+   * the header: anywhere else a client can set it. Not together with `trustedProxies`.
+   */
+  readonly clientIpHeader?: string;
   /** The most body bytes read before the body counts as too large. Default 65,536. */
   readonly maxBodyBytes?: number;
 }
@@ -82,6 +90,7 @@ export interface RequestAdapterOptions {
 /** Compiled adapter settings. */
 export interface CompiledAdapterOptions {
   readonly trustedProxies: IpMatcher | null;
+  readonly clientIpHeader: string | null;
   readonly maxBodyBytes: number;
 }
 
@@ -93,7 +102,15 @@ export function compileAdapterOptions(options: RequestAdapterOptions = {}): Comp
   }
   let trustedProxies: IpMatcher | null = null;
   if (options.trustedProxies !== undefined) trustedProxies = createIpMatcher(options.trustedProxies, 'trustedProxies');
-  return { trustedProxies, maxBodyBytes };
+  let clientIpHeader: string | null = null;
+  if (options.clientIpHeader !== undefined) {
+    if (typeof options.clientIpHeader !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(options.clientIpHeader)) {
+      throw new ConfigurationError('clientIpHeader', 'must be an HTTP header name');
+    }
+    if (trustedProxies !== null) throw new ConfigurationError('clientIpHeader', 'cannot be combined with trustedProxies: choose where the client IP comes from');
+    clientIpHeader = options.clientIpHeader.toLowerCase();
+  }
+  return { trustedProxies, clientIpHeader, maxBodyBytes };
 }
 
 /** Canonical forms of socket addresses already seen: the same few peers come back on every request. */
@@ -210,7 +227,10 @@ export abstract class LazyAuthRequest implements AuthRequest {
 
   get clientIp(): string | null {
     if (this.#clientIp === undefined) {
-      if (this.options.trustedProxies === null) {
+      if (this.options.clientIpHeader !== null) {
+        const values = this.readHeaderValues(this.options.clientIpHeader);
+        this.#clientIp = values.length === 1 && !(values[0] as string).includes(',') ? canonicalSocketAddress((values[0] as string).trim()) : null;
+      } else if (this.options.trustedProxies === null) {
         this.#clientIp = canonicalSocketAddress(this.readSocketAddress());
       } else {
         this.#clientIp = resolveClientIp(this.readSocketAddress(), this.readHeaderValues('x-forwarded-for'), this.options.trustedProxies);

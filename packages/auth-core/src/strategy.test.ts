@@ -63,6 +63,8 @@ describe('AuthError', () => {
       REQUEST_TOO_LARGE: 413,
       PARAMETER_INVALID: 400,
       CREDENTIAL_NOT_FOUND: 404,
+      ROUTE_NOT_FOUND: 404,
+      METHOD_NOT_ALLOWED: 405,
       STORE_UNAVAILABLE: 503,
       INTERNAL_ERROR: 500,
     });

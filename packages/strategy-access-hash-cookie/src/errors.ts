@@ -27,6 +27,8 @@ export const ACCESS_HASH_WIRE_ERRORS: Readonly<Record<AuthErrorCode, { readonly 
   REQUEST_TOO_LARGE: { httpStatus: 413, text: 'Request too large' },
   PARAMETER_INVALID: { httpStatus: 400, text: 'Invalid parameters' },
   CREDENTIAL_NOT_FOUND: { httpStatus: 404, text: 'Access hash not found' },
+  ROUTE_NOT_FOUND: { httpStatus: 404, text: 'Not found' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, text: 'Method not allowed' },
   STORE_UNAVAILABLE: { httpStatus: 503, text: 'Service unavailable' },
   INTERNAL_ERROR: { httpStatus: 500, text: 'Internal error' },
 };

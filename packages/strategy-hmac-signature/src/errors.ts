@@ -33,6 +33,8 @@ export const HMAC_WIRE_ERRORS: Readonly<
   REQUEST_TOO_LARGE: { httpStatus: 413, authenticateUser: 'Request too large', errorcode: 100, errormsg: 'Invalid Request' },
   PARAMETER_INVALID: { httpStatus: 400, authenticateUser: 'Invalid parameters', errorcode: 100, errormsg: 'Invalid Request' },
   CREDENTIAL_NOT_FOUND: { httpStatus: 404, authenticateUser: 'API key not found', errorcode: 104, errormsg: 'Resource Not Found' },
+  ROUTE_NOT_FOUND: { httpStatus: 404, authenticateUser: 'No such endpoint', errorcode: 104, errormsg: 'Resource Not Found' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, authenticateUser: 'Use POST', errorcode: 100, errormsg: 'Invalid Request' },
   STORE_UNAVAILABLE: { httpStatus: 503, authenticateUser: 'Service unavailable', errorcode: 100, errormsg: 'Operation Failed' },
   INTERNAL_ERROR: { httpStatus: 500, authenticateUser: 'Internal error', errorcode: 100, errormsg: 'Operation Failed' },
 };

@@ -63,8 +63,12 @@ const HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
  * ```
  */
 export function renderNvxError(error: AuthError): WireReply<NvxFailureBody> {
-  const code = error instanceof AuthError ? NVX_CODE_FOR_AUTH_ERROR[error.code] : 6;
-  return renderNvxStatus(code);
+  const code = error instanceof AuthError ? NVX_CODE_FOR_AUTH_ERROR[error.code] ?? 6 : 6;
+  const reply = renderNvxStatus(code);
+  // Navixy has no code for "no such call": code 5 ("Wrong request format") with HTTP's own 404 / 405, so a client
+  // that reads only the status still learns the route is wrong, not the request.
+  if (error instanceof AuthError && (error.code === 'ROUTE_NOT_FOUND' || error.code === 'METHOD_NOT_ALLOWED')) return { ...reply, httpStatus: error.httpStatus };
+  return reply;
 }
 
 /**
