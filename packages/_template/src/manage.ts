@@ -9,6 +9,7 @@ import {
   manageSuccess,
   newCredentialId,
   readCredentialReference,
+  replaceCredential,
   resolveCredentialOptions,
   rotationOverlapMs,
 } from '@gatehouse/auth-core/strategy';
@@ -87,7 +88,7 @@ export function createTemplateKeyManager(options: TemplateKeyManagerOptions): Te
   const emit = createEventEmitter(options.onEvent);
 
   /** Inserts a fresh key for `ownerId` labelled `label`, under `limit` live keys. */
-  async function insertKey(ownerId: string, label: string, limit: number): Promise<ManageResult<IssuedTemplateKey>> {
+  async function insertKey(ownerId: string, label: string, limit: number): Promise<ManageResult<{ readonly record: CredentialRecord; readonly secret: string }>> {
     const now = clock.now();
     const inserted = await insertCredential(
       store,
@@ -113,17 +114,21 @@ export function createTemplateKeyManager(options: TemplateKeyManagerOptions): Te
       },
       { maxActivePerOwner: limit, now },
     );
-    if (!inserted.ok) return inserted;
-    const { record, secret } = inserted.value;
-    emit({ type: 'credential-created', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId, credentialId: record.id, credentialKind: TEMPLATE_KEY_KIND });
-    return manageSuccess({ ...summarize(record), key: secret });
+    if (inserted.ok) {
+      const { record } = inserted.value;
+      emit({ type: 'credential-created', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId, credentialId: record.id, credentialKind: TEMPLATE_KEY_KIND });
+    }
+    return inserted;
   }
 
-  /** Revokes a live record (and what derives from it), reporting the event. */
-  async function revokeRecord(record: CredentialRecord, now: number): Promise<ManageResult<void>> {
-    if (!(await store.revoke(record.id, now))) return manageFailure('CREDENTIAL_NOT_FOUND');
+  const issued = (record: CredentialRecord, key: string): IssuedTemplateKey => ({ ...summarize(record), key });
+  const isOwnerId = (ownerId: unknown): ownerId is string => typeof ownerId === 'string' && ownerId !== '' && ownerId.length <= 255;
+
+  /** Revokes a live record (and what derives from it), reporting the event; `false` when it was no longer live. */
+  async function revokeRecord(record: CredentialRecord, now: number): Promise<boolean> {
+    if (!(await store.revoke(record.id, now))) return false;
     emit({ type: 'credential-revoked', strategyId: TEMPLATE_STRATEGY_ID, at: now, ownerId: record.ownerId, credentialId: record.id, credentialKind: record.kind });
-    return manageSuccess(undefined);
+    return true;
   }
 
   const owned = (ownerId: string, reference: unknown) => {
@@ -135,38 +140,40 @@ export function createTemplateKeyManager(options: TemplateKeyManagerOptions): Te
   return {
     issue: (ownerId, input) =>
       guardStore(async () => {
-        if (typeof ownerId !== 'string' || ownerId === '' || !isPrintableText(input?.label, { maxLength: 255 })) return manageFailure('PARAMETER_INVALID');
-        return insertKey(ownerId, input.label, maxKeys);
+        const label: unknown = input !== null && typeof input === 'object' ? input.label : undefined;
+        if (!isOwnerId(ownerId) || !isPrintableText(label, { maxLength: 255 })) return manageFailure('PARAMETER_INVALID');
+        const inserted = await insertKey(ownerId, label, maxKeys);
+        return inserted.ok ? manageSuccess(issued(inserted.value.record, inserted.value.secret)) : inserted;
       }),
     list: (ownerId) =>
       guardStore(async () => {
+        if (!isOwnerId(ownerId)) return manageFailure('PARAMETER_INVALID');
         const records = await store.listByOwner(ownerId, { strategy: TEMPLATE_STRATEGY_ID, kind: TEMPLATE_KEY_KIND, activeAt: clock.now() });
         return manageSuccess(records.map(summarize));
       }),
     revoke: (ownerId, reference) =>
       guardStore(async () => {
-        if (readCredentialReference(reference) === null) return manageFailure('PARAMETER_INVALID');
+        if (!isOwnerId(ownerId) || readCredentialReference(reference) === null) return manageFailure('PARAMETER_INVALID');
         const record = await owned(ownerId, reference);
-        return record === null ? manageFailure('CREDENTIAL_NOT_FOUND') : revokeRecord(record, clock.now());
+        return record !== null && (await revokeRecord(record, clock.now())) ? manageSuccess(undefined) : manageFailure('CREDENTIAL_NOT_FOUND');
       }),
     rotate: (ownerId, reference, rotateOptions) =>
       guardStore(async () => {
         const overlapMs = rotationOverlapMs(rotateOptions);
-        if (overlapMs === null || readCredentialReference(reference) === null) return manageFailure('PARAMETER_INVALID');
-        const record = await owned(ownerId, reference);
-        if (record === null) return manageFailure('CREDENTIAL_NOT_FOUND');
-        // Without an overlap the old key goes at once, so rotating at the limit works; with one, both are live
-        // for a while and count against the limit.
-        const issued = await insertKey(ownerId, record.label, overlapMs === 0 ? maxKeys + 1 : maxKeys);
-        if (!issued.ok) return issued;
-        const now = clock.now();
-        if (overlapMs === 0) {
-          const revoked = await revokeRecord(record, now);
-          if (!revoked.ok) return revoked;
-        } else if ((await store.update(record.id, { expiresAt: now + overlapMs })) === null) {
-          return manageFailure('CREDENTIAL_NOT_FOUND');
-        }
-        return issued;
+        if (!isOwnerId(ownerId) || overlapMs === null || readCredentialReference(reference) === null) return manageFailure('PARAMETER_INVALID');
+        const old = await owned(ownerId, reference);
+        if (old === null) return manageFailure('CREDENTIAL_NOT_FOUND');
+        // Without an overlap the old key goes at once, so rotating at the limit works; with one, both are live for
+        // a while and count against the limit. A racing revoke or rotation leaves no unseen key behind.
+        const replaced = await replaceCredential({
+          store,
+          old,
+          overlapMs,
+          now: clock.now(),
+          insert: (beyondLimitBy) => insertKey(ownerId, old.label, maxKeys + beyondLimitBy),
+          revoke: revokeRecord,
+        });
+        return replaced.ok ? manageSuccess(issued(replaced.value.record, replaced.value.secret)) : replaced;
       }),
   };
 }

@@ -39,10 +39,10 @@ export interface TemplateKeyManagerOptions extends CredentialOptions {
 }
 
 /** Checks the header name at construction. */
-export function resolveHeaderName(headerName: string | undefined): string {
-  const name = (headerName ?? 'x-template-key').toLowerCase();
-  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
-  return name;
+export function resolveHeaderName(headerName: unknown): string {
+  const name = headerName ?? 'x-template-key';
+  if (typeof name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
+  return name.toLowerCase();
 }
 
 /** Checks the per-owner limit at construction. */

@@ -161,6 +161,24 @@ describe('template strategy: manage', () => {
     expect(await manager.rotate('owner-1', { id: rotated.value.id }, { overlapInSeconds: 60 })).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
   });
 
+  it('leaves no unseen key behind when the key was revoked while it was being rotated', async () => {
+    const store = createMemoryCredentialStore();
+    const { manager } = setup({ ...store, update: async (id, patch) => (await store.revoke(id, 0), store.update(id, patch)) });
+    const old = await issued(manager);
+    expect(await manager.rotate('owner-1', { id: old.id }, { overlapInSeconds: 60 })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await manager.list('owner-1')).toEqual({ ok: true, value: [] });
+  });
+
+  it('never lengthens an overlap already running, and refuses options that are not an object', async () => {
+    const { manager, strategy, clock } = setup();
+    const old = await issued(manager);
+    expect((await manager.rotate('owner-1', { id: old.id }, { overlapInSeconds: 60 })).ok).toBe(true);
+    expect((await manager.rotate('owner-1', { id: old.id }, { overlapInSeconds: 86_400 })).ok).toBe(true);
+    clock.advanceBySeconds(61);
+    expect((await strategy.authenticate(get({ 'x-template-key': old.key }))).type).toBe('rejected');
+    expect(await manager.rotate('owner-1', { id: old.id }, 3600 as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+  });
+
   it('answers STORE_UNAVAILABLE from every method when the store fails, never an empty list or a throw', async () => {
     const failing = async (): Promise<never> => { throw new Error('down'); };
     const broken = { ...createMemoryCredentialStore(), insert: failing, listByOwner: failing, findById: failing, findByDigest: failing };

@@ -101,6 +101,20 @@ export function parseFormSafely(text: string): ReadonlyMap<string, readonly stri
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** The media type of a `Content-Type`, lower case, without parameters (`''` when there is none). */
+export function mediaTypeOf(contentType: string | null): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * Whether a body of this `Content-Type` is one Gatehouse reads (JSON, any `+json` type, or a urlencoded form).
+ * Other bodies (uploads, text) are never read: strategies see `unsupported`, and the stream stays the handler's.
+ */
+export function isReadableMediaType(contentType: string | null): boolean {
+  const mediaType = mediaTypeOf(contentType);
+  return mediaType === 'application/json' || mediaType === 'application/x-www-form-urlencoded' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+}
+
 /**
  * Turns raw body bytes and a `Content-Type` into a {@link RequestBody}. JSON for `application/json` and any
  * `+json` type, fields for `application/x-www-form-urlencoded`; a body in any other charset than UTF-8 is
@@ -112,15 +126,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * ```
  */
 export function decodeRequestBody(bytes: Uint8Array, contentType: string | null): RequestBody {
+  if (bytes.length > 0 && !isReadableMediaType(contentType)) return { type: 'unsupported', contentType: mediaTypeOf(contentType) };
   if (bytes.length === 0) return { type: 'none' };
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   const isJson = mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
   const isForm = mediaType === 'application/x-www-form-urlencoded';
   if (!isJson && !isForm) return { type: 'unsupported', contentType: mediaType };
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    return { type: 'unsupported', contentType: mediaType };
-  }
+  // JSON is UTF-8 (RFC 8259 §8.1) and forms are read as UTF-8: a body in another charset is refused, never
+  // skipped, since a handler that decodes it could find a credential the strategy never saw.
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return { type: 'malformed' };
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -261,8 +276,8 @@ export function decodeParsedBody(parsed: unknown, contentType: string | null, ma
     }
     return fields.size === 0 ? { type: 'none' } : { type: 'form', fields };
   }
-  const isJson = mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
-  if (!isJson) return mediaType === '' ? { type: 'none' } : { type: 'unsupported', contentType: mediaType };
+  // Whatever Content-Type claimed, the parser produced a JSON value, and the handler reads that value: the
+  // strategy must see it too, or a credential in it would escape the checks (e.g. `express.json({ type: () => true })`).
   const value = toSafeJsonValue(parsed);
   return value === undefined ? { type: 'malformed' } : { type: 'json', value };
 }

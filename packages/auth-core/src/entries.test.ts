@@ -60,6 +60,8 @@ describe('entries', () => {
       'parseIpAddress',
       'parseJsonSafely',
       'readCredentialReference',
+      'renderingOf',
+      'replaceCredential',
       'resolveCredentialOptions',
       'rotationOverlapMs',
       'touchQuietly',

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { ConfigurationError, type AuthErrorCode } from './errors.js';
+import { ConfigurationError, isAuthErrorCode, type AuthErrorCode } from './errors.js';
 import { authenticated, rejected, type AuthOutcome, type Principal } from './outcome.js';
 import { touchQuietly } from './manage.js';
 import { isCredentialActive, type CredentialRecord, type CredentialStore } from './stores.js';
@@ -87,6 +87,10 @@ export interface CredentialLookup {
  */
 export function createCredentialLookup(options: CredentialLookupOptions): CredentialLookup {
   const { store, digest, clock, strategyId } = options;
+  if (store === null || typeof store !== 'object' || typeof store.findByDigest !== 'function') throw new ConfigurationError('store', 'must be a CredentialStore');
+  if (typeof digest !== 'function') throw new ConfigurationError('digest', 'must be a function (see createSecretDigester)');
+  if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') throw new ConfigurationError('clock', 'must have a now() method');
+  if (options.foreignCode !== undefined && !isAuthErrorCode(options.foreignCode)) throw new ConfigurationError('foreignCode', 'must be an AuthErrorCode');
   if (typeof strategyId !== 'string' || strategyId === '') throw new ConfigurationError('strategyId', 'must be a non-empty string');
   if (!Array.isArray(options.kinds) || options.kinds.length === 0 || options.kinds.some((kind) => typeof kind !== 'string')) {
     throw new ConfigurationError('kinds', 'must be a non-empty array of credential kinds');

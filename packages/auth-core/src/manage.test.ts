@@ -7,6 +7,7 @@ import {
   isPrintableText,
   manageSuccess,
   readCredentialReference,
+  replaceCredential,
   rotationOverlapMs,
 } from './manage.js';
 import { createMemoryCredentialStore } from './memory-stores.js';
@@ -95,6 +96,8 @@ describe('rotationOverlapMs', () => {
     expect(rotationOverlapMs({ overlapInSeconds: 60 })).toBe(60_000);
     expect(rotationOverlapMs({ overlapInSeconds: 30 * 86_400 })).toBe(30 * 86_400_000);
     for (const bad of [-1, 1.5, 30 * 86_400 + 1, Number.NaN]) expect(rotationOverlapMs({ overlapInSeconds: bad })).toBeNull();
+    expect(rotationOverlapMs(3600 as never)).toBeNull();
+    expect(rotationOverlapMs(null as never)).toBeNull();
   });
 });
 
@@ -114,5 +117,55 @@ describe('isPrintableText', () => {
         expect(isPrintableText(chars.join(''), { maxLength: 255 })).toBe(chars.length <= 255);
       }),
     );
+  });
+});
+
+describe('replaceCredential', () => {
+  async function setup() {
+    const store = createMemoryCredentialStore();
+    await store.insert(base('c_old', 'old'));
+    const old = (await store.findById('c_old'))!;
+    let n = 0;
+    const insert = async (beyondLimitBy: 0 | 1) =>
+      insertCredential(store, () => ({ secret: `new-${++n}`, record: base(`c_new${n}`, `new-${n}`) }), { maxActivePerOwner: 1 + beyondLimitBy, now: 10 });
+    const revoke = async (record: { id: string }, now: number) => store.revoke(record.id, now);
+    return { store, old, insert, revoke };
+  }
+
+  it('without an overlap: inserts past the limit by one, then revokes the old one', async () => {
+    const { store, old, insert, revoke } = await setup();
+    const replaced = await replaceCredential({ store, old, overlapMs: 0, now: 10, insert, revoke });
+    expect(replaced).toMatchObject({ ok: true, value: { secret: 'new-1' } });
+    expect((await store.findById('c_old'))?.revokedAt).toBe(10);
+  });
+
+  it('with an overlap: the old one ends when the overlap does, never later than it already would', async () => {
+    const { store, old, revoke } = await setup();
+    const insertAny = async () => insertCredential(store, () => ({ secret: 's', record: base('c_a', 'a') }));
+    expect((await replaceCredential({ store, old, overlapMs: 60_000, now: 10, insert: insertAny, revoke })).ok).toBe(true);
+    expect((await store.findById('c_old'))?.expiresAt).toBe(60_010);
+    const shorter = (await store.findById('c_old'))!;
+    const insertOther = async () => insertCredential(store, () => ({ secret: 't', record: base('c_b', 'b') }));
+    expect((await replaceCredential({ store, old: shorter, overlapMs: 3_600_000, now: 20, insert: insertOther, revoke })).ok).toBe(true);
+    expect((await store.findById('c_old'))?.expiresAt).toBe(60_010);
+  });
+
+  it('revokes the unseen replacement when the old one was revoked meanwhile, answering CREDENTIAL_NOT_FOUND', async () => {
+    const { store, old, insert, revoke } = await setup();
+    await store.revoke('c_old', 5);
+    expect(await replaceCredential({ store, old, overlapMs: 0, now: 10, insert, revoke })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+    expect(await replaceCredential({ store, old, overlapMs: 60_000, now: 10, insert, revoke })).toMatchObject({ ok: false });
+    expect(await store.listByOwner('owner-1', { activeAt: 10 })).toEqual([]);
+  });
+
+  it('revokes the unseen replacement and throws on when the store fails half-way', async () => {
+    const { store, old, insert } = await setup();
+    let calls = 0;
+    const flaky = async (record: { id: string }, now: number) => {
+      if (++calls === 1) throw new Error('down');
+      return store.revoke(record.id, now);
+    };
+    await expect(replaceCredential({ store, old, overlapMs: 0, now: 10, insert, revoke: flaky })).rejects.toThrow('down');
+    expect((await store.findById('c_new1'))?.revokedAt).toBe(10);
   });
 });

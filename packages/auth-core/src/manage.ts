@@ -9,8 +9,8 @@ import { isCredentialActive, type CredentialRecord, type CredentialStore, type I
  *
  * @example
  * ```ts
- * const result = await manager.create(ownerId, { name, ip });
- * if (!result.ok) return send(renderAccessHashError(result.error));
+ * const result = await manager.issue(ownerId, { name, ip });
+ * if (!result.ok) return toFetchResponse(renderAccessHashError(result.error));
  * ```
  */
 export type ManageResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AuthError };
@@ -206,7 +206,10 @@ export const MAX_ROTATION_OVERLAP_IN_SECONDS = 30 * 86_400;
  * ```
  */
 export function rotationOverlapMs(options: RotateOptions | undefined): number | null {
-  const seconds = options?.overlapInSeconds ?? 0;
+  if (options === undefined) return 0;
+  // `rotate(owner, ref, 3600)` must not quietly mean "no overlap".
+  if (options === null || typeof options !== 'object') return null;
+  const seconds = options.overlapInSeconds ?? 0;
   if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > MAX_ROTATION_OVERLAP_IN_SECONDS) return null;
   return seconds * 1000;
 }
@@ -316,8 +319,71 @@ const UNPRINTABLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}]|[\ud800-\u
 export function isPrintableText(text: unknown, options: { readonly minLength?: number; readonly maxLength: number }): text is string {
   if (typeof text !== 'string') return false;
   const minLength = options.minLength ?? 1;
+  // A code point is one or two UTF-16 units: a text longer than twice the limit cannot fit, whatever it holds.
+  if (text.length > options.maxLength * 2) return false;
   const length = [...text].length;
   if (length < minLength || length > options.maxLength) return false;
   if (minLength > 0 && text.trim() === '') return false;
   return !UNPRINTABLE.test(text);
+}
+
+/**
+ * Options of {@link replaceCredential}.
+ *
+ * @example
+ * ```ts
+ * const options: ReplaceCredentialOptions<string> = { store, old, overlapMs, now, insert, revoke };
+ * ```
+ */
+export interface ReplaceCredentialOptions<S> {
+  readonly store: CredentialStore;
+  /** The live record being replaced (see {@link findOwnedCredential}). */
+  readonly old: CredentialRecord;
+  /** How long the old credential keeps working beside the new one (see {@link rotationOverlapMs}). */
+  readonly overlapMs: number;
+  readonly now: number;
+  /**
+   * Inserts the replacement (see {@link insertCredential}). `beyondLimitBy` is 1 without an overlap: the old
+   * credential is about to go, so the owner's limit may be passed by one for that moment; 0 with an overlap,
+   * where both stay live and the limit holds.
+   */
+  readonly insert: (beyondLimitBy: 0 | 1) => Promise<ManageResult<{ readonly record: CredentialRecord; readonly secret: S }>>;
+  /** Revokes a record (reporting the event); `false` when it was no longer live. */
+  readonly revoke: (record: CredentialRecord, now: number) => Promise<boolean>;
+}
+
+/**
+ * Rotates a bearer credential: a new one is inserted, then the old one is revoked at once or set to expire when
+ * the overlap ends (never later than it already would). When that second step fails (the old one was revoked or
+ * rotated by a racing call: `CREDENTIAL_NOT_FOUND`; the store failed: the error is thrown on), the new one, which
+ * nobody has seen, is revoked again, so a failed rotation never leaves an extra live credential behind.
+ *
+ * @example
+ * ```ts
+ * return replaceCredential({ store, old, overlapMs, now, insert: (beyond) => insertKey(old.ownerId, old.label, maxKeys + beyond), revoke });
+ * ```
+ */
+export async function replaceCredential<S>(
+  options: ReplaceCredentialOptions<S>,
+): Promise<ManageResult<{ readonly record: CredentialRecord; readonly secret: S }>> {
+  const { store, old, overlapMs, now, revoke } = options;
+  const inserted = await options.insert(overlapMs === 0 ? 1 : 0);
+  if (!inserted.ok) return inserted;
+  const replacement = inserted.value.record;
+  let finished: boolean;
+  try {
+    if (overlapMs === 0) {
+      finished = await revoke(old, now);
+    } else {
+      const expiresAt = old.expiresAt === null ? now + overlapMs : Math.min(old.expiresAt, now + overlapMs);
+      const updated = await store.update(old.id, { expiresAt });
+      finished = updated !== null && isCredentialActive(updated, now);
+    }
+  } catch (error) {
+    await revoke(replacement, now).catch(() => false);
+    throw error;
+  }
+  if (finished) return inserted;
+  await revoke(replacement, now);
+  return manageFailure('CREDENTIAL_NOT_FOUND');
 }

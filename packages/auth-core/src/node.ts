@@ -47,7 +47,11 @@ const encoder = new TextEncoder();
 /** Form fields as `express.urlencoded({ extended: false })` gives them: one string, or an array when repeated. */
 function formObject(fields: ReadonlyMap<string, readonly string[]>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null);
-  for (const [name, values] of fields) out[name] = values.length === 1 ? (values[0] as string) : [...values];
+  for (const [name, values] of fields) {
+    // The same keys JSON parsing drops: a handler that copies the body must not meet a prototype in it.
+    if (name === '__proto__' || name === 'constructor' || name === 'prototype') continue;
+    out[name] = values.length === 1 ? (values[0] as string) : [...values];
+  }
   return out;
 }
 const NO_VALUES: readonly string[] = Object.freeze([]);
@@ -80,8 +84,9 @@ export interface NodeRequestContext {
    */
   readonly remoteAddress?: string | null;
   /**
-   * The body as something else already read it: a parsed object, text, or bytes (bytes are decoded exactly,
-   * keeping duplicate-key checks). Default: `rawBody`, then the stream if still unread, then `body`.
+   * The body as something else already read it: a parsed object, text, or bytes (bytes and text are decoded as
+   * if read from the stream; a parsed object is taken as parsed). Default: `rawBody`, then the stream if still
+   * unread, then `body`.
    */
   readonly body?: unknown;
 }
@@ -97,14 +102,24 @@ class NodeAuthRequest extends LazyAuthRequest {
     this.#context = context;
   }
 
+  protected override hasParsedBody(): boolean {
+    const incoming = this.#incoming;
+    if (this.#context?.body !== undefined) return true;
+    if (incoming.rawBody instanceof Uint8Array || typeof incoming.rawBody === 'string') return true;
+    return (incoming.readableEnded === true || incoming.readableDidRead === true) && incoming.body !== undefined;
+  }
+
   protected override afterBodyRead(body: RequestBody): void {
     // The stream is drained now: leave the parsed body where Express-style handlers and body parsers look for it
     // (a parser that runs later sees a finished request and keeps it), unless something already put one there.
-    const incoming = this.#incoming as { body?: unknown };
+    const incoming = this.#incoming as { body?: unknown; _body?: boolean };
     if (incoming.body !== undefined) return;
     try {
       if (body.type === 'json') incoming.body = body.value;
       else if (body.type === 'form') incoming.body = formObject(body.fields);
+      else return;
+      // body-parser 1.x (Express 4) skips a request marked parsed; otherwise it would try the drained stream.
+      incoming._body = true;
     } catch {
       // A frozen or exotic request object keeps its own body; the handler still has `authRequest.body()`.
     }

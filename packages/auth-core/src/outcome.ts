@@ -156,7 +156,6 @@ function outcomeError(code: AuthErrorCode, cause: unknown): AuthError {
 }
 
 const ABSENT: AuthOutcome<never> = Object.freeze({ type: 'absent' });
-const MISSING = outcomeError('CREDENTIALS_MISSING', undefined);
 
 /**
  * The error a refusal stands for: a rejection's own error, or `CREDENTIALS_MISSING` when no credentials were
@@ -168,7 +167,8 @@ const MISSING = outcomeError('CREDENTIALS_MISSING', undefined);
  * ```
  */
 export function refusalError(refusal: AuthRefusal): AuthError {
-  return refusal.type === 'rejected' ? refusal.error : MISSING;
+  // A fresh error each time: loggers annotate errors, and one shared instance would carry one request's notes to the next.
+  return refusal.type === 'rejected' ? refusal.error : outcomeError('CREDENTIALS_MISSING', undefined);
 }
 
 /**

@@ -116,7 +116,7 @@ describe('createFetchRequestAdapter', () => {
     expect(pulls).toBeLessThan(5);
   });
 
-  it('reports invalid JSON, invalid UTF-8 and bad percent-escapes as malformed, never throwing', async () => {
+  it('reports invalid JSON, invalid UTF-8, a JSON body in another charset and bad percent-escapes as malformed, never throwing', async () => {
     const post = (body: BodyInit, type: string): AuthRequest =>
       toAuthRequest(new Request('http://x/', { method: 'POST', headers: { 'Content-Type': type }, body }));
     expect(await post('{"a":', 'application/json').body()).toEqual({ type: 'malformed' });
@@ -124,12 +124,26 @@ describe('createFetchRequestAdapter', () => {
     expect(await post('a=%zz', 'application/x-www-form-urlencoded').body()).toEqual({ type: 'malformed' });
     expect(await post('a=%C0%80', 'application/x-www-form-urlencoded').body()).toEqual({ type: 'malformed' });
     expect(await post('x', 'text/plain').body()).toEqual({ type: 'unsupported', contentType: 'text/plain' });
-    expect(await post('{}', 'application/json; charset=latin1').body()).toEqual({ type: 'unsupported', contentType: 'application/json' });
+    expect(await post('{}', 'application/json; charset=latin1').body()).toEqual({ type: 'malformed' });
+  });
+
+  it('never reads an upload or a text body, leaving it whole for the handler', async () => {
+    const upload = new Request('http://x/', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(100_000) });
+    expect(await toAuthRequest(upload).body()).toEqual({ type: 'unsupported', contentType: 'application/octet-stream' });
+    expect((await upload.arrayBuffer()).byteLength).toBe(100_000);
+  });
+
+  it('reports a framework reader that throws as unavailable, not as the client sending a malformed body', async () => {
+    const used = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await used.text();
+    const failing = toAuthRequest(used, { readBody: async () => { throw new Error('reader broke'); } });
+    expect(await failing.body()).toEqual({ type: 'unavailable' });
   });
 
   it('reports no body for GET and for an empty POST', async () => {
     expect(await toAuthRequest(new Request('http://x/')).body()).toEqual({ type: 'none' });
-    expect(await toAuthRequest(new Request('http://x/', { method: 'POST', body: '' })).body()).toEqual({ type: 'none' });
+    expect(await toAuthRequest(new Request('http://x/', { method: 'POST' })).body()).toEqual({ type: 'none' });
+    expect(await toAuthRequest(new Request('http://x/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' })).body()).toEqual({ type: 'none' });
   });
 
   it('leaves the request body readable for the handler after reading it', async () => {
@@ -273,6 +287,33 @@ describe('createNodeRequestAdapter', () => {
     };
     const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 2'], '{}');
     expect(JSON.parse(reply)).toEqual({ type: 'unavailable' });
+  });
+
+  it('reads the body of a GET that comes with one, since a handler may read it', async () => {
+    handler = async (request) => request.body();
+    const reply = await rawRequest(['GET / HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 12'], '{"hash":"a"}');
+    expect(JSON.parse(reply)).toEqual({ type: 'json', value: { hash: 'a' } });
+  });
+
+  it('takes a parsed object as JSON whatever the Content-Type said, since the handler reads that object', async () => {
+    handler = async (_request, incoming) => {
+      for await (const _ of incoming) void _;
+      Object.assign(incoming, { body: { hash: 'b' } });
+      return adapt(incoming).body();
+    };
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: text/plain', 'Content-Length: 12'], '{"hash":"b"}');
+    expect(JSON.parse(reply)).toEqual({ type: 'json', value: { hash: 'b' } });
+  });
+
+  it('never puts __proto__, constructor or prototype on the req.body it leaves, and marks it parsed for Express 4', async () => {
+    handler = async (request, incoming) => {
+      await request.body();
+      const body = (incoming as { body?: object }).body as object;
+      return { keys: Object.keys(body), parsedFlag: (incoming as { _body?: boolean })._body === true };
+    };
+    const form = '__proto__=x&constructor=y&prototype=z&a=1';
+    const reply = await rawRequest(['POST / HTTP/1.1', 'Host: x', 'Content-Type: application/x-www-form-urlencoded', `Content-Length: ${form.length}`], form);
+    expect(JSON.parse(reply)).toEqual({ keys: ['a'], parsedFlag: true });
   });
 
   it('takes the client address the framework resolved when it is handed over', async () => {

@@ -1,6 +1,8 @@
 import {
   decodeParsedBody,
   decodeRequestBody,
+  isReadableMediaType,
+  mediaTypeOf,
   readStreamCapped,
   type CappedRead,
   type RequestBody,
@@ -123,7 +125,8 @@ function canonicalSocketAddress(address: string | null): string | null {
 
 // Never exposed, only read (`get`, `getAll`): one shared empty instance serves every request without a query.
 const EMPTY_QUERY = new URLSearchParams();
-const NO_BODY: Promise<RequestBody> = Promise.resolve(Object.freeze({ type: 'none' }));
+const NO_BODY_VALUE: RequestBody = Object.freeze({ type: 'none' });
+const NO_BODY: Promise<RequestBody> = Promise.resolve(NO_BODY_VALUE);
 
 /**
  * Tells whether `url` is a path that WHATWG URL parsing returns unchanged as its pathname, with no query: it
@@ -240,13 +243,39 @@ export abstract class LazyAuthRequest implements AuthRequest {
   }
 
   body(): Promise<RequestBody> {
-    // GET and HEAD carry no body to read: one shared settled promise, no async call.
-    if (this.#body === undefined) this.#body = this.method === 'GET' || this.method === 'HEAD' ? NO_BODY : this.#readBody();
+    if (this.#body === undefined) this.#body = this.#mayHaveBody() ? this.#readBody() : NO_BODY;
     return this.#body;
+  }
+
+  /**
+   * GET and HEAD without body framing carry no body: one shared settled promise, no async call. One that comes
+   * with a `Content-Length` or `Transfer-Encoding`, or that a parser already gave a body, is read like any other,
+   * since a handler may read it.
+   */
+  #mayHaveBody(): boolean {
+    if (this.method !== 'GET' && this.method !== 'HEAD') return true;
+    if (this.hasParsedBody()) return true;
+    return this.hasBodyFraming();
+  }
+
+  /** A `Content-Length` above zero or a `Transfer-Encoding`: the request says a body follows. */
+  protected hasBodyFraming(): boolean {
+    const length = this.readHeaderValues('content-length');
+    if (length.length > 0 && length[0] !== '0') return true;
+    return this.readHeaderValues('transfer-encoding').length > 0;
+  }
+
+  /** Whether something else already parsed this request's body and left it for the adapter. */
+  protected hasParsedBody(): boolean {
+    return false;
   }
 
   async #readBody(): Promise<RequestBody> {
     const contentType = this.header('content-type');
+    // An upload or a text body is not Gatehouse's to read: it stays in the stream for the handler.
+    if (!this.hasParsedBody() && !isReadableMediaType(contentType)) {
+      return this.hasBodyFraming() ? { type: 'unsupported', contentType: mediaTypeOf(contentType) } : NO_BODY_VALUE;
+    }
     try {
       const read = await this.readRawBody(this.options.maxBodyBytes);
       if (read.type === 'too-large') return { type: 'too-large', maxBodyBytes: this.options.maxBodyBytes };
@@ -257,7 +286,8 @@ export abstract class LazyAuthRequest implements AuthRequest {
       this.afterBodyRead(body);
       return body;
     } catch {
-      return { type: 'malformed' };
+      // The adapter could not get at the bytes (a framework's reader threw, a locked stream): not the client's fault.
+      return { type: 'unavailable' };
     }
   }
 }
@@ -293,16 +323,32 @@ class FetchAuthRequest extends LazyAuthRequest {
     return this.#remoteAddress;
   }
 
+  protected override hasBodyFraming(): boolean {
+    // A Fetch `Request` knows whether it has a body; its headers need not say.
+    return this.#request.body !== null;
+  }
+
   protected async readRawBody(maxBytes: number): Promise<CappedRead | RawBodySource> {
-    if (this.#readBody !== undefined) {
-      const bytes = await this.#readBody();
+    const request = this.#request;
+    if (this.#readBody !== undefined && request.bodyUsed) {
+      let bytes: Uint8Array | ArrayBuffer;
+      try {
+        bytes = await this.#readBody();
+      } catch {
+        return { type: 'unavailable' };
+      }
       return { type: 'parsed', value: bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes) };
     }
-    const request = this.#request;
     if (request.body === null) return { type: 'read', bytes: new Uint8Array(0) };
     if (request.bodyUsed) return { type: 'unavailable' };
+    let copy: Request;
+    try {
+      copy = request.clone();
+    } catch {
+      return { type: 'unavailable' };
+    }
     // A clone is read, so the handler can still read the request's own body afterwards (`c.req.json()`).
-    return readStreamCapped(request.clone().body as ReadableStream<Uint8Array>, maxBytes);
+    return readStreamCapped(copy.body as ReadableStream<Uint8Array>, maxBytes);
   }
 }
 
@@ -318,9 +364,10 @@ export interface FetchRequestContext {
   /** The socket peer's address, from the runtime (e.g. Hono's `getConnInfo`, Deno's `info.remoteAddr`). */
   readonly remoteAddress?: string | null;
   /**
-   * Where the body bytes come from when the framework keeps its own copy (e.g. Hono's `c.req.arrayBuffer()`,
-   * which caches the body for the handler). Default: a clone of the request is read under the byte cap, so the
-   * request's own body stays readable.
+   * Where the body bytes come from once the request's own body has been used (e.g. Hono's `c.req.arrayBuffer()`,
+   * which serves the body from its cache after an earlier `c.req.json()`). It reads the whole body before the
+   * cap is checked: keep the framework's own body limit on. Until the body is used, a clone of the request is
+   * read under the byte cap, so the request's own body stays readable.
    */
   readonly readBody?: () => Promise<Uint8Array | ArrayBuffer>;
 }

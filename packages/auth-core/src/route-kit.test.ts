@@ -34,10 +34,16 @@ describe('createRouteKitHandler', () => {
     expect((await answer(request('HEAD', '/v2/user/auth')))?.body).toEqual({ ok: 'auth' });
   });
 
-  it('answers an unknown path below the base path with ROUTE_NOT_FOUND in the kit envelope', async () => {
-    expect(await answer(request('GET', '/v2/nothing'))).toEqual({ httpStatus: 404, headers: { 'x-kit': 'k' }, body: { code: 'ROUTE_NOT_FOUND' } });
-    expect((await answer(request('GET', '/v2')))?.httpStatus).toBe(404);
-    expect((await answer(request('DELETE', '/v2/keys/')))?.httpStatus).toBe(404);
+  it('leaves an unknown path below the base path to the application (its own routes share the base path)', async () => {
+    expect(await answer(request('GET', '/v2/tracker/list'))).toBeNull();
+    expect(await answer(request('GET', '/v2'))).toBeNull();
+    expect(await answer(request('DELETE', '/v2/keys/'))).toBeNull();
+  });
+
+  it('serves a route at the base path itself when its path is /', async () => {
+    const root = createRouteKitHandler({ ...kit, basePaths: ['/api/v1/access-hashes'], routes: [{ methods: ['GET'], path: '/', summary: 'list', handle: async () => ({ httpStatus: 200, headers: {}, body: 'list' }) }] });
+    expect((await root(request('GET', '/api/v1/access-hashes')))?.body).toBe('list');
+    expect((await root(request('POST', '/api/v1/access-hashes')))?.httpStatus).toBe(405);
   });
 
   it('answers a known path with another method with METHOD_NOT_ALLOWED and an Allow header', async () => {
@@ -59,13 +65,13 @@ describe('createRouteKitHandler', () => {
     expect(errors.map((error) => (error as Error).message)).toEqual(['database exploded', 'The credential store is unavailable.']);
   });
 
-  it('serves routes at the root and below an alias, claiming unknown paths only below the alias', async () => {
+  it('serves routes at the root and below an alias', async () => {
     const apex = createRouteKitHandler({ ...kit, basePaths: ['', '/ap'] });
     expect((await apex(request('POST', '/user/auth')))?.body).toEqual({ ok: 'auth' });
     expect((await apex(request('POST', '/ap/user/auth')))?.body).toEqual({ ok: 'auth' });
     expect(await apex(request('GET', '/somewhere/else'))).toBeNull();
-    expect((await apex(request('GET', '/ap/somewhere')))?.httpStatus).toBe(404);
-    expect((await apex(request('PUT', '/user/auth')))?.httpStatus).toBe(405);
+    expect(await apex(request('GET', '/ap/somewhere'))).toBeNull();
+    expect((await apex(request('PUT', '/ap/user/auth')))?.httpStatus).toBe(405);
   });
 
   it('refuses a kit it cannot serve with a ConfigurationError naming what is wrong', () => {

@@ -37,8 +37,9 @@ export interface KitRoute {
 
 /**
  * A scheme's management and login routes as framework-neutral handlers, shipped by the strategy package and
- * mounted by every framework adapter in one line. The kit answers in its scheme's envelope, including the
- * unknown paths and methods below its base paths.
+ * mounted by every framework adapter in one line. The kit answers its routes in its scheme's envelope, a known
+ * path with another method too (405); any other path is left to the application (whose own routes often share
+ * the base path), and the adapter's `notFound` handler answers what nobody serves in the scheme's envelope.
  *
  * @example
  * ```ts
@@ -51,8 +52,7 @@ export interface RouteKit {
   readonly id: string;
   /**
    * Where the routes live: every route is served below each of these (e.g. `['/v2']`, or `['', '/ap']` for
-   * APEX calls at `/AuthenticateUser` and `/ap/AuthenticateUser`). Unknown paths are the kit's to answer only
-   * below a base path other than the root.
+   * APEX calls at `/AuthenticateUser` and `/ap/AuthenticateUser`).
    */
   readonly basePaths: readonly string[];
   readonly routes: readonly KitRoute[];
@@ -82,7 +82,7 @@ interface CompiledRoute {
   readonly methods: ReadonlySet<string>;
 }
 
-const ROUTE_PATH = /^(\/(:?[A-Za-z0-9._~-]+))+$/;
+const ROUTE_PATH = /^\/$|^(\/(:?[A-Za-z0-9._~-]+))+$/;
 
 function normalizeBasePath(basePath: unknown): string {
   if (typeof basePath !== 'string' || !/^(\/[A-Za-z0-9._~-]+)*\/?$/.test(basePath)) {
@@ -97,10 +97,10 @@ const defaultOnError = (error: unknown): void => {
 
 /**
  * The one dispatcher behind every adapter's kit mount: routes a request by method and path to the kit's
- * handler and returns its reply; answers an unknown path below a (non-root) base path with `ROUTE_NOT_FOUND`
- * and a known path with another method with `METHOD_NOT_ALLOWED` (and an `Allow` header), in the kit's envelope.
- * A handler that throws is answered, never a crash. `null` means the request is not the kit's: the adapter
- * passes it on. `HEAD` is served by a route's `GET`.
+ * handler and returns its reply; answers a known path with another method with `METHOD_NOT_ALLOWED` (and an
+ * `Allow` header) in the kit's envelope. A handler that throws is answered, never a crash. `null` means the
+ * request is not the kit's: the adapter passes it on. `HEAD` is served by a route's `GET`; a route path `/` is
+ * the base path itself.
  *
  * @example
  * ```ts
@@ -128,21 +128,17 @@ export function createRouteKitHandler(
     return { route, segments: route.path.split('/').slice(1), methods: new Set(route.methods) };
   });
 
-  const refuse = (code: 'ROUTE_NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'INTERNAL_ERROR', error?: AuthError): WireReply<unknown> =>
+  const refuse = (code: 'METHOD_NOT_ALLOWED' | 'INTERNAL_ERROR', error?: AuthError): WireReply<unknown> =>
     kit.renderRefusal({ type: 'rejected', error: error ?? new AuthError(code) });
 
-  /** The path below one of the base paths, or `null`; and whether that base path claims unknown paths. */
-  const below = (path: string): { readonly rest: string; readonly claims: boolean } | null => {
-    let best: { rest: string; claims: boolean } | null = null;
+  /** The path below each base path the request path lies under. */
+  const below = (path: string): string[] => {
+    const rests: string[] = [];
     for (const base of basePaths) {
-      if (base === '') {
-        if (best === null) best = { rest: path, claims: false };
-      } else if (path === base || path.startsWith(`${base}/`)) {
-        // The longest base path wins: `/ap/X` belongs to `/ap`, not to the root.
-        if (best === null || !best.claims) best = { rest: path.slice(base.length) || '/', claims: true };
-      }
+      if (base === '') rests.push(path);
+      else if (path === base || path.startsWith(`${base}/`)) rests.push(path.slice(base.length) || '/');
     }
-    return best;
+    return rests;
   };
 
   const match = (segments: readonly string[], candidate: CompiledRoute): Record<string, string> | null => {
@@ -166,31 +162,29 @@ export function createRouteKitHandler(
   };
 
   return async (request) => {
-    const place = below(request.path);
-    if (place === null) return null;
-    const segments = place.rest.split('/').slice(1);
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const allowed = new Set<string>();
-    for (const candidate of routes) {
-      const params = match(segments, candidate);
-      if (params === null) continue;
-      if (!candidate.methods.has(method)) {
-        for (const one of candidate.methods) allowed.add(one);
-        continue;
-      }
-      try {
-        return await candidate.route.handle({ auth: request, params });
-      } catch (error) {
-        onError(error);
-        return refuse('INTERNAL_ERROR', error instanceof AuthError ? error : undefined);
+    for (const rest of below(request.path)) {
+      const segments = rest.split('/').slice(1);
+      for (const candidate of routes) {
+        const params = match(segments, candidate);
+        if (params === null) continue;
+        if (!candidate.methods.has(method)) {
+          for (const one of candidate.methods) allowed.add(one);
+          continue;
+        }
+        try {
+          return await candidate.route.handle({ auth: request, params });
+        } catch (error) {
+          onError(error);
+          return refuse('INTERNAL_ERROR', error instanceof AuthError ? error : undefined);
+        }
       }
     }
-    if (allowed.size > 0) {
-      if (allowed.has('GET')) allowed.add('HEAD');
-      const reply = refuse('METHOD_NOT_ALLOWED');
-      return { ...reply, headers: { ...reply.headers, allow: [...allowed].join(', ') } };
-    }
-    return place.claims ? refuse('ROUTE_NOT_FOUND') : null;
+    if (allowed.size === 0) return null;
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const reply = refuse('METHOD_NOT_ALLOWED');
+    return { ...reply, headers: { ...reply.headers, allow: [...allowed].join(', ') } };
   };
 }
 

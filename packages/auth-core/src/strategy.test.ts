@@ -6,7 +6,7 @@ import { createMemoryEphemeralStore } from './memory-stores.js';
 import { absent, authenticated, refusalError, rejected, rejectedCredential, type AuthOutcome, type AuthRefusal } from './outcome.js';
 import { createFetchRequestAdapter, type AuthRequest } from './request.js';
 import type { EphemeralStore } from './stores.js';
-import { allOf, authenticateSafely, createAuthGuard, firstOf, renderSuccess, withOutcomeEvents, type AuthStrategy } from './strategy.js';
+import { allOf, authenticateSafely, createAuthGuard, firstOf, renderingOf, renderSuccess, withOutcomeEvents, type AuthStrategy } from './strategy.js';
 import { withFailureThrottle, withStrategyGuards } from './throttle.js';
 
 const toAuthRequest = createFetchRequestAdapter();
@@ -132,6 +132,14 @@ describe('firstOf', () => {
     expect(renderSuccess(either, { n: 1 }, { strategyId: 'b' }).body).toEqual({ scheme: 'b', payload: { n: 1 } });
   });
 
+  it('routes a refusal through a wrapper of the application own to the nested member envelope', async () => {
+    const inner = firstOf([b, headerKey('c', 'x-c', 'good-c')]);
+    const wrapper: AuthStrategy = { ...renderingOf(inner), id: 'mine', authenticate: (request) => inner.authenticate(request) };
+    const outer = firstOf([a, wrapper]);
+    const refused = await outer.authenticate(request({ 'x-c': 'bad' }));
+    expect(outer.renderRefusal(refused as AuthRefusal).body).toEqual({ scheme: 'c', code: 'CREDENTIALS_INVALID' });
+  });
+
   it('keeps the innermost member when compositions nest', async () => {
     const nested = firstOf([a, firstOf([b, headerKey('c', 'x-c', 'good-c')])]);
     const refused = await nested.authenticate(request({ 'x-c': 'bad' }));
@@ -199,6 +207,19 @@ describe('createAuthGuard', () => {
     expect(await createAuthGuard(throwing)(request())).toMatchObject({ type: 'refused', reply: { httpStatus: 500 } });
     const badRenderer: AuthStrategy = { ...scoped, renderRefusal: () => { throw new Error('boom'); } };
     expect(await createAuthGuard(badRenderer)(request({ 'x-key': 'bad' }))).toMatchObject({ type: 'refused', reply: { httpStatus: 500 } });
+  });
+
+  it('refuses an outcome of the wrong shape instead of trusting it: scopes as a string, a missing credential', async () => {
+    const substring = strategyOf('s', async () => ({ type: 'authenticated', principal: { id: 'p' }, credential: { id: 'c', kind: 'k', scopes: 'Trading-disabled' } }) as never);
+    expect(await createAuthGuard(substring, { require: 'Trading' })(request())).toMatchObject({ type: 'refused', reply: { body: { code: 'INTERNAL_ERROR' } } });
+    const bare = strategyOf('b', async () => ({ type: 'authenticated', principal: { id: 'p' } }) as never);
+    expect(await createAuthGuard(bare)(request())).toMatchObject({ type: 'refused', reply: { httpStatus: 500 } });
+    const notAnError = strategyOf('e', async () => ({ type: 'rejected', error: { code: 'CREDENTIALS_INVALID' } }) as never);
+    expect(await createAuthGuard(notAnError)(request())).toMatchObject({ type: 'refused', reply: { body: { code: 'INTERNAL_ERROR' } } });
+  });
+
+  it('refuses an unknown option, so a misspelt check is never silently off', () => {
+    expect(() => createAuthGuard(scoped, { required: 'Trading' } as never)).toThrow(/`required`: is not an option/);
   });
 
   it('refuses bad options with a ConfigurationError naming them', () => {

@@ -49,6 +49,12 @@ export interface AuthStrategy<P extends Principal = Principal> {
   renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
   /** This scheme's success envelope around a payload, where the scheme has one (e.g. Navixy's `{"success":true,…}`). */
   renderSuccess?(payload: unknown, options?: RenderSuccessOptions): WireReply<unknown>;
+  /**
+   * The strategies a composition (`firstOf`, `allOf`) is made of, so an enclosing composition can route a
+   * member's refusal to the envelope of the member that refused. Set by compositions and kept by wrappers
+   * (`withFailureThrottle`, `withOutcomeEvents`); a wrapper of your own should copy it (`...renderingOf(inner)`).
+   */
+  readonly members?: readonly AuthStrategy<P>[];
 }
 
 /**
@@ -66,12 +72,38 @@ export async function authenticateSafely<P extends Principal>(
 ): Promise<AuthOutcome<P>> {
   try {
     const outcome = await strategy.authenticate(request);
-    if (outcome === null || typeof outcome !== 'object' || !['authenticated', 'rejected', 'absent'].includes(outcome.type)) {
-      return rejected('INTERNAL_ERROR', new TypeError(`strategy ${strategy.id} returned an invalid outcome`));
-    }
+    if (!isWellFormedOutcome(outcome)) return rejected('INTERNAL_ERROR', new TypeError(`strategy ${strategy.id} returned an invalid outcome`));
     return outcome;
   } catch (error) {
     return rejected(error instanceof AuthError ? error : new AuthError('INTERNAL_ERROR', { cause: error }));
+  }
+}
+
+/**
+ * Whether an outcome has the shape every reader relies on: an `authenticated` one a principal with a string id
+ * and a credential with string id and kind and an array of string scopes (a string `scopes` would make
+ * `scopes.includes('Trading')` a substring test), a `rejected` one an {@link AuthError}.
+ */
+function isWellFormedOutcome(outcome: unknown): outcome is AuthOutcome<never> {
+  if (outcome === null || typeof outcome !== 'object') return false;
+  const candidate = outcome as { type?: unknown; principal?: { id?: unknown }; credential?: { id?: unknown; kind?: unknown; scopes?: unknown }; error?: unknown };
+  switch (candidate.type) {
+    case 'absent':
+      return true;
+    case 'rejected':
+      return candidate.error instanceof AuthError;
+    case 'authenticated': {
+      const { principal, credential } = candidate;
+      return (
+        typeof principal?.id === 'string' &&
+        typeof credential?.id === 'string' &&
+        typeof credential.kind === 'string' &&
+        Array.isArray(credential.scopes) &&
+        (credential.scopes as unknown[]).every((scope) => typeof scope === 'string')
+      );
+    }
+    default:
+      return false;
   }
 }
 
@@ -91,13 +123,10 @@ function assertStrategies(strategies: readonly AuthStrategy<Principal>[], option
   strategies.forEach((strategy, index) => assertStrategy(strategy, `${optionName}[${index}]`));
 }
 
-/** The ids a composition (or a wrapper around one) can render for, beyond its own id. */
-const memberIdsOf = new WeakMap<object, readonly string[]>();
-
-/** Registers what `composite` renders for, so an enclosing composition can route to it. */
-function composed<P extends Principal>(composite: AuthStrategy<P>, list: readonly AuthStrategy<P>[]): AuthStrategy<P> {
-  memberIdsOf.set(composite, list.flatMap((strategy) => [strategy.id, ...(memberIdsOf.get(strategy) ?? [])]));
-  return composite;
+/** Every strategy id a strategy answers for: its own, and (through `members`) those of nested compositions. */
+function idsOf<P extends Principal>(strategy: AuthStrategy<P>, depth = 0): string[] {
+  if (depth > 32 || !Array.isArray(strategy.members)) return [strategy.id];
+  return [strategy.id, ...strategy.members.flatMap((member) => idsOf(member, depth + 1))];
 }
 
 /** Marks an outcome with the member that produced it, unless an inner composition already did. */
@@ -112,11 +141,8 @@ function attributed<P extends Principal>(outcome: AuthOutcome<P>, strategyId: st
  */
 function composedRendering<P extends Principal>(list: readonly AuthStrategy<P>[]): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess'> {
   const byId = new Map<string, AuthStrategy<P>>();
-  for (const strategy of list) {
-    if (!byId.has(strategy.id)) byId.set(strategy.id, strategy);
-    // A nested composition renders for its own members: route their ids to it.
-    for (const nestedId of memberIdsOf.get(strategy) ?? []) if (!byId.has(nestedId)) byId.set(nestedId, strategy);
-  }
+  // A nested composition renders for its own members: their ids route to it.
+  for (const strategy of list) for (const id of idsOf(strategy)) if (!byId.has(id)) byId.set(id, strategy);
   const first = list[0] as AuthStrategy<P>;
   const memberFor = (strategyId: string | undefined): AuthStrategy<P> => (strategyId === undefined ? first : byId.get(strategyId) ?? first);
   return {
@@ -139,7 +165,8 @@ function composedRendering<P extends Principal>(list: readonly AuthStrategy<P>[]
 export function firstOf<P extends Principal>(strategies: readonly AuthStrategy<P>[]): AuthStrategy<P> {
   assertStrategies(strategies, 'strategies');
   const list = [...strategies];
-  return composed({
+  return {
+    members: list,
     id: `firstOf(${list.map((strategy) => strategy.id).join(',')})`,
     async authenticate(request) {
       for (const strategy of list) {
@@ -149,7 +176,7 @@ export function firstOf<P extends Principal>(strategies: readonly AuthStrategy<P
       return absent();
     },
     ...composedRendering(list),
-  }, list);
+  };
 }
 
 /**
@@ -167,7 +194,8 @@ export function firstOf<P extends Principal>(strategies: readonly AuthStrategy<P
 export function allOf<P extends Principal>(strategies: readonly AuthStrategy<P>[]): AuthStrategy<P> {
   assertStrategies(strategies, 'strategies');
   const list = [...strategies];
-  return composed({
+  return {
+    members: list,
     id: `allOf(${list.map((strategy) => strategy.id).join(',')})`,
     async authenticate(request) {
       let first: Extract<AuthOutcome<P>, { type: 'authenticated' }> | undefined;
@@ -188,7 +216,7 @@ export function allOf<P extends Principal>(strategies: readonly AuthStrategy<P>[
       return first;
     },
     ...composedRendering(list),
-  }, list);
+  };
 }
 
 /**
@@ -219,7 +247,7 @@ export function withOutcomeEvents<P extends Principal>(
 ): AuthStrategy<P> {
   const emit = createEventEmitter(options.onEvent);
   const clock = options.clock ?? systemClock;
-  return wrapperOf({
+  return {
     ...renderingOf(strategy),
     id: strategy.id,
     async authenticate(request) {
@@ -247,36 +275,26 @@ export function withOutcomeEvents<P extends Principal>(
       }
       return outcome;
     },
-  }, strategy);
+  };
 }
 
 /**
- * The rendering methods of a strategy, for a wrapper that must answer in the same envelope.
+ * What a wrapper copies from the strategy it wraps so it answers in the same envelopes: `renderRefusal`,
+ * `renderSuccess` and `members`.
  *
  * @example
  * ```ts
  * return { ...renderingOf(inner), id: inner.id, authenticate: wrapped };
  * ```
  */
-export function renderingOf<P extends Principal>(strategy: AuthStrategy<P>): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess'> {
-  return renderingMethodsOf(strategy);
-}
-
-/**
- * A wrapper built as `{ ...renderingOf(inner), id, authenticate }` answers for the same members as `inner`:
- * called on the finished wrapper, this records that.
- */
-export function wrapperOf<P extends Principal>(wrapper: AuthStrategy<P>, inner: AuthStrategy<P>): AuthStrategy<P> {
-  const nested = memberIdsOf.get(inner);
-  if (nested !== undefined) memberIdsOf.set(wrapper, nested);
-  return wrapper;
-}
-
-function renderingMethodsOf<P extends Principal>(strategy: AuthStrategy<P>): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess'> {
+export function renderingOf<P extends Principal>(strategy: AuthStrategy<P>): Pick<AuthStrategy<P>, 'renderRefusal' | 'renderSuccess' | 'members'> {
   const renderRefusal = (refusal: AuthRefusal): WireReply<unknown> => strategy.renderRefusal(refusal);
-  if (typeof strategy.renderSuccess !== 'function') return { renderRefusal };
-  const renderSuccess = strategy.renderSuccess.bind(strategy);
-  return { renderRefusal, renderSuccess };
+  const renderSuccess = typeof strategy.renderSuccess === 'function' ? strategy.renderSuccess.bind(strategy) : undefined;
+  return {
+    renderRefusal,
+    ...(renderSuccess === undefined ? {} : { renderSuccess }),
+    ...(Array.isArray(strategy.members) ? { members: strategy.members } : {}),
+  };
 }
 
 const FALLBACK_HEADERS = Object.freeze({ 'content-type': JSON_CONTENT_TYPE });
@@ -336,6 +354,8 @@ export type AuthDecision<P extends Principal = Principal> =
   | { readonly type: 'allowed'; readonly auth: AuthContext<P> | null }
   | { readonly type: 'refused'; readonly reply: WireReply<unknown>; readonly refusal: AuthRefusal };
 
+const GUARD_OPTIONS: ReadonlySet<string> = new Set(['optional', 'require']);
+
 const INTERNAL_ERROR_REPLY: WireReply<unknown> = Object.freeze({
   httpStatus: 500,
   headers: FALLBACK_HEADERS,
@@ -350,7 +370,7 @@ const INTERNAL_ERROR_REPLY: WireReply<unknown> = Object.freeze({
  *
  * @example
  * ```ts
- * const guard = createAuthGuard(nvxHash({ store }), { require: 'reports' });
+ * const guard = createAuthGuard(hmacSession({ store }), { require: 'Trading' });
  * const decision = await guard(toAuthRequest(request));
  * if (decision.type === 'refused') return toFetchResponse(decision.reply);
  * console.log(decision.auth?.principal.id);
@@ -362,6 +382,10 @@ export function createAuthGuard<P extends Principal>(
 ): (request: AuthRequest) => Promise<AuthDecision<P>> {
   assertStrategy(strategy, 'strategy');
   if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
+  // A misspelt option (`required: 'Trading'`) would silently turn a check off: refuse what is not an option.
+  for (const name of Object.keys(options)) {
+    if (!GUARD_OPTIONS.has(name)) throw new ConfigurationError(name, `is not an option here (known: ${[...GUARD_OPTIONS].join(', ')})`);
+  }
   const optional = options.optional ?? false;
   if (typeof optional !== 'boolean') throw new ConfigurationError('optional', 'must be true or false');
   const required = options.require === undefined ? [] : typeof options.require === 'string' ? [options.require] : options.require;

@@ -5,7 +5,7 @@ import type { EphemeralStore } from './stores.js';
 import type { Clock } from './clock.js';
 import type { AuthEventListener } from './events.js';
 import type { AuthStrategy } from './strategy.js';
-import { assertStrategy, authenticateSafely, renderingOf, withOutcomeEvents, wrapperOf } from './strategy.js';
+import { assertStrategy, authenticateSafely, renderingOf, withOutcomeEvents } from './strategy.js';
 
 /**
  * Options of {@link withFailureThrottle}.
@@ -62,7 +62,7 @@ export function withFailureThrottle<P extends Principal>(
   if (!(windowInSeconds > 0) || !Number.isFinite(windowInSeconds)) {
     throw new ConfigurationError('windowInSeconds', 'must be a positive number');
   }
-  if (store === null || typeof store !== 'object' || typeof store.increment !== 'function') {
+  if (store === null || typeof store !== 'object' || typeof store.increment !== 'function' || typeof store.get !== 'function') {
     throw new ConfigurationError('store', 'must be an EphemeralStore');
   }
   assertStrategy(strategy, 'strategy');
@@ -72,7 +72,7 @@ export function withFailureThrottle<P extends Principal>(
     const refusal = rejected(code, cause) as Extract<AuthOutcome<never>, { readonly type: 'rejected' }>;
     return outcome.type !== 'absent' && outcome.strategyId !== undefined ? { ...refusal, strategyId: outcome.strategyId } : refusal;
   };
-  return wrapperOf({
+  return {
     ...renderingOf(strategy),
     id: strategy.id,
     async authenticate(request) {
@@ -105,7 +105,7 @@ export function withFailureThrottle<P extends Principal>(
       }
       return outcome;
     },
-  }, strategy);
+  };
 }
 
 /**

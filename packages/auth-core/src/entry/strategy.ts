@@ -1,6 +1,6 @@
 // @gatehouse/auth-core/strategy: the tools a strategy (or store) package is built from. Applications do not need
 // this entry: everything they use is in the root.
-export { authenticateSafely, withOutcomeEvents } from '../strategy.js';
+export { authenticateSafely, renderingOf, withOutcomeEvents } from '../strategy.js';
 export type { OutcomeEventOptions } from '../strategy.js';
 export { withStrategyGuards } from '../throttle.js';
 export type { StrategyGuardOptions } from '../throttle.js';
@@ -15,11 +15,12 @@ export {
   manageSuccess,
   newCredentialId,
   readCredentialReference,
+  replaceCredential,
   resolveCredentialOptions,
   rotationOverlapMs,
   touchQuietly,
 } from '../manage.js';
-export type { CredentialOptions, OwnedCredentialQuery } from '../manage.js';
+export type { CredentialOptions, OwnedCredentialQuery, ReplaceCredentialOptions } from '../manage.js';
 export { isCredentialActive, ttlToMilliseconds } from '../stores.js';
 export { JSON_CONTENT_TYPE } from '../reply.js';
 export { parseFormSafely, parseJsonSafely } from '../body.js';
