@@ -39,7 +39,10 @@ describe('entries', () => {
   it('/strategy holds the tools of strategy and store authors', () => {
     expect(Object.keys(strategy).sort()).toEqual([
       'JSON_CONTENT_TYPE',
+      'assertKnownOptions',
+      'authErrorForThrown',
       'authenticateSafely',
+      'compileClientIpSource',
       'createBoundedMemo',
       'createCredentialLookup',
       'createEventEmitter',

@@ -17,6 +17,7 @@ export { toFetchResponse } from './reply.js';
 export { createRouteKitHandler, describeRouteKit } from './route-kit.js';
 export type { KitRequest, KitRoute, RouteKit, RouteKitHandlerOptions } from './route-kit.js';
 export { createLoginThrottle } from './login-throttle.js';
+export type { ClientIpSource, GatehouseOptions, RefusalRenderer } from './adapter.js';
 export type { LoginThrottle, LoginThrottleOptions } from './login-throttle.js';
 export type { WireReply } from './reply.js';
 export type { CredentialManager, CredentialReference, ManageResult, RotateOptions } from './manage.js';

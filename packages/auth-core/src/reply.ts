@@ -26,8 +26,8 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  * ```
  */
 export function toFetchResponse<B>(reply: WireReply<B>): Response {
-  return new Response(JSON.stringify(reply.body), {
-    status: reply.httpStatus,
-    headers: { 'content-type': JSON_CONTENT_TYPE, ...reply.headers },
-  });
+  const headers = new Headers({ 'content-type': JSON_CONTENT_TYPE });
+  // `set`, not an object spread: a reply's `Content-Type` in any casing replaces the default instead of joining it.
+  for (const name of Object.keys(reply.headers)) headers.set(name, reply.headers[name] as string);
+  return new Response(JSON.stringify(reply.body) ?? 'null', { status: reply.httpStatus, headers });
 }

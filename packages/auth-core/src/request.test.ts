@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeRequestAdapter, writeNodeReply } from './node.js';
+import { toFetchResponse } from './reply.js';
 import { createFetchRequestAdapter, type AuthRequest } from './request.js';
 
 const toAuthRequest = createFetchRequestAdapter({ maxBodyBytes: 1024 });
@@ -359,5 +360,16 @@ describe('writeNodeReply', () => {
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await response.json()).toEqual({ success: false, status: { code: 9, description: 'Too large request' } });
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
+describe('toFetchResponse', () => {
+  it('sends the reply status, body and headers, a reply Content-Type in any casing replacing the JSON default', async () => {
+    const response = toFetchResponse({ httpStatus: 415, headers: { 'Content-Type': 'application/problem+json', allow: 'POST' }, body: { a: 1 } });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(await response.json()).toEqual({ a: 1 });
+    expect(toFetchResponse({ httpStatus: 200, headers: {}, body: null }).headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
 });

@@ -294,7 +294,7 @@ export abstract class LazyAuthRequest implements AuthRequest {
 
 class FetchAuthRequest extends LazyAuthRequest {
   readonly #request: Request;
-  readonly #remoteAddress: string | null;
+  #remoteAddress: string | null | (() => string | null);
   readonly #readBody: (() => Promise<Uint8Array | ArrayBuffer>) | undefined;
 
   constructor(request: Request, context: FetchRequestContext, options: CompiledAdapterOptions) {
@@ -320,6 +320,15 @@ class FetchAuthRequest extends LazyAuthRequest {
   }
 
   protected readSocketAddress(): string | null {
+    if (typeof this.#remoteAddress === 'function') {
+      let address: string | null;
+      try {
+        address = this.#remoteAddress();
+      } catch {
+        address = null;
+      }
+      this.#remoteAddress = typeof address === 'string' ? address : null;
+    }
     return this.#remoteAddress;
   }
 
@@ -361,8 +370,11 @@ class FetchAuthRequest extends LazyAuthRequest {
  * ```
  */
 export interface FetchRequestContext {
-  /** The socket peer's address, from the runtime (e.g. Hono's `getConnInfo`, Deno's `info.remoteAddr`). */
-  readonly remoteAddress?: string | null;
+  /**
+   * The socket peer's address, from the runtime (e.g. Hono's `getConnInfo`, Deno's `info.remoteAddr`), or a
+   * function giving it, called only if a strategy reads the client IP.
+   */
+  readonly remoteAddress?: string | null | (() => string | null);
   /**
    * Where the body bytes come from once the request's own body has been used (e.g. Hono's `c.req.arrayBuffer()`,
    * which serves the body from its cache after an earlier `c.req.json()`). It reads the whole body before the

@@ -51,6 +51,23 @@ export interface ApexFailureBody {
   readonly detail: string | null;
 }
 
+const NUMERIC_USER_ID = /^(0|[1-9][0-9]{0,14})$/;
+
+/**
+ * A user id as APEX replies carry it: a canonical decimal id (no leading zero, at most 15 digits, so it stays a
+ * safe integer) as a JSON number, any other id as the string it is.
+ *
+ * @example
+ * ```ts
+ * apexUserId('42'); // 42
+ * apexUserId('042'); // '042'
+ * return renderApexSuccess({ UserId: apexUserId(auth.principal.id), UserName: user.name }); // an application's GetUserInfo
+ * ```
+ */
+export function apexUserId(userId: string): number | string {
+  return NUMERIC_USER_ID.test(userId) ? Number(userId) : userId;
+}
+
 /**
  * Renders a successful `AuthenticateUser` reply. A numeric-looking user id is sent as a number, as APEX does.
  *
@@ -63,11 +80,10 @@ export function renderAuthenticateUserSuccess(
   sessionToken: string,
   user: { readonly userId: string; readonly userName: string },
 ): WireReply<AuthenticateUserSuccessBody> {
-  const userId = /^(0|[1-9][0-9]{0,14})$/.test(user.userId) ? Number(user.userId) : user.userId;
   return {
     httpStatus: 200,
     headers: HEADERS,
-    body: { Authenticated: true, SessionToken: sessionToken, User: { UserId: userId, UserName: user.userName }, Locked: false, Requires2FA: false, errormsg: null },
+    body: { Authenticated: true, SessionToken: sessionToken, User: { UserId: apexUserId(user.userId), UserName: user.userName }, Locked: false, Requires2FA: false, errormsg: null },
   };
 }
 

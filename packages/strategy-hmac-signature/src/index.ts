@@ -16,7 +16,7 @@ export { authenticateUserMessage, computeAuthenticateUserSignature, signatureMat
 export type { AuthenticateUserValues } from './signature.js';
 export { readAuthenticateUser } from './read.js';
 export type { AuthenticateUserRead, RawAuthenticateUser } from './read.js';
-export { renderApexError, renderApexSuccess, renderAuthenticateUserError, renderAuthenticateUserSuccess } from './envelope.js';
+export { apexUserId, renderApexError, renderApexSuccess, renderAuthenticateUserError, renderAuthenticateUserSuccess } from './envelope.js';
 export type { ApexFailureBody, AuthenticateUserFailureBody, AuthenticateUserSuccessBody } from './envelope.js';
 export { HMAC_WIRE_ERRORS } from './errors.js';
 export {
@@ -26,4 +26,6 @@ export {
   HMAC_SESSION_TOKEN_BYTES,
   HMAC_STRATEGY_ID,
 } from './options.js';
-export type { HmacKeyManagerOptions, HmacNoncePolicy, HmacSessionOptions, HmacSignatureOptions } from './options.js';
+export type { HmacKeyManagerOptions, HmacNoncePolicy, HmacSessionKind, HmacSessionOptions, HmacSignatureOptions } from './options.js';
+export { createApexRoutes } from './routes.js';
+export type { ApexLoginUser, ApexRoutesOptions } from './routes.js';

@@ -189,6 +189,8 @@ describe('createHmacKeyManager: issue, list, revoke', () => {
     expect(await manager.rotate('1', { id: 'hk_1' })).toMatchObject(unavailable);
     expect(await manager.startSession({ principal: { id: '1' }, credential: { id: 'hk_1', kind: 'api-key', scopes: [] } })).toMatchObject(unavailable);
     expect(await manager.endSession({ id: 'hs_1', kind: 'session', scopes: [] })).toMatchObject(unavailable);
+    expect(await manager.startWebSession({ userId: '1', userName: 'alice' })).toMatchObject(unavailable);
+    expect(await manager.endSession({ id: 'hw_1', kind: 'web-session', scopes: [] })).toMatchObject(unavailable);
   });
 
   it('refuses a malformed caller or credential in startSession and endSession with PARAMETER_INVALID', async () => {
@@ -215,6 +217,64 @@ describe('createHmacKeyManager: issue, list, revoke', () => {
     expect(() => createHmacKeyManager({ store } as never)).toThrow(/`sealer`/);
     expect(() => createHmacKeyManager({ store, sealer, permissions: ['bad name'] })).toThrow(/`permissions`/);
     expect(() => createHmacKeyManager({ store, sealer, maxKeysPerUser: 0 })).toThrow(/`maxKeysPerUser`/);
+    expect(() => createHmacKeyManager({ store, sealer, webSessionMaxAgeInSeconds: 0 })).toThrow(/`webSessionMaxAgeInSeconds`/);
+    expect(() => createHmacKeyManager({ store, sealer, webSessionMaxAgeInSeconds: 1.5 })).toThrow(/`webSessionMaxAgeInSeconds`/);
+    expect(() => createHmacKeyManager({ store, sealer, maxWebSessionsPerUser: 0 })).toThrow(/`maxWebSessionsPerUser`/);
+  });
+});
+
+describe('createHmacKeyManager: web sessions', () => {
+  it('starts a web session: a 64-hex token stored only as a digest, kind web-session, no permissions, ending after 12 hours', async () => {
+    const { manager, store } = setup();
+    const started = await manager.startWebSession({ userId: '1', userName: 'alice' });
+    if (!started.ok) throw started.error;
+    expect(started.value.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(started.value.expiresAt).toBe(NOW + 12 * 3600 * 1000);
+    const record = await store.findById(started.value.credentialId);
+    expect(record).toMatchObject({ strategy: 'hmac-signature', kind: 'web-session', ownerId: '1', parentId: null, scopes: [], allowedIps: [], attributes: { userName: 'alice' } });
+    expect(JSON.stringify(record)).not.toContain(started.value.token);
+    const other = await manager.startWebSession({ userId: '1', userName: 'alice' });
+    expect(other.ok && other.value.token).not.toBe(started.value.token);
+  });
+
+  it('takes the lifetime from webSessionMaxAgeInSeconds', async () => {
+    const manager = createHmacKeyManager({ store: createMemoryCredentialStore(), sealer, clock: createManualClock(NOW), webSessionMaxAgeInSeconds: 600 });
+    expect(await manager.startWebSession({ userId: '1', userName: 'alice' })).toMatchObject({ ok: true, value: { expiresAt: NOW + 600_000 } });
+  });
+
+  it('keeps at most 20 live web sessions per user, ending the oldest, apart from API sessions and other users', async () => {
+    const { manager, store, clock } = setup();
+    const ids: string[] = [];
+    for (let i = 0; i < 21; i++) {
+      const started = await manager.startWebSession({ userId: '1', userName: 'alice' });
+      if (!started.ok) throw started.error;
+      ids.push(started.value.credentialId);
+      clock.advanceBySeconds(1);
+    }
+    const live = await store.listByOwner('1', { strategy: 'hmac-signature', kind: 'web-session', activeAt: clock.now() });
+    expect(live.map((record) => record.id)).toEqual(ids.slice(1));
+    expect((await manager.startWebSession({ userId: '2', userName: 'bob' })).ok).toBe(true);
+    expect(await store.listByOwner('2', { kind: 'web-session', activeAt: clock.now() })).toHaveLength(1);
+  });
+
+  it('refuses a user id or name it cannot store with PARAMETER_INVALID', async () => {
+    const { manager } = setup();
+    for (const user of [null, {}, { userId: '1' }, { userId: '', userName: 'a' }, { userId: 'a b', userName: 'a' }, { userId: 1, userName: 'a' }, { userId: '1', userName: '' }, { userId: '1', userName: 'a\u202eb' }, { userId: '1', userName: 'x'.repeat(256) }]) {
+      expect(await manager.startWebSession(user as never), JSON.stringify(user)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
+  });
+
+  it('ends a web session with endSession; a web session cannot start an API session', async () => {
+    const { manager, store } = setup();
+    const started = await manager.startWebSession({ userId: '1', userName: 'alice' });
+    if (!started.ok) throw started.error;
+    const credential = { id: started.value.credentialId, kind: 'web-session', scopes: [] };
+    expect(await manager.startSession({ principal: { id: '1' }, credential })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
+    expect(await manager.endSession({ ...credential, kind: 'session' })).toMatchObject({ ok: false, error: { code: 'CREDENTIALS_INVALID' } });
+    expect(await manager.endSession(credential)).toEqual({ ok: true, value: undefined });
+    expect((await store.findById(credential.id))?.revokedAt).toBe(NOW);
+    expect(await manager.endSession(credential)).toMatchObject({ ok: false, error: { code: 'CREDENTIALS_INVALID' } });
+    expect(await manager.endSession({ ...credential, kind: 'api-key' })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
   });
 });
 

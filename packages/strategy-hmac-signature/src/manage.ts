@@ -4,6 +4,7 @@ import {
   type CredentialManager,
   type CredentialRecord,
   type ManageResult,
+  type NewCredentialRecord,
   type Principal,
 } from '@gatehouse/auth-core';
 import {
@@ -119,7 +120,8 @@ export interface HmacKeyListing {
 }
 
 /**
- * A session token issued by a successful `AuthenticateUser`, returned once.
+ * A session token, returned once: issued by a successful `AuthenticateUser` (`startSession`) or by a password
+ * login (`startWebSession`). Clients send it as the `aptoken` header.
  *
  * @example
  * ```ts
@@ -145,6 +147,8 @@ export interface HmacSessionIssued {
  * - `rotate(userId, { id } | { token: APIKey }, { overlapInSeconds })`: a new APISecret, shown once. The APIKey,
  *   nonce and permissions stay (so the key count does not change); the previous secret keeps verifying for the
  *   overlap (at most 30 days, default 0: it stops at once).
+ * - `startSession(outcome)`, `startWebSession({ userId, userName })`, `endSession(credential)`: the two kinds of
+ *   `aptoken` session (an API session after `AuthenticateUser`, a web session after a password login).
  *
  * @example
  * ```ts
@@ -156,7 +160,16 @@ export interface HmacSessionIssued {
 export interface HmacKeyManager extends CredentialManager<string, HmacIssueInput, HmacIssuedKey, HmacKeyListing, HmacRotatedSecret> {
   /** Exchanges an authenticated `AuthenticateUser` outcome for a session token (`aptoken`). */
   startSession(caller: { readonly principal: Principal; readonly credential: CredentialInfo }): Promise<ManageResult<HmacSessionIssued>>;
-  /** Ends a session (`LogOut`): the credential of an authenticated `aptoken` call. */
+  /**
+   * Starts a web session for a user whose password the application has checked (`WebAuthenticateUser`): a
+   * random 32-byte token (64 hex characters, stored only as a digest, kind `web-session`) that manages the
+   * user's API keys and carries no permissions. It ends `webSessionMaxAgeInSeconds` after it starts (default
+   * 12 hours); at `maxWebSessionsPerUser` live web sessions (default 20) a new one ends the oldest. `userId` as
+   * for keys (1 to 64 letters, digits, `_`, `-`), `userName` printable text of 1 to 255 characters, else
+   * `PARAMETER_INVALID`.
+   */
+  startWebSession(user: { readonly userId: string; readonly userName: string }): Promise<ManageResult<HmacSessionIssued>>;
+  /** Ends a session of either kind (`LogOut`): the credential of an authenticated `aptoken` call. */
   endSession(credential: CredentialInfo): Promise<ManageResult<void>>;
 }
 
@@ -164,6 +177,7 @@ const PERMISSION = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const API_KEY = new RegExp(`^[0-9a-f]{${HMAC_API_KEY_BYTES * 2}}$`);
 const KEY_KINDS: readonly string[] = [HMAC_KINDS.apiKey];
+const SESSION_KINDS: readonly string[] = [HMAC_KINDS.session, HMAC_KINDS.webSession];
 
 /**
  * The JSON a user downloads after creating a key ("Export to JSON"), pretty-printed.
@@ -199,6 +213,9 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
   const sessionMs = positiveSeconds(options.sessionMaxAgeInSeconds, 86_400, 'sessionMaxAgeInSeconds') * 1000;
   const maxSessions = options.maxSessionsPerUser ?? 100;
   if (!Number.isSafeInteger(maxSessions) || maxSessions < 1) throw new ConfigurationError('maxSessionsPerUser', 'must be a positive integer');
+  const webSessionMs = positiveSeconds(options.webSessionMaxAgeInSeconds, 43_200, 'webSessionMaxAgeInSeconds') * 1000;
+  const maxWebSessions = options.maxWebSessionsPerUser ?? 20;
+  if (!Number.isSafeInteger(maxWebSessions) || maxWebSessions < 1) throw new ConfigurationError('maxWebSessionsPerUser', 'must be a positive integer');
   const emit = createEventEmitter(options.onEvent);
   const context = (id: string): string => `${HMAC_STRATEGY_ID}:${id}`;
   const isUserId = (userId: unknown): userId is string => typeof userId === 'string' && USER_ID.test(userId);
@@ -232,6 +249,34 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
       if (!out.includes(normalized)) out.push(normalized);
     }
     return out;
+  };
+
+  /**
+   * Stores a new session of `kind` for `ownerId`, ending the owner's oldest live session of that kind when they
+   * are at `limit`: a user at the limit loses their oldest session rather than being locked out.
+   */
+  const insertSession = async (
+    kind: string,
+    ownerId: string,
+    limit: number,
+    now: number,
+    fields: () => Omit<NewCredentialRecord, 'digest' | 'hint' | 'strategy' | 'kind' | 'ownerId' | 'createdAt' | 'sealedSecret'>,
+  ): Promise<ManageResult<{ readonly token: string; readonly id: string }>> => {
+    const draw = () => {
+      const token = generateHexToken(HMAC_SESSION_TOKEN_BYTES);
+      return {
+        secret: token,
+        record: { ...fields(), digest: digest(token), hint: token.slice(0, 4), strategy: HMAC_STRATEGY_ID, kind, ownerId, createdAt: now, sealedSecret: null },
+      };
+    };
+    let inserted = await insertCredential(store, draw, { maxActivePerOwner: limit, now });
+    if (!inserted.ok && inserted.error.code === 'LIMIT_EXCEEDED') {
+      const live = await store.listByOwner(ownerId, { strategy: HMAC_STRATEGY_ID, kind, activeAt: now });
+      if (live[0] !== undefined) await store.revoke(live[0].id, now);
+      inserted = await insertCredential(store, draw, { maxActivePerOwner: limit, now });
+    }
+    if (!inserted.ok) return manageFailure('INTERNAL_ERROR');
+    return manageSuccess({ token: inserted.value.secret, id: inserted.value.record.id });
   };
 
   /**
@@ -374,46 +419,45 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
         }
         const expiresAt = now + sessionMs;
         const userName = key.attributes['userName'];
-        const draw = () => {
-          const token = generateHexToken(HMAC_SESSION_TOKEN_BYTES);
-          return {
-            secret: token,
-            record: {
-              id: newCredentialId('hs'),
-              digest: digest(token),
-              strategy: HMAC_STRATEGY_ID,
-              kind: HMAC_KINDS.session,
-              ownerId: key.ownerId,
-              parentId: key.id,
-              label: 'session',
-              hint: token.slice(0, 4),
-              scopes: key.scopes,
-              // The key's address restriction follows its sessions: a token is no more portable than its key.
-              allowedIps: key.allowedIps,
-              sealedSecret: null,
-              attributes: typeof userName === 'string' ? { userName } : {},
-              createdAt: now,
-              expiresAt,
-            },
-          };
-        };
-        let inserted = await insertCredential(store, draw, { maxActivePerOwner: maxSessions, now });
-        if (!inserted.ok && inserted.error.code === 'LIMIT_EXCEEDED') {
-          // A user at the limit loses their oldest session rather than being locked out.
-          const live = await store.listByOwner(key.ownerId, { strategy: HMAC_STRATEGY_ID, kind: HMAC_KINDS.session, activeAt: now });
-          if (live[0] !== undefined) await store.revoke(live[0].id, now);
-          inserted = await insertCredential(store, draw, { maxActivePerOwner: maxSessions, now });
-        }
-        if (!inserted.ok) return manageFailure('INTERNAL_ERROR');
-        return manageSuccess({ token: inserted.value.secret, credentialId: inserted.value.record.id, expiresAt });
+        const started = await insertSession(HMAC_KINDS.session, key.ownerId, maxSessions, now, () => ({
+          id: newCredentialId('hs'),
+          parentId: key.id,
+          label: 'session',
+          scopes: key.scopes,
+          // The key's address restriction follows its sessions: a token is no more portable than its key.
+          allowedIps: key.allowedIps,
+          attributes: typeof userName === 'string' ? { userName } : {},
+          expiresAt,
+        }));
+        return started.ok ? manageSuccess({ token: started.value.token, credentialId: started.value.id, expiresAt }) : started;
+      }),
+
+    startWebSession: (user) =>
+      guardStore(async () => {
+        if (user === null || typeof user !== 'object') return manageFailure('PARAMETER_INVALID');
+        const { userId, userName } = user;
+        if (!isUserId(userId) || !isPrintableText(userName, { maxLength: 255 })) return manageFailure('PARAMETER_INVALID');
+        const now = clock.now();
+        const expiresAt = now + webSessionMs;
+        const started = await insertSession(HMAC_KINDS.webSession, userId, maxWebSessions, now, () => ({
+          id: newCredentialId('hw'),
+          parentId: null,
+          label: 'web session',
+          // A password login proves the user, not a key: it may manage keys, but carries no key's permissions.
+          scopes: [],
+          allowedIps: [],
+          attributes: { userName },
+          expiresAt,
+        }));
+        return started.ok ? manageSuccess({ token: started.value.token, credentialId: started.value.id, expiresAt }) : started;
       }),
 
     endSession: (credential) =>
       guardStore(async () => {
         if (credential === null || typeof credential !== 'object' || typeof credential.id !== 'string') return manageFailure('PARAMETER_INVALID');
-        if (credential.kind !== HMAC_KINDS.session) return manageFailure('OPERATION_NOT_PERMITTED');
+        if (!SESSION_KINDS.includes(credential.kind)) return manageFailure('OPERATION_NOT_PERMITTED');
         const record = await store.findById(credential.id);
-        if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== HMAC_KINDS.session) return manageFailure('CREDENTIALS_INVALID');
+        if (record === null || record.strategy !== HMAC_STRATEGY_ID || record.kind !== credential.kind) return manageFailure('CREDENTIALS_INVALID');
         return (await store.revoke(record.id, clock.now())) ? manageSuccess(undefined) : manageFailure('CREDENTIALS_INVALID');
       }),
   };

@@ -107,21 +107,40 @@ export interface HmacSignatureOptions extends CredentialOptions, StrategyGuardOp
 }
 
 /**
+ * The kinds of session token the `aptoken` header carries:
+ * - `api`: from a signed `AuthenticateUser` (`manager.startSession`), with its API key's permissions;
+ * - `web`: from a password login such as `WebAuthenticateUser` (`manager.startWebSession`), with no permissions,
+ *   for managing the user's API keys.
+ *
+ * @example
+ * ```ts
+ * const keyManagement = hmacSession({ store, sessionKinds: ['api', 'web'] satisfies HmacSessionKind[] });
+ * ```
+ */
+export type HmacSessionKind = 'api' | 'web';
+
+/**
  * Options of the session verifier {@link hmacSession} (the `aptoken` header).
  *
  * @example
  * ```ts
- * const options: HmacSessionOptions = { store, idleTimeoutInSeconds: 1800 };
+ * const options: HmacSessionOptions = { store, idleTimeoutInSeconds: 1800, sessionKinds: ['api', 'web'] };
  * ```
  */
 export interface HmacSessionOptions extends CredentialOptions, StrategyGuardOptions {
   /** The header that carries the session token. Default `aptoken`. */
   readonly headerName?: string;
   /**
-   * A session unused this long ends. Default 1,800 (30 minutes); at least 120. Keep it well above the store's
-   * touch interval (the store records use at most once per interval).
+   * A session unused this long ends (either kind). Default 1,800 (30 minutes); at least 120. Keep it well above
+   * the store's touch interval (the store records use at most once per interval).
    */
   readonly idleTimeoutInSeconds?: number;
+  /**
+   * Which session tokens are accepted. Default `['api']`: API-key sessions only, so a route guarded by it never
+   * lets a web session (which carries no permissions) in. A live token of a kind not listed is refused with
+   * `CREDENTIALS_NOT_ACCEPTED_HERE`. The route kit (`createApexRoutes`) needs `['api', 'web']`.
+   */
+  readonly sessionKinds?: readonly HmacSessionKind[];
   /**
    * Refuse an IP after `maxFailures` rejected tokens in `windowInSeconds` and, with `maxFailuresPerCredential`,
    * a session after that many uses from IPs its key does not allow. Off unless given.
@@ -147,6 +166,10 @@ export interface HmacKeyManagerOptions extends CredentialOptions {
   readonly sessionMaxAgeInSeconds?: number;
   /** Live sessions per user; at the limit a new session ends the oldest. Default 100. */
   readonly maxSessionsPerUser?: number;
+  /** Absolute lifetime of a web session token (`startWebSession`). Default 43,200 (12 hours). */
+  readonly webSessionMaxAgeInSeconds?: number;
+  /** Live web sessions per user; at the limit a new one ends the oldest. Default 20. */
+  readonly maxWebSessionsPerUser?: number;
   readonly onEvent?: AuthEventListener;
 }
 

@@ -630,6 +630,77 @@ describe('hmacSession: aptoken', () => {
   });
 });
 
+describe('hmacSession: sessionKinds', () => {
+  const call = (token: string) => toAuthRequest(new Request('http://x/ap/GetUserAPIKeys', { method: 'POST', headers: { aptoken: token } }), { remoteAddress: '127.0.0.1' });
+  async function bothKinds(context: ReturnType<typeof setup>) {
+    const key = await issueKey(context.manager);
+    const outcome = await context.verifier.authenticate(authenticateRequest(signed(key, 'kinds-1').headers));
+    if (outcome.type !== 'authenticated') throw new Error(outcome.type);
+    const api = await context.manager.startSession(outcome);
+    const web = await context.manager.startWebSession({ userId: '1', userName: 'alice' });
+    if (!api.ok) throw api.error;
+    if (!web.ok) throw web.error;
+    return { api: api.value.token, web: web.value.token };
+  }
+
+  it("accepts API-key sessions only by default: a live web session is CREDENTIALS_NOT_ACCEPTED_HERE, rendered as APEX's 401", async () => {
+    const context = setup();
+    const tokens = await bothKinds(context);
+    expect(await context.sessions.authenticate(call(tokens.api))).toMatchObject({ type: 'authenticated', credential: { kind: 'session', scopes: ['Trading'] } });
+    const refused = await context.sessions.authenticate(call(tokens.web));
+    expect(refused).toMatchObject({ type: 'rejected', error: { code: 'CREDENTIALS_NOT_ACCEPTED_HERE' } });
+    expect(refused.type === 'rejected' && context.sessions.renderRefusal(refused)).toEqual({
+      httpStatus: 401,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: { result: false, errormsg: 'Not Authorized', errorcode: 20, detail: null },
+    });
+  });
+
+  it("accepts web sessions with ['web'] or ['api', 'web'], as credential kind web-session with no permissions and the user's name", async () => {
+    const context = setup();
+    const tokens = await bothKinds(context);
+    const webOnly = hmacSession({ store: context.store, clock: context.clock, sessionKinds: ['web'] });
+    const both = hmacSession({ store: context.store, clock: context.clock, sessionKinds: ['api', 'web'] });
+    const web = { type: 'authenticated', principal: { id: '1', attributes: { userName: 'alice' } }, credential: { kind: 'web-session', scopes: [] } };
+    expect(await webOnly.authenticate(call(tokens.web))).toMatchObject(web);
+    expect(await webOnly.authenticate(call(tokens.api))).toMatchObject({ type: 'rejected', error: { code: 'CREDENTIALS_NOT_ACCEPTED_HERE' } });
+    expect(await both.authenticate(call(tokens.web))).toMatchObject(web);
+    expect(await both.authenticate(call(tokens.api))).toMatchObject({ type: 'authenticated', credential: { kind: 'session', scopes: ['Trading'] } });
+    // An API key, an unknown token and an ended web session are invalid, whichever kinds are accepted.
+    expect(await both.authenticate(call('ab'.repeat(32)))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    const outcome = await both.authenticate(call(tokens.web));
+    if (outcome.type !== 'authenticated') throw new Error(outcome.type);
+    expect((await context.manager.endSession(outcome.credential)).ok).toBe(true);
+    expect(await both.authenticate(call(tokens.web))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('ends a web session after the idle timeout and after webSessionMaxAgeInSeconds', async () => {
+    const context = setup();
+    const sessions = hmacSession({ store: context.store, clock: context.clock, sessionKinds: ['web'], idleTimeoutInSeconds: 7_200 });
+    const idle = await context.manager.startWebSession({ userId: '1', userName: 'alice' });
+    if (!idle.ok) throw idle.error;
+    context.clock.advanceBySeconds(7_201);
+    expect(await sessions.authenticate(call(idle.value.token))).toMatchObject({ error: { code: 'CREDENTIALS_EXPIRED' } });
+    const used = await context.manager.startWebSession({ userId: '1', userName: 'alice' });
+    if (!used.ok) throw used.error;
+    // Used every 4,000 s, it stays live up to 12 hours (43,200 s) and ends then.
+    for (let i = 0; i < 10; i++) {
+      context.clock.advanceBySeconds(4_000);
+      expect((await sessions.authenticate(call(used.value.token))).type, `after ${(i + 1) * 4_000} s`).toBe('authenticated');
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    context.clock.advanceBySeconds(4_000);
+    expect(await sessions.authenticate(call(used.value.token))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('refuses sessionKinds other than a non-empty array of api and web, naming the option', () => {
+    const store = createMemoryCredentialStore();
+    for (const sessionKinds of [[], ['admin'], 'web', ['api', 'session'], [null]]) {
+      expect(() => hmacSession({ store, sessionKinds: sessionKinds as never }), JSON.stringify(sessionKinds)).toThrow(/`sessionKinds`/);
+    }
+  });
+});
+
 describe('opened-secret cache', () => {
   /** The test sealer, counting how often a sealed secret is opened. */
   function countingSealer() {

@@ -24,6 +24,7 @@ import {
   positiveSeconds,
   requireSealer,
   type HmacNoncePolicy,
+  type HmacSessionKind,
   type HmacSessionOptions,
   type HmacSignatureOptions,
 } from './options.js';
@@ -63,14 +64,30 @@ const isUserId = (text: string): boolean => consistsOf(text, USER_ID_CHARS, 1, 6
 const isTokenNonce = (text: string): boolean => consistsOf(text, TOKEN_NONCE_CHARS, 1, 128);
 
 /**
- * The record kinds this package stores.
+ * The record kinds this package stores: API keys, the sessions `AuthenticateUser` starts (`session`) and the
+ * sessions a password login starts (`web-session`). An authenticated `aptoken` call's credential kind is one of
+ * the two session kinds.
  *
  * @example
  * ```ts
- * if (outcome.type === 'authenticated' && outcome.credential.kind === HMAC_KINDS.session) await manager.endSession(outcome.credential);
+ * if (outcome.type === 'authenticated' && outcome.credential.kind === HMAC_KINDS.webSession) showKeyManagement();
  * ```
  */
-export const HMAC_KINDS = { apiKey: 'api-key', session: 'session' } as const;
+export const HMAC_KINDS = { apiKey: 'api-key', session: 'session', webSession: 'web-session' } as const;
+
+/** The record kind of each session kind a {@link hmacSession} verifier can accept. */
+const SESSION_RECORD_KINDS: Readonly<Record<HmacSessionKind, string>> = { api: HMAC_KINDS.session, web: HMAC_KINDS.webSession };
+
+/** The session kinds each verifier built by {@link hmacSession} accepts, so a route kit can check it was given the right one. */
+const acceptedSessionKinds = new WeakMap<object, readonly HmacSessionKind[]>();
+
+/**
+ * The session kinds a strategy built by {@link hmacSession} accepts; `null` for any other strategy (including a
+ * wrapper around one, which cannot be looked into).
+ */
+export function sessionKindsOf(strategy: object): readonly HmacSessionKind[] | null {
+  return acceptedSessionKinds.get(strategy) ?? null;
+}
 
 /**
  * Who an API key or session belongs to: the user id.
@@ -266,8 +283,11 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
 
 /**
  * Creates the session verifier: an `AuthStrategy` for the `aptoken` header issued by a successful
- * `AuthenticateUser`. The session carries its key's permissions as scopes; it ends after its absolute
- * lifetime, after `idleTimeoutInSeconds` without use, on `LogOut`, and at once when its key is removed.
+ * `AuthenticateUser` (kind `api`) and, with `sessionKinds: ['api', 'web']`, by a password login (kind `web`,
+ * `manager.startWebSession`). An API session carries its key's permissions as scopes, a web session none; the
+ * credential kind of the outcome is `session` or `web-session`. A session ends after its absolute lifetime, after
+ * `idleTimeoutInSeconds` without use, on `LogOut`, and an API session at once when its key is removed. A live
+ * token of a kind not accepted is `CREDENTIALS_NOT_ACCEPTED_HERE`.
  *
  * The strategy renders its refusals as APEX call failures (`renderApexError`:
  * `{"result":false,"errormsg":"Not Authorized","errorcode":20,"detail":null}`, and `CREDENTIALS_MISSING` for a
@@ -275,7 +295,7 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
  *
  * @example
  * ```ts
- * const sessions = hmacSession({ store });
+ * const sessions = hmacSession({ store }); // API-key sessions only: a web session is refused
  * const outcome = await sessions.authenticate(toAuthRequest(req));
  * if (outcome.type !== 'authenticated') return toFetchResponse(sessions.renderRefusal(outcome));
  * ```
@@ -285,14 +305,21 @@ export function hmacSession(options: HmacSessionOptions): AuthStrategy<HmacPrinc
   const headerName = (options.headerName ?? 'aptoken').toLowerCase();
   if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(headerName)) throw new ConfigurationError('headerName', 'must be an HTTP header name');
   const idleTimeoutInSeconds = positiveSeconds(options.idleTimeoutInSeconds, 1_800, 'idleTimeoutInSeconds', 120);
-  // Unknown, ended, expired and foreign records (an API key sent as a token) share one answer; a session unused
-  // for `idleTimeoutInSeconds` is CREDENTIALS_EXPIRED.
+  const sessionKinds: unknown = options.sessionKinds ?? ['api'];
+  if (!Array.isArray(sessionKinds) || sessionKinds.length === 0 || sessionKinds.some((kind) => kind !== 'api' && kind !== 'web')) {
+    throw new ConfigurationError('sessionKinds', "must be a non-empty array of 'api' and 'web'");
+  }
+  const accepted: readonly HmacSessionKind[] = Object.freeze([...new Set(sessionKinds as HmacSessionKind[])]);
+  const acceptedRecordKinds = new Set(accepted.map((kind) => SESSION_RECORD_KINDS[kind]));
+  // Both session kinds are looked up whatever is accepted, so a live token of the other kind is told apart
+  // (CREDENTIALS_NOT_ACCEPTED_HERE) from an unknown one. Unknown, ended, expired and foreign records (an API key
+  // sent as a token) share one answer; a session unused for `idleTimeoutInSeconds` is CREDENTIALS_EXPIRED.
   const credentials = createCredentialLookup({
     store,
     digest,
     clock,
     strategyId: HMAC_STRATEGY_ID,
-    kinds: [HMAC_KINDS.session],
+    kinds: [HMAC_KINDS.session, HMAC_KINDS.webSession],
     idleTimeoutInSeconds,
   });
 
@@ -307,13 +334,16 @@ export function hmacSession(options: HmacSessionOptions): AuthStrategy<HmacPrinc
       const found = await credentials.find(token);
       if (found.type === 'rejected') return found;
       const { record } = found;
+      if (!acceptedRecordKinds.has(record.kind)) return rejected('CREDENTIALS_NOT_ACCEPTED_HERE');
       if (!ipAllowed(record, request)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
       return credentials.grant(found, principalOf(record));
     },
     renderRefusal: (refusal: AuthRefusal): WireReply<unknown> => renderApexError(refusalError(refusal)),
     renderSuccess: renderPlainSuccess,
   };
-  return withStrategyGuards(strategy, options);
+  const guarded = withStrategyGuards(strategy, options);
+  acceptedSessionKinds.set(guarded, accepted);
+  return guarded;
 }
 
 /**

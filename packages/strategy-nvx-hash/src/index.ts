@@ -17,3 +17,5 @@ export {
   NVX_STRATEGY_ID,
 } from './options.js';
 export type { NvxAccountType, NvxCredentialKind, NvxHashManagerOptions, NvxHashOptions } from './options.js';
+export { createNvxRoutes } from './routes.js';
+export type { NvxRoutesOptions } from './routes.js';

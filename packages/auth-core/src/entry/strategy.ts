@@ -29,3 +29,5 @@ export { createIpMatcher, formatIpAddress, normalizeIpAddress, parseIpAddress } 
 export type { IpMatcher } from '../ip.js';
 export { createBoundedMemo } from '../memo.js';
 export { createEventEmitter } from '../events.js';
+export { assertKnownOptions, authErrorForThrown, compileClientIpSource } from '../adapter.js';
+export type { CompiledClientIpSource } from '../adapter.js';
