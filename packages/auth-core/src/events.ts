@@ -31,7 +31,8 @@ export type AuthEvent =
       readonly credentialId?: string;
     }
   | {
-      readonly type: 'credential-created' | 'credential-revoked';
+      /** `credential-rotated`: the credential's secret was replaced in place (its id stays, e.g. an APEX key). */
+      readonly type: 'credential-created' | 'credential-revoked' | 'credential-rotated';
       readonly strategyId: string;
       readonly at: number;
       readonly ownerId: string;

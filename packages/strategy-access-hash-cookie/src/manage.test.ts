@@ -197,12 +197,22 @@ describe('createAccessHashManager: rotate', () => {
   });
 
   it('never extends an overlap already running: rotating the old hash again keeps the earlier end', async () => {
-    const { manager, use, clock } = setup();
+    const { manager, use, clock, store } = setup();
     const old = await issue(manager);
+    const start = clock.now();
     expect((await manager.rotate('admin', { id: old.id }, { overlapInSeconds: 60 })).ok).toBe(true);
+    clock.advanceBySeconds(10);
     expect((await manager.rotate('admin', { id: old.id }, { overlapInSeconds: 3600 })).ok).toBe(true);
-    clock.advanceBySeconds(60);
+    expect((await store.findById(old.id))?.expiresAt).toBe(start + 60_000);
+    clock.advanceBySeconds(49);
+    expect(await use(old.hash)).toBe('authenticated');
+    clock.advanceBySeconds(1);
     expect(await use(old.hash)).toBe('CREDENTIALS_INVALID');
+    // A shorter overlap the second time does shorten it.
+    const other = await issue(manager, 'other');
+    expect((await manager.rotate('admin', { id: other.id }, { overlapInSeconds: 3600 })).ok).toBe(true);
+    expect((await manager.rotate('admin', { id: other.id }, { overlapInSeconds: 60 })).ok).toBe(true);
+    expect((await store.findById(other.id))?.expiresAt).toBe(clock.now() + 60_000);
   });
 
   it('refuses a rotation with an overlap at the limit with LIMIT_EXCEEDED, and changes nothing', async () => {
@@ -234,14 +244,43 @@ describe('createAccessHashManager: rotate', () => {
     for (const overlapInSeconds of [-1, 1.5, 30 * 86_400 + 1, Number.NaN, Number.POSITIVE_INFINITY, '60']) {
       expect(await untyped.rotate('admin', { id: issued.id }, { overlapInSeconds })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
     }
-    expect(await untyped.rotate('admin', { id: issued.id }, null)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
-    expect(await untyped.rotate('admin', { id: issued.id }, 60)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    // Options that are not an object: `rotate(owner, hash, 3600)` must not quietly mean "no overlap".
+    for (const options of [null, 60, 0, '3600', true]) {
+      expect(await untyped.rotate('admin', { id: issued.id }, options), String(options)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
     expect(await untyped.rotate('admin', { token: 'abc' })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
     expect(await untyped.rotate('admin', { id: 42 })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
     expect(await use(issued.hash)).toBe('authenticated');
     expect(await manager.list('admin')).toMatchObject({ ok: true, value: [{ id: issued.id }] });
     // 30 days is the longest overlap.
     expect(await manager.rotate('admin', { id: issued.id }, { overlapInSeconds: 30 * 86_400 })).toMatchObject({ ok: true });
+  });
+
+  it('answers CREDENTIAL_NOT_FOUND for a hash revoked while it was being rotated, and leaves no new hash live', async () => {
+    for (const overlapInSeconds of [0, 60]) {
+      const inner = createMemoryCredentialStore();
+      let revokeDuringInsert: string | null = null;
+      // A revoke of the old hash that lands between the rotation's lookup and its last step.
+      const racing: CredentialStore = {
+        ...inner,
+        insert: async (record, options) => {
+          const result = await inner.insert(record, options);
+          if (revokeDuringInsert !== null) await inner.revoke(revokeDuringInsert, Date.UTC(2022, 10, 18, 9, 38, 37));
+          return result;
+        },
+      };
+      const { manager, use, events } = setup(undefined, racing);
+      const old = await issue(manager);
+      revokeDuringInsert = old.id;
+      events.length = 0;
+      expect(await manager.rotate('admin', { id: old.id }, { overlapInSeconds }), String(overlapInSeconds)).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+      expect(await manager.list('admin')).toEqual({ ok: true, value: [] });
+      expect(await inner.listByOwner('admin', { activeAt: Date.UTC(2022, 10, 18, 9, 38, 37) })).toEqual([]);
+      expect(await use(old.hash)).toBe('CREDENTIALS_INVALID');
+      // The replacement was created and revoked again, and never handed out.
+      expect(events.map((event) => event.type)).toEqual(['credential-created', 'credential-revoked']);
+      expect(events[0]).toMatchObject({ credentialId: events[1]?.type === 'credential-revoked' ? events[1].credentialId : 'none' });
+    }
   });
 
   it('lets only one of two concurrent rotations of one hash succeed', async () => {
@@ -274,6 +313,29 @@ describe('createAccessHashManager: store failures and events', () => {
     const broken = setup(undefined, { ...store, revoke: failing, update: failing });
     expect(await broken.manager.rotate('admin', { id: old.id })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
     expect(await broken.manager.rotate('admin', { id: old.id }, { overlapInSeconds: 60 })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+  });
+
+  it('leaves no new hash behind when revoking the old one fails: the limit still holds', async () => {
+    const store = createMemoryCredentialStore();
+    const { manager, use } = setup(2, store);
+    const first = await issue(manager, 'first');
+    const second = await issue(manager, 'second');
+    const live = async () => {
+      const listed = await manager.list('admin');
+      return listed.ok ? listed.value.map((row) => row.id).sort() : listed;
+    };
+    // The store fails to revoke the old hash, and only that one: the new hash was already inserted.
+    const flaky = setup(2, { ...store, revoke: async (id, at) => (id === first.id ? failing() : store.revoke(id, at)) });
+    expect(await flaky.manager.rotate('admin', { id: first.id })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(await live()).toEqual([first.id, second.id].sort());
+    expect(await store.listByOwner('admin', { activeAt: Date.UTC(2022, 10, 18, 9, 38, 37) })).toHaveLength(2);
+    expect(await use(first.hash)).toBe('authenticated');
+    expect(flaky.events.map((event) => event.type)).toEqual(['credential-created', 'credential-revoked']);
+    // The same when setting the overlap's end fails.
+    const flakyUpdate = setup(3, { ...store, update: failing });
+    expect(await flakyUpdate.manager.rotate('admin', { id: first.id }, { overlapInSeconds: 60 })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(await live()).toEqual([first.id, second.id].sort());
+    expect((await store.findById(first.id))?.expiresAt).toBeNull();
   });
 
   it('reports created and revoked events without the hash', async () => {

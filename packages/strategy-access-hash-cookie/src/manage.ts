@@ -17,6 +17,7 @@ import {
   newCredentialId,
   normalizeIpAddress,
   readCredentialReference,
+  replaceCredential,
   resolveCredentialOptions,
   rotationOverlapMs,
 } from '@gatehouse/auth-core/strategy';
@@ -73,7 +74,9 @@ export interface CreatedAccessHash {
  *   `CREDENTIAL_NOT_FOUND` when it is not theirs or no longer live.
  * - `rotate(ownerId, { id } | { token: hash }, { overlapInSeconds })`: a new hash with the same name and IP.
  *   Without an overlap the old one stops at once (rotating works at the limit); with one, both work until the
- *   overlap ends and the new hash counts against the limit.
+ *   overlap ends (a second rotation never puts that end off) and the new hash counts against the limit. A rotation
+ *   that fails half-way (the old hash revoked meanwhile: `CREDENTIAL_NOT_FOUND`; a failing store) revokes its new
+ *   hash again, never shown.
  *
  * Every method answers with a `ManageResult`; a failing store is `STORE_UNAVAILABLE`, never a throw.
  *
@@ -151,8 +154,23 @@ export function createAccessHashManager(options: AccessHashManagerOptions): Acce
     lastLogin: record.lastUsedAt === null ? null : formatAccessHashDate(record.lastUsedAt),
   });
 
-  /** Inserts a fresh hash named `name` and bound to `ip`, and reports it. */
-  const insertHash = async (ownerId: string, name: string, ip: string, now: number, maxActivePerOwner: number): Promise<ManageResult<CreatedAccessHash>> => {
+  /** What `issue` and `rotate` return: the hash itself, this once. */
+  const created = (record: CredentialRecord, hash: string): CreatedAccessHash => ({
+    id: record.id,
+    name: record.label,
+    ip: record.allowedIps[0] ?? '',
+    hash,
+    created: formatAccessHashDate(record.createdAt),
+  });
+
+  /** Inserts a fresh hash named `name` and bound to `ip`, under `maxActivePerOwner` live hashes, and reports it. */
+  const insertHash = async (
+    ownerId: string,
+    name: string,
+    ip: string,
+    now: number,
+    maxActivePerOwner: number,
+  ): Promise<ManageResult<{ readonly record: CredentialRecord; readonly secret: string }>> => {
     const inserted = await insertCredential(
       store,
       () => {
@@ -177,16 +195,16 @@ export function createAccessHashManager(options: AccessHashManagerOptions): Acce
       },
       { maxActivePerOwner, now },
     );
-    if (!inserted.ok) return inserted;
-    const { record, secret } = inserted.value;
-    emit({ type: 'credential-created', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: record.id, credentialKind: ACCESS_HASH_KIND });
-    return manageSuccess({ id: record.id, name, ip, hash: secret, created: formatAccessHashDate(now) });
+    if (inserted.ok) {
+      emit({ type: 'credential-created', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: inserted.value.record.id, credentialKind: ACCESS_HASH_KIND });
+    }
+    return inserted;
   };
 
   /** Revokes a hash and reports it; `false` when it was no longer there to revoke. */
-  const revokeHash = async (ownerId: string, id: string, now: number): Promise<boolean> => {
-    if (!(await store.revoke(id, now))) return false;
-    emit({ type: 'credential-revoked', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId, credentialId: id, credentialKind: ACCESS_HASH_KIND });
+  const revokeHash = async (record: CredentialRecord, now: number): Promise<boolean> => {
+    if (!(await store.revoke(record.id, now))) return false;
+    emit({ type: 'credential-revoked', strategyId: ACCESS_HASH_STRATEGY_ID, at: now, ownerId: record.ownerId, credentialId: record.id, credentialKind: ACCESS_HASH_KIND });
     return true;
   };
 
@@ -209,7 +227,8 @@ export function createAccessHashManager(options: AccessHashManagerOptions): Acce
         if (!isValidAccessHashName(name)) return manageFailure('PARAMETER_INVALID');
         const ip = bindableIp(input.ip);
         if (ip === null) return manageFailure('PARAMETER_INVALID');
-        return insertHash(ownerId, name, ip, clock.now(), maxHashes);
+        const inserted = await insertHash(ownerId, name, ip, clock.now(), maxHashes);
+        return inserted.ok ? manageSuccess(created(inserted.value.record, inserted.value.secret)) : inserted;
       }),
 
     list: (ownerId) =>
@@ -225,13 +244,13 @@ export function createAccessHashManager(options: AccessHashManagerOptions): Acce
         const now = clock.now();
         const owned = await findOwned(ownerId, credential, now);
         if (!owned.ok) return owned;
-        return (await revokeHash(ownerId, owned.value.id, now)) ? manageSuccess(undefined) : manageFailure('CREDENTIAL_NOT_FOUND');
+        return (await revokeHash(owned.value, now)) ? manageSuccess(undefined) : manageFailure('CREDENTIAL_NOT_FOUND');
       }),
 
     rotate: (ownerId, credential, rotateOptions) =>
       guardStore(async () => {
         if (!isOwnerId(ownerId)) return manageFailure('PARAMETER_INVALID');
-        if (rotateOptions !== undefined && (rotateOptions === null || typeof rotateOptions !== 'object')) return manageFailure('PARAMETER_INVALID');
+        // `null` also for options that are not an object: `rotate(owner, hash, 3600)` must not mean "no overlap".
         const overlapMs = rotationOverlapMs(rotateOptions);
         if (overlapMs === null) return manageFailure('PARAMETER_INVALID');
         const now = clock.now();
@@ -241,26 +260,20 @@ export function createAccessHashManager(options: AccessHashManagerOptions): Acce
         // The same name and IP (the IP as stored: bound when it was issued, and normalised then).
         const ip = old.allowedIps[0];
         if (old.allowedIps.length !== 1 || ip === undefined) return manageFailure('CREDENTIAL_NOT_FOUND');
-
-        if (overlapMs === 0) {
-          // The old hash stops at once: the new one may take the limit's last place for the moment between the two.
-          const issued = await insertHash(ownerId, old.label, ip, now, maxHashes + 1);
-          if (!issued.ok) return issued;
-          if (await revokeHash(ownerId, old.id, now)) return issued;
-          // Revoked meanwhile (a concurrent revoke or rotation): this rotation did not happen.
-          await revokeHash(ownerId, issued.value.id, now);
-          return manageFailure('CREDENTIAL_NOT_FOUND');
-        }
-
-        // Both hashes work until the overlap ends, so the new one counts against the limit: at the limit this is
-        // LIMIT_EXCEEDED, and nothing changed.
-        const issued = await insertHash(ownerId, old.label, ip, now, maxHashes);
-        if (!issued.ok) return issued;
-        const until = old.expiresAt === null ? now + overlapMs : Math.min(old.expiresAt, now + overlapMs);
-        const updated = await store.update(old.id, { expiresAt: until });
-        if (updated !== null && updated.revokedAt === null) return issued;
-        await revokeHash(ownerId, issued.value.id, now);
-        return manageFailure('CREDENTIAL_NOT_FOUND');
+        // Without an overlap the old hash stops at once, so the new one may take the limit's last place for the
+        // moment between the two. With one, both work until it ends and the new one counts against the limit (at
+        // the limit: LIMIT_EXCEEDED, nothing changed); an end already set is never put off. When the old hash was
+        // revoked or rotated meanwhile (CREDENTIAL_NOT_FOUND), or the store failed (STORE_UNAVAILABLE), the new
+        // hash, which nobody has seen, is revoked again.
+        const replaced = await replaceCredential({
+          store,
+          old,
+          overlapMs,
+          now,
+          insert: (beyondLimitBy) => insertHash(ownerId, old.label, ip, now, maxHashes + beyondLimitBy),
+          revoke: revokeHash,
+        });
+        return replaced.ok ? manageSuccess(created(replaced.value.record, replaced.value.secret)) : replaced;
       }),
   };
 }

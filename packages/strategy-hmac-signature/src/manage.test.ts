@@ -171,6 +171,11 @@ describe('createHmacKeyManager: issue, list, revoke', () => {
     for (const overlapInSeconds of [-1, 1.5, 30 * 86_400 + 1, Number.NaN, '60' as never]) {
       expect(await manager.rotate('1', { id: created.value.id }, { overlapInSeconds })).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
     }
+    // Options that are not an object: `rotate(userId, key, 3600)` must not quietly mean "no overlap".
+    const untyped = manager as unknown as { rotate: (userId: unknown, reference: unknown, options?: unknown) => ReturnType<HmacKeyManager['rotate']> };
+    for (const options of [3600, 0, null, '3600', true]) {
+      expect(await untyped.rotate('1', { id: created.value.id }, options), String(options)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
     expect(await manager.rotate('2', { id: created.value.id })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
     const rotated = await manager.rotate('1', { id: created.value.id }, { overlapInSeconds: 60 });
     expect(rotated).toMatchObject({ ok: true, value: { id: created.value.id, UserId: '1' } });
@@ -278,6 +283,30 @@ describe('createHmacKeyManager: web sessions', () => {
   });
 });
 
+describe('createHmacKeyManager: API sessions', () => {
+  async function keyOf(manager: HmacKeyManager) {
+    const created = await manager.issue('1', { permissions: ['Trading'] });
+    if (!created.ok) throw created.error;
+    return created.value;
+  }
+
+  it('starts a session that ends after sessionMaxAgeInSeconds, or when the credential that started it ends if sooner', async () => {
+    const { manager } = setup();
+    const key = await keyOf(manager);
+    const caller = (expiresAt?: number | null) => ({ principal: { id: '1' }, credential: { id: key.id, kind: 'api-key', scopes: ['Trading'], ...(expiresAt === undefined ? {} : { expiresAt }) } });
+    expect(await manager.startSession(caller())).toMatchObject({ ok: true, value: { expiresAt: NOW + 86_400_000 } });
+    expect(await manager.startSession(caller(null))).toMatchObject({ ok: true, value: { expiresAt: NOW + 86_400_000 } });
+    expect(await manager.startSession(caller(NOW + 600_000))).toMatchObject({ ok: true, value: { expiresAt: NOW + 600_000 } });
+    // A later end does not lengthen the session.
+    expect(await manager.startSession(caller(NOW + 2 * 86_400_000))).toMatchObject({ ok: true, value: { expiresAt: NOW + 86_400_000 } });
+    // A credential that has already ended starts nothing.
+    expect(await manager.startSession(caller(NOW))).toMatchObject({ ok: false, error: { code: 'CREDENTIALS_INVALID' } });
+    for (const expiresAt of ['soon', Number.NaN, {}]) {
+      expect(await manager.startSession(caller(expiresAt as never)), String(expiresAt)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
+  });
+});
+
 describe('createHmacKeyManager: rotate', () => {
   async function atTheLimit(manager: HmacKeyManager) {
     const keys = await Promise.all(Array.from({ length: 20 }, () => manager.issue('1', { permissions: ['Trading'], label: 'bot', userName: 'demo' })));
@@ -338,13 +367,49 @@ describe('createHmacKeyManager: rotate', () => {
     expect(await manager.rotate('2', { token: other!.APIKey })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
   });
 
-  it('never puts the new secret in the store or in an event', async () => {
+  it('reports a credential-rotated event with ids only, and never puts the new secret in the store or in an event', async () => {
     const { manager, store, events } = setup();
     const [key] = await atTheLimit(manager);
     events.length = 0;
     const rotated = await manager.rotate('1', { id: key!.id }, { overlapInSeconds: 60 });
     if (!rotated.ok) throw rotated.error;
+    expect(events).toEqual([{ type: 'credential-rotated', strategyId: 'hmac-signature', at: NOW, ownerId: '1', credentialId: key!.id, credentialKind: 'api-key' }]);
     expect(JSON.stringify(await store.findById(key!.id))).not.toContain(rotated.value.APISecret);
     expect(JSON.stringify(events)).not.toContain(rotated.value.APISecret);
+    expect(JSON.stringify(events)).not.toContain(key!.APISecret);
+    expect(JSON.stringify(events)).not.toContain(key!.APIKey);
+  });
+
+  it('refuses with CREDENTIAL_NOT_FOUND a key revoked while it was being rotated, and hands out no secret', async () => {
+    for (const overlapInSeconds of [0, 60]) {
+      const inner = createMemoryCredentialStore();
+      // A revoke that lands between the rotation's lookup and its update: the update still finds the record.
+      const racing: CredentialStore = {
+        ...inner,
+        update: async (id, patch) => {
+          await inner.revoke(id, NOW);
+          return inner.update(id, patch);
+        },
+      };
+      const events: AuthEvent[] = [];
+      const manager = createHmacKeyManager({ store: racing, sealer, clock: createManualClock(NOW), onEvent: (event) => events.push(event) });
+      const created = await manager.issue('1', {});
+      if (!created.ok) throw created.error;
+      events.length = 0;
+      expect(await manager.rotate('1', { id: created.value.id }, { overlapInSeconds }), String(overlapInSeconds)).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_NOT_FOUND' } });
+      expect(events).toEqual([]);
+      expect(await manager.list('1')).toEqual({ ok: true, value: [] });
+    }
+  });
+
+  it('reports STORE_UNAVAILABLE and leaves the secret as it was when the store fails before the secret changes', async () => {
+    const { manager, store } = setup();
+    const [key] = await atTheLimit(manager);
+    const before = await store.findById(key!.id);
+    const broken = createHmacKeyManager({ store: { ...store, listByOwner: async () => { throw new Error('down'); } }, sealer, clock: createManualClock(NOW) });
+    for (const overlapInSeconds of [0, 60]) {
+      expect(await broken.rotate('1', { id: key!.id }, { overlapInSeconds })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    }
+    expect(await store.findById(key!.id)).toEqual(before);
   });
 });

@@ -86,7 +86,8 @@ export interface HmacIssueInput {
 
 /**
  * The result of a secret rotation: the new secret, shown once. The APIKey, nonce and permissions are unchanged
- * (the client keeps the APIKey it has; the server stores only its digest).
+ * (the client keeps the APIKey it has; the server stores only its digest). Sessions started with the previous
+ * secret end when it stops verifying.
  *
  * @example
  * ```ts
@@ -146,7 +147,10 @@ export interface HmacSessionIssued {
  * - `revoke(userId, { id } | { token: APIKey })`: every session derived from the key ends at once.
  * - `rotate(userId, { id } | { token: APIKey }, { overlapInSeconds })`: a new APISecret, shown once. The APIKey,
  *   nonce and permissions stay (so the key count does not change); the previous secret keeps verifying for the
- *   overlap (at most 30 days, default 0: it stops at once).
+ *   overlap (at most 30 days, default 0: it stops at once). The key's API sessions end with the old secret: at
+ *   once without an overlap, at the overlap's end with one (a session started during the overlap with the previous
+ *   secret too). A key revoked meanwhile is `CREDENTIAL_NOT_FOUND`; options that are not an object are
+ *   `PARAMETER_INVALID`. A `credential-rotated` event (ids only) reports it.
  * - `startSession(outcome)`, `startWebSession({ userId, userName })`, `endSession(credential)`: the two kinds of
  *   `aptoken` session (an API session after `AuthenticateUser`, a web session after a password login).
  *
@@ -158,7 +162,11 @@ export interface HmacSessionIssued {
  * ```
  */
 export interface HmacKeyManager extends CredentialManager<string, HmacIssueInput, HmacIssuedKey, HmacKeyListing, HmacRotatedSecret> {
-  /** Exchanges an authenticated `AuthenticateUser` outcome for a session token (`aptoken`). */
+  /**
+   * Exchanges an authenticated `AuthenticateUser` outcome for a session token (`aptoken`). The session ends after
+   * `sessionMaxAgeInSeconds`, or at the outcome's `credential.expiresAt` when that is sooner (a request signed with
+   * the previous secret of a rotation overlap ends with the overlap); `CREDENTIALS_INVALID` when that has passed.
+   */
   startSession(caller: { readonly principal: Principal; readonly credential: CredentialInfo }): Promise<ManageResult<HmacSessionIssued>>;
   /**
    * Starts a web session for a user whose password the application has checked (`WebAuthenticateUser`): a
@@ -280,6 +288,19 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
   };
 
   /**
+   * Ends every live API session started from `key` at once (`until` is `null`), or makes each end by `until` at
+   * the latest: what a rotation does to the sessions of the secret it replaces. Store failures throw.
+   */
+  const limitSessionsOf = async (key: CredentialRecord, now: number, until: number | null): Promise<void> => {
+    const sessions = await store.listByOwner(key.ownerId, { strategy: HMAC_STRATEGY_ID, kind: HMAC_KINDS.session, activeAt: now });
+    for (const session of sessions) {
+      if (session.parentId !== key.id) continue;
+      if (until === null) await store.revoke(session.id, now);
+      else if (session.expiresAt === null || session.expiresAt > until) await store.update(session.id, { expiresAt: until });
+    }
+  };
+
+  /**
    * The user's live key a reference from an untyped caller names: `PARAMETER_INVALID` for a reference that is
    * neither `{ id }` nor `{ token: <APIKey> }`, `CREDENTIAL_NOT_FOUND` for a key that is not theirs or not live.
    */
@@ -381,6 +402,7 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
 
     rotate: (userId, credential, rotateOptions) =>
       guardStore(async () => {
+        // `null` also for options that are not an object: `rotate(userId, key, 3600)` must not mean "no overlap".
         const overlapMs = rotationOverlapMs(rotateOptions);
         if (overlapMs === null) return manageFailure('PARAMETER_INVALID');
         const owned = await ownedKey(userId, credential);
@@ -390,6 +412,10 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
         const apiSecret = generateHexToken(HMAC_API_SECRET_BYTES);
         const now = clock.now();
         const validUntil = overlapMs > 0 ? now + overlapMs : null;
+        // A rotation answers a leaked secret, so the sessions started with the old one must not outlive it: they end
+        // now, or with the overlap. First before the secret changes, so a store failing here leaves the key as it
+        // was (its sessions may have ended: a client starts a new one)...
+        await limitSessionsOf(key, now, validUntil);
         // The same record keeps its APIKey, nonce and permissions: only the sealed secret changes, and during the
         // overlap the previous one rides along (a rotation within an overlap drops the one before it).
         const { previousSealedSecret: _old, previousSecretExpiresAt: _oldUntil, ...attributes } = key.attributes;
@@ -397,7 +423,12 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
           sealedSecret: sealer.seal(apiSecret, context(key.id)),
           attributes: validUntil === null ? attributes : { ...attributes, previousSealedSecret: key.sealedSecret, previousSecretExpiresAt: validUntil },
         });
-        if (updated === null) return manageFailure('CREDENTIAL_NOT_FOUND');
+        // Revoked (or gone) meanwhile: its sessions ended with it, and a secret for it would be a lie.
+        if (updated === null || !isCredentialActive(updated, now)) return manageFailure('CREDENTIAL_NOT_FOUND');
+        // ...and once more after it changed, for a session started with the old secret in the moment between. A store
+        // failing here is STORE_UNAVAILABLE although the secret changed: the caller rotates again.
+        await limitSessionsOf(key, now, validUntil);
+        emit({ type: 'credential-rotated', strategyId: HMAC_STRATEGY_ID, at: now, ownerId: updated.ownerId, credentialId: updated.id, credentialKind: HMAC_KINDS.apiKey });
         return manageSuccess({ id: updated.id, APISecret: apiSecret, UserId: updated.ownerId, previousSecretValidUntil: validUntil });
       }),
 
@@ -409,15 +440,25 @@ export function createHmacKeyManager(options: HmacKeyManagerOptions): HmacKeyMan
           return manageFailure('PARAMETER_INVALID');
         }
         const { id: principalId } = principal as { id?: unknown };
-        const { id: credentialId, kind } = credential as { id?: unknown; kind?: unknown };
+        const { id: credentialId, kind, expiresAt: credentialEnd } = credential as { id?: unknown; kind?: unknown; expiresAt?: unknown };
         if (typeof principalId !== 'string' || typeof credentialId !== 'string') return manageFailure('PARAMETER_INVALID');
+        if (credentialEnd !== undefined && credentialEnd !== null && (typeof credentialEnd !== 'number' || Number.isNaN(credentialEnd))) {
+          return manageFailure('PARAMETER_INVALID');
+        }
         if (kind !== HMAC_KINDS.apiKey) return manageFailure('OPERATION_NOT_PERMITTED');
         const key = await store.findById(credentialId);
         const now = clock.now();
         if (key === null || key.strategy !== HMAC_STRATEGY_ID || key.kind !== HMAC_KINDS.apiKey || key.ownerId !== principalId || !isCredentialActive(key, now)) {
           return manageFailure('CREDENTIALS_INVALID');
         }
-        const expiresAt = now + sessionMs;
+        // A session lives no longer than what started it: a request signed with the previous secret of a rotation
+        // overlap carries that overlap's end as `expiresAt`, and the session ends with it.
+        let expiresAt = now + sessionMs;
+        if (typeof credentialEnd === 'number') {
+          if (credentialEnd <= now) return manageFailure('CREDENTIALS_INVALID');
+          expiresAt = Math.min(expiresAt, credentialEnd);
+        }
+        if (key.expiresAt !== null) expiresAt = Math.min(expiresAt, key.expiresAt);
         const userName = key.attributes['userName'];
         const started = await insertSession(HMAC_KINDS.session, key.ownerId, maxSessions, now, () => ({
           id: newCredentialId('hs'),

@@ -363,22 +363,99 @@ describe('secret rotation', () => {
     expect((await verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, 'new').headers))).type).toBe('authenticated');
   });
 
-  it('keeps the APIKey, the issued nonce, the permissions and the live sessions, named by the APIKey as token', async () => {
+  it('keeps the APIKey, the issued nonce and the permissions, named by the APIKey as token', async () => {
     const context = setup({ noncePolicy: 'issued' });
     const key = await issueKey(context.manager, '1', { permissions: ['Trading', 'Deposit'] });
-    const before = await context.verifier.authenticate(authenticateRequest(signed(key, key.Nonce).headers));
-    if (before.type !== 'authenticated') throw new Error(before.type);
-    const session = await context.manager.startSession(before);
-    if (!session.ok) throw session.error;
     const rotated = await context.manager.rotate('1', { token: key.APIKey });
     if (!rotated.ok) throw rotated.error;
     expect(rotated.value.id).toBe(key.id);
     expect(await context.verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: rotated.value.APISecret }, key.Nonce).headers))).toMatchObject({
       type: 'authenticated',
-      credential: { id: key.id, kind: 'api-key', scopes: ['Trading', 'Deposit'] },
+      credential: { id: key.id, kind: 'api-key', scopes: ['Trading', 'Deposit'], expiresAt: null },
     });
-    const aptoken = toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: session.value.token } }), { remoteAddress: '127.0.0.1' });
-    expect((await context.sessions.authenticate(aptoken)).type).toBe('authenticated');
+  });
+
+  /** Starts an `aptoken` session for `key` signed with `secret`, and a probe that tells whether it still works. */
+  async function sessionOf(context: ReturnType<typeof setup>, key: { APIKey: string; UserId: string }, secret: string, nonce: string) {
+    const outcome = await context.verifier.authenticate(authenticateRequest(signed({ ...key, APISecret: secret }, nonce).headers));
+    if (outcome.type !== 'authenticated') throw new Error(outcome.type === 'rejected' ? outcome.error.code : outcome.type);
+    const started = await context.manager.startSession(outcome);
+    if (!started.ok) throw started.error;
+    const works = async (): Promise<string> => {
+      const result = await context.sessions.authenticate(
+        toAuthRequest(new Request('http://x/ap/GetUserInfo', { method: 'POST', headers: { aptoken: started.value.token } }), { remoteAddress: '127.0.0.1' }),
+      );
+      return result.type === 'rejected' ? result.error.code : result.type;
+    };
+    return { outcome, session: started.value, works };
+  }
+
+  it("ends every live session of the key at once when rotated without an overlap, and only that key's", async () => {
+    const context = setup();
+    const key = await issueKey(context.manager);
+    const otherKey = await issueKey(context.manager);
+    const first = await sessionOf(context, key, key.APISecret, 's-1');
+    const second = await sessionOf(context, key, key.APISecret, 's-2');
+    const unrelated = await sessionOf(context, otherKey, otherKey.APISecret, 's-3');
+    const web = await context.manager.startWebSession({ userId: '1', userName: 'demo' });
+    if (!web.ok) throw web.error;
+    const rotated = await context.manager.rotate('1', { id: key.id });
+    if (!rotated.ok) throw rotated.error;
+    expect(await first.works()).toBe('CREDENTIALS_INVALID');
+    expect(await second.works()).toBe('CREDENTIALS_INVALID');
+    expect(await unrelated.works()).toBe('authenticated');
+    expect((await context.store.findById(web.value.credentialId))?.revokedAt).toBeNull();
+    // The new secret starts sessions that live their full lifetime.
+    const fresh = await sessionOf(context, key, rotated.value.APISecret, 's-4');
+    expect(fresh.session.expiresAt).toBe(NOW + 86_400_000);
+    expect(await fresh.works()).toBe('authenticated');
+  });
+
+  it("cuts every live session of the key to the overlap's end when rotated with an overlap", async () => {
+    const context = setup();
+    const key = await issueKey(context.manager);
+    const otherKey = await issueKey(context.manager);
+    const before = await sessionOf(context, key, key.APISecret, 'o-1');
+    const unrelated = await sessionOf(context, otherKey, otherKey.APISecret, 'o-2');
+    expect(before.session.expiresAt).toBe(NOW + 86_400_000);
+    const rotated = await context.manager.rotate('1', { id: key.id }, { overlapInSeconds: 600 });
+    if (!rotated.ok) throw rotated.error;
+    expect((await context.store.findById(before.session.credentialId))?.expiresAt).toBe(NOW + 600_000);
+    expect((await context.store.findById(unrelated.session.credentialId))?.expiresAt).toBe(NOW + 86_400_000);
+    context.clock.advanceBySeconds(599);
+    expect(await before.works()).toBe('authenticated');
+    context.clock.advanceBySeconds(1);
+    expect(await before.works()).toBe('CREDENTIALS_INVALID');
+    expect(await unrelated.works()).toBe('authenticated');
+  });
+
+  it('never lengthens a session that ends before the overlap does', async () => {
+    const context = setup();
+    const manager = createHmacKeyManager({ store: context.store, sealer, clock: context.clock, sessionMaxAgeInSeconds: 300 });
+    const key = await issueKey(manager);
+    const short = await sessionOf({ ...context, manager }, key, key.APISecret, 'l-1');
+    expect((await manager.rotate('1', { id: key.id }, { overlapInSeconds: 600 })).ok).toBe(true);
+    expect((await context.store.findById(short.session.credentialId))?.expiresAt).toBe(NOW + 300_000);
+  });
+
+  it('ends a session started during the overlap with the previous secret when the overlap ends; the new secret starts full sessions', async () => {
+    const context = setup();
+    const key = await issueKey(context.manager);
+    const rotated = await context.manager.rotate('1', { id: key.id }, { overlapInSeconds: 600 });
+    if (!rotated.ok) throw rotated.error;
+    context.clock.advanceBySeconds(100);
+    const withPrevious = await sessionOf(context, key, key.APISecret, 'p-1');
+    // The credential reports the previous secret's end, and the session it starts ends then too.
+    expect(withPrevious.outcome).toMatchObject({ credential: { id: key.id, expiresAt: NOW + 600_000 } });
+    expect(withPrevious.session.expiresAt).toBe(NOW + 600_000);
+    const withCurrent = await sessionOf(context, key, rotated.value.APISecret, 'p-2');
+    expect(withCurrent.outcome).toMatchObject({ credential: { id: key.id, expiresAt: null } });
+    expect(withCurrent.session.expiresAt).toBe(NOW + 100_000 + 86_400_000);
+    context.clock.advanceBySeconds(499);
+    expect(await withPrevious.works()).toBe('authenticated');
+    context.clock.advanceBySeconds(1);
+    expect(await withPrevious.works()).toBe('CREDENTIALS_INVALID');
+    expect(await withCurrent.works()).toBe('authenticated');
   });
 });
 

@@ -128,25 +128,12 @@ function createKeyCache(size: number, open: (sealed: string, recordId: string) =
 }
 
 /**
- * The current secret of a key and, during a rotation overlap, the previous one, as prepared HMAC keys; `null`
- * when the current one cannot be opened.
+ * When a key's previous secret stops verifying (epoch milliseconds), while a rotation overlap is running; `null`
+ * when there is no previous secret, or its overlap has ended.
  */
-function keysOf(
-  record: CredentialRecord,
-  current: ReturnType<typeof createKeyCache>,
-  previousKeys: ReturnType<typeof createKeyCache>,
-  now: number,
-): OpenedKey['mac'][] | null {
-  if (record.sealedSecret === null) return null;
-  const mac = current(record.id, record.sealedSecret);
-  if (mac === null) return null;
-  const previous = record.attributes['previousSealedSecret'];
+function previousSecretEnd(record: CredentialRecord, now: number): number | null {
   const previousUntil = record.attributes['previousSecretExpiresAt'];
-  if (typeof previous === 'string' && typeof previousUntil === 'number' && previousUntil > now) {
-    const previousMac = previousKeys(record.id, previous);
-    if (previousMac !== null) return [mac, previousMac];
-  }
-  return [mac];
+  return typeof record.attributes['previousSealedSecret'] === 'string' && typeof previousUntil === 'number' && previousUntil > now ? previousUntil : null;
 }
 
 /** The principal of a key or session record: its owner, with the user name when the key has one. */
@@ -173,7 +160,9 @@ const renderPlainSuccess = (payload: unknown, options?: RenderSuccessOptions): W
  *
  * Order of checks: format (before any lookup), timestamp window (hardened mode), key lookup, key owner =
  * `UserId`, signature (constant time, either hex case, current or overlapping previous secret), allowed IPs,
- * then the nonce policy, so nonces are spent only by requests that proved the secret.
+ * then the nonce policy, so nonces are spent only by requests that proved the secret. A request signed with the
+ * previous secret of a rotation overlap is authenticated with the credential's `expiresAt` at the end of that
+ * overlap, so a session `manager.startSession` starts from it ends with the overlap too.
  *
  * The strategy renders its refusals as `AuthenticateUser` failures (`renderAuthenticateUserError`:
  * `{"Authenticated":false,"errormsg":…}`, and `CREDENTIALS_MISSING` for a request without the four values), and a
@@ -248,13 +237,17 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
       // was named but not proven is refused by id, so a failure throttle also counts per key (the APIKey is
       // sent in clear, so that reveals nothing; the reply is the same).
       if (record.ownerId !== userId) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
-      const keys = keysOf(record, currentKeys, previousKeys, now);
-      if (keys === null) return rejected('INTERNAL_ERROR');
+      const mac = record.sealedSecret === null ? null : currentKeys(record.id, record.sealedSecret);
+      if (mac === null) return rejected('INTERNAL_ERROR');
+      // During a rotation overlap the previous secret verifies too (unless it cannot be opened: then only the
+      // current one does).
+      const previousUntil = previousSecretEnd(record, now);
+      const previousMac = previousUntil === null ? null : previousKeys(record.id, record.attributes['previousSealedSecret'] as string);
       const values = toleranceInSeconds === null ? { apiKey, userId, nonce } : { apiKey, userId, nonce, timestamp: timestamp as string };
-      // Every secret is checked, so the time taken does not tell which one matched.
-      let matched = false;
-      for (const mac of keys) matched = signatureMatchesWith(signature, mac, values) || matched;
-      if (!matched) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
+      // Every secret is checked, whichever matches, so the time taken does not tell which one did.
+      const currentMatched = signatureMatchesWith(signature, mac, values);
+      const previousMatched = previousMac !== null && signatureMatchesWith(signature, previousMac, values);
+      if (!currentMatched && !previousMatched) return rejectedCredential(record.id, 'CREDENTIALS_INVALID');
       rememberLookupDigest(apiKey, lookup);
 
       if (!ipAllowed(record, request)) return rejectedCredential(record.id, 'IP_NOT_ALLOWED');
@@ -273,7 +266,11 @@ export function hmacSignature(options: HmacSignatureOptions): AuthStrategy<HmacP
         return rejected('STORE_UNAVAILABLE', error);
       }
 
-      return credentials.grant(found, principalOf(record));
+      if (currentMatched || previousUntil === null) return credentials.grant(found, principalOf(record));
+      // Signed with the previous secret: the credential ends when that secret does, and so does a session it starts
+      // (`startSession` caps the session at the credential's `expiresAt`).
+      const expiresAt = record.expiresAt === null ? previousUntil : Math.min(record.expiresAt, previousUntil);
+      return credentials.grant({ type: 'found', record: { ...record, expiresAt }, now }, principalOf(record));
     },
     renderRefusal: (refusal: AuthRefusal): WireReply<unknown> => renderAuthenticateUserError(refusalError(refusal)),
     renderSuccess: renderPlainSuccess,

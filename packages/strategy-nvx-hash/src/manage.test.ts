@@ -296,6 +296,17 @@ describe('createNvxHashManager: rotate', () => {
     expect(await listed(manager)).toHaveLength(1);
   });
 
+  it('refuses options that are not an object (a bare number of seconds, null, a string) with PARAMETER_INVALID', async () => {
+    const { manager, works } = setup();
+    const old = await issueKey(manager);
+    const untyped = manager as unknown as { rotate: (owner: unknown, reference: unknown, options?: unknown) => ReturnType<typeof manager.rotate> };
+    for (const options of [3600, 0, null, '3600', true]) {
+      expect(await untyped.rotate(master, { id: old.id }, options), String(options)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    }
+    expect(await works(old.hash)).toBe(true);
+    expect((await listed(manager)).map((key) => key.id)).toEqual([old.id]);
+  });
+
   it("does not rotate another user's key, a revoked key or a session: CREDENTIAL_NOT_FOUND", async () => {
     const { manager } = setup();
     const issued = await issueKey(manager);

@@ -19,6 +19,7 @@ import {
   manageSuccess,
   newCredentialId,
   readCredentialReference,
+  replaceCredential,
   resolveCredentialOptions,
   rotationOverlapMs,
 } from '@gatehouse/auth-core/strategy';
@@ -295,23 +296,6 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
     return true;
   }
 
-  /**
-   * Finishes a rotation after its new key was inserted. When the rest fails (the old key was revoked meanwhile, or
-   * the store failed), the new key, which nobody has seen, is revoked again so it never holds a slot unknown.
-   */
-  async function completeRotation(replacement: CredentialRecord, now: number, finish: () => Promise<boolean>): Promise<ManageResult<void>> {
-    let finished: boolean;
-    try {
-      finished = await finish();
-    } catch (error) {
-      await revokeRecord(replacement, now).catch(() => false);
-      throw error;
-    }
-    if (finished) return manageSuccess(undefined);
-    await revokeRecord(replacement, now);
-    return manageFailure('CREDENTIAL_NOT_FOUND');
-  }
-
   /** The live session a credential of the caller names. */
   async function liveSession(credential: CredentialInfo): Promise<ManageResult<CredentialRecord>> {
     if (credential === null || typeof credential !== 'object' || !isAccountId(credential.id) || typeof credential.kind !== 'string') {
@@ -366,19 +350,17 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
         const old = found.value;
         // With no overlap the new key takes the old one's place: one slot above the limit for the moment both exist,
         // so a user at the limit can still rotate. With an overlap both keys work and both count: at the limit,
-        // that is LIMIT_EXCEEDED.
-        const inserted = await insertHash('api-key', old.ownerId, 'master', old.label, now, null, overlapMs === 0 ? maxApiKeys + 1 : maxApiKeys);
-        if (!inserted.ok) return inserted;
-        const replacement = inserted.value.record;
-        const completed = await completeRotation(replacement, now, async () => {
-          // `false` when the old key was revoked meanwhile (a concurrent revoke or rotation won).
-          if (overlapMs === 0) return revokeRecord(old, now);
-          // Never extends the old key: one already ending sooner (rotated before) keeps its end.
-          const expiresAt = old.expiresAt === null ? now + overlapMs : Math.min(old.expiresAt, now + overlapMs);
-          const updated = await store.update(old.id, { expiresAt });
-          return updated !== null && isCredentialActive(updated, now);
+        // that is LIMIT_EXCEEDED. The old key's end is never put off, and when the old key was revoked or the store
+        // failed meanwhile, the new key (which nobody has seen) is revoked again.
+        const replaced = await replaceCredential({
+          store,
+          old,
+          overlapMs,
+          now,
+          insert: (beyondLimitBy) => insertHash('api-key', old.ownerId, 'master', old.label, now, null, maxApiKeys + beyondLimitBy),
+          revoke: revokeRecord,
         });
-        return completed.ok ? manageSuccess(issued(replacement, inserted.value.secret)) : completed;
+        return replaced.ok ? manageSuccess(issued(replaced.value.record, replaced.value.secret)) : replaced;
       }),
 
     startUserSession: (owner) =>
