@@ -50,14 +50,17 @@ for (const name of published) {
 const TSC = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /**
- * Installs `names` alone into a fresh project and runs `script` there. With `typeCheck`, that TypeScript source is
+ * Installs `names` alone into a fresh project and runs `script` there (`names`: workspace packages, installed from
+ * their tarballs, or registry specs such as `express@^5`). With `typeCheck`, that TypeScript source is
  * first compiled (strict, NodeNext resolution, so the package's `exports` and its .d.ts files are what resolve).
  */
 function installAndRun(label, names, script, typeCheck) {
   const project = join(work, label);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `smoke-${label}`, private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...names.map(tarballOf)], project);
+  // Workspace packages come from their tarballs, anything else (a framework, its types) from the npm registry.
+  const specs = names.map((name) => (published.includes(name) ? tarballOf(name) : name));
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], project);
   if (typeCheck !== undefined) {
     writeFileSync(join(project, 'check.ts'), typeCheck);
     writeFileSync(
@@ -98,6 +101,7 @@ const AUTH_CORE_ENTRIES = {
     'insertCredential', 'findOwnedCredential', 'readCredentialReference', 'rotationOverlapMs', 'isPrintableText',
     'isCredentialActive', 'ttlToMilliseconds', 'JSON_CONTENT_TYPE', 'parseAuthorizationHeader', 'parseCookieHeader',
     'parseJsonSafely', 'parseFormSafely', 'createIpMatcher', 'normalizeIpAddress', 'createBoundedMemo', 'createEventEmitter',
+    'renderingOf', 'compileClientIpSource', 'assertKnownOptions', 'authErrorForThrown',
   ],
   '@gatehouse/auth-core/crypto': [
     'generateHexToken', 'randomBytes', 'createSecretDigester', 'createHmacSha256', 'hmacSha256', 'sha256Digest',
@@ -106,7 +110,8 @@ const AUTH_CORE_ENTRIES = {
   ],
   '@gatehouse/auth-core/node': ['createNodeRequestAdapter', 'writeNodeReply'],
 };
-const AUTH_CORE_INTERNALS = ['LazyAuthRequest', 'compileAdapterOptions', 'assertStrategy', 'renderingOf', 'wrapperOf'];
+// (`renderingOf` is public in /strategy: what a wrapper copies so it answers in the wrapped strategy's envelopes.)
+const AUTH_CORE_INTERNALS = ['LazyAuthRequest', 'compileAdapterOptions', 'assertStrategy', 'wrapperOf'];
 
 installAndRun(
   'auth-core',
@@ -358,6 +363,227 @@ assert.equal(usage.status, 2);
 assert.match(usage.stderr, /in-process only/);
 for (const vector of signatures.vectors) assert.equal(encodeHex(hmacSha256(vector.apiSecret, vector.message)), vector.signature);
 console.log('installed with auth-core from tarballs; the gatehouse-conformance bin listed nvx-hash@1 and the shipped HMAC vectors verify');
+`,
+);
+
+// The framework adapters: each installed alone from its tarball with auth-core and the NVX strategy (tarballs) and
+// its framework from the npm registry, serving the same application: the NVX route kit (user/auth with the
+// application's verifyLogin, then api/key/create with that session hash) and a route of its own behind
+// `authenticate`, over real HTTP on 127.0.0.1 port 0 (Next.js: its exported route handlers called with Web Requests).
+const NVX_APPLICATION = `
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { AuthError, createMemoryCredentialStore } from '@gatehouse/auth-core';
+import { createNvxHashManager, createNvxRoutes, nvxHash } from '@gatehouse/strategy-nvx-hash';
+
+const store = createMemoryCredentialStore();
+const strategy = nvxHash({ store });
+const manager = createNvxHashManager({ store });
+const verifyLogin = async (login, password) => (login === 'demo' && password === 'secret' ? { id: '1', accountType: 'master' } : null);
+const kit = createNvxRoutes({ strategy, manager, verifyLogin });
+
+const WRONG_HASH = '{"success":false,"status":{"code":3,"description":"Wrong hash"}}';
+const WRONG_LOGIN = '{"success":false,"status":{"code":4,"description":"User or API key not found or session ended"}}';
+const rendered = (code) => strategy.renderRefusal({ type: 'rejected', error: new AuthError(code) });
+const json = (body, headers = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const form = (body, headers = {}) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+
+async function expectWire(response, httpStatus, body) {
+  assert.equal(response.status, httpStatus);
+  assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.equal(await response.text(), body);
+}
+
+/** The same conversation with every adapter; send(path, init) answers a request the framework's way. */
+async function converse(send) {
+  const login = await send('/v2/user/auth', json({ login: 'demo', password: 'secret' }));
+  assert.equal(login.status, 200);
+  const { success, hash: session } = await login.json();
+  assert.equal(success, true);
+  assert.match(session, /^[0-9a-f]{32}$/);
+  await expectWire(await send('/v2/user/auth', json({ login: 'demo', password: 'wrong' })), 400, WRONG_LOGIN);
+  const created = await send('/v2/api/key/create', form('title=Smoke', { authorization: 'NVX ' + session }));
+  assert.equal(created.status, 200);
+  const key = await created.json();
+  assert.equal(key.success, true);
+  assert.equal(key.value.title, 'Smoke');
+
+  // The application's own route: the new key passes (the handler reads the body after authenticate did).
+  const ok = await send('/v2/tracker/list', json({ labels: ['smoke'] }, { authorization: 'NVX ' + key.value.hash }));
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { success: true, list: [], user_id: '1', labels: ['smoke'] });
+  await expectWire(await send('/v2/tracker/list', json({ labels: [] }, { authorization: 'NVX 882fb333405d006df0d5a3f410115e92' })), 400, WRONG_HASH);
+  await expectWire(await send('/v2/tracker/list', json({ labels: [] })), 400, WRONG_HASH);
+  const notFound = rendered('ROUTE_NOT_FOUND');
+  await expectWire(await send('/v2/no/such/call', { method: 'POST' }), notFound.httpStatus, JSON.stringify(notFound.body));
+  const notAllowed = await send('/v2/user/auth', { method: 'DELETE' });
+  assert.equal(notAllowed.status, rendered('METHOD_NOT_ALLOWED').httpStatus);
+  assert.match(notAllowed.headers.get('allow'), /POST/);
+  return '200 for a kit-issued key, ' + WRONG_HASH + ' for a wrong one';
+}
+
+/** For the servers: send() over real HTTP to base. */
+const over = (base) => (path, init) => fetch(base + path, init);
+const versionOf = (name) => JSON.parse(readFileSync('node_modules/' + name + '/package.json', 'utf8')).version;
+`;
+
+/** A type-level check next to each run: the adapter's .d.ts resolve under strict TypeScript and type its auth. */
+const TYPED_STRATEGY = `
+import { createMemoryCredentialStore, type ClientIpSource } from '@gatehouse/auth-core';
+import { createNvxHashManager, createNvxRoutes, nvxHash } from '@gatehouse/strategy-nvx-hash';
+const store = createMemoryCredentialStore();
+const strategy = nvxHash({ store });
+const kit = createNvxRoutes({ strategy, manager: createNvxHashManager({ store }), verifyLogin: async () => null });
+const fromCore: ClientIpSource = { header: 'x-real-ip' };
+`;
+
+for (const [label, express, types] of [['express', 'express@^5', '@types/express@^5'], ['express-4', 'express@^4.21.2', '@types/express@^4.17.21']]) {
+  installAndRun(
+    label,
+    ['@gatehouse/auth-core', '@gatehouse/strategy-nvx-hash', '@gatehouse/express', express, types],
+    `${NVX_APPLICATION}
+import express from 'express';
+import { authenticate, errorBridge, notFound, routeKit } from '@gatehouse/express';
+
+const app = express();
+app.use(routeKit(kit));
+app.post('/v2/tracker/list', authenticate(strategy), express.json(), (req, res) => {
+  res.json({ success: true, list: [], user_id: req.auth.principal.id, labels: req.body.labels });
+});
+app.use('/v2', notFound(strategy), errorBridge(strategy));
+const server = app.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const said = await converse(over('http://127.0.0.1:' + server.address().port));
+server.closeAllConnections();
+server.close();
+console.log('@gatehouse/express with express@' + versionOf('express') + ' from npm: routeKit served user/auth and api/key/create; ' + said);
+`,
+    `${TYPED_STRATEGY}
+import express from 'express';
+import { authenticate, errorBridge, notFound, routeKit, type GatehouseOptions, type RefusalRenderer } from '@gatehouse/express';
+const options: GatehouseOptions = { clientIp: fromCore, require: [] };
+const renderer: RefusalRenderer = strategy;
+const app = express();
+app.use(routeKit(kit));
+app.post('/v2/tracker/list', authenticate(strategy, options), (req, res) => {
+  const userId: string | undefined = req.auth?.principal.id;
+  res.json({ userId });
+});
+app.use('/v2', notFound(renderer), errorBridge(renderer, { onError: (error: unknown) => console.error(error) }));
+`,
+  );
+}
+
+installAndRun(
+  'fastify',
+  ['@gatehouse/auth-core', '@gatehouse/strategy-nvx-hash', '@gatehouse/fastify', 'fastify@^5', '@types/node@^20'],
+  `${NVX_APPLICATION}
+import Fastify from 'fastify';
+import gatehouse, { authenticate, errorBridge, routeKit } from '@gatehouse/fastify';
+
+const app = Fastify();
+await app.register(gatehouse);
+await app.register(routeKit(kit));
+await app.register(async (v2) => {
+  await v2.register(errorBridge(strategy));
+  v2.post('/tracker/list', { preHandler: authenticate(strategy) }, async (request) => ({ success: true, list: [], user_id: request.auth.principal.id, labels: request.body.labels }));
+}, { prefix: '/v2' });
+const said = await converse(over(await app.listen({ port: 0, host: '127.0.0.1' })));
+await app.close();
+console.log('@gatehouse/fastify with fastify@' + versionOf('fastify') + ' from npm: routeKit served user/auth and api/key/create; ' + said);
+`,
+  `${TYPED_STRATEGY}
+import Fastify from 'fastify';
+import gatehouse, { authenticate, errorBridge, notFound, routeKit, type GatehouseOptions } from '@gatehouse/fastify';
+const options: GatehouseOptions = { clientIp: fromCore, optional: true };
+const app = Fastify();
+await app.register(gatehouse);
+await app.register(routeKit(kit));
+await app.register(async (v2) => {
+  await v2.register(errorBridge(strategy));
+  v2.setNotFoundHandler(notFound(strategy));
+  v2.get('/tracker/list', { preHandler: authenticate(strategy, options) }, async (request) => ({ userId: request.auth?.principal.id ?? null }));
+}, { prefix: '/v2' });
+`,
+);
+
+installAndRun(
+  'hono',
+  ['@gatehouse/auth-core', '@gatehouse/strategy-nvx-hash', '@gatehouse/hono', 'hono@^4', '@hono/node-server@^1'],
+  `${NVX_APPLICATION}
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { authenticate, errorBridge, notFound, routeKit } from '@gatehouse/hono';
+
+const app = new Hono();
+app.onError(errorBridge(strategy));
+app.use(routeKit(kit, { getConnInfo }));
+app.post('/v2/tracker/list', authenticate(strategy, { getConnInfo }), async (c) => {
+  const { labels } = await c.req.json();
+  return c.json({ success: true, list: [], user_id: c.get('auth').principal.id, labels });
+});
+app.all('/v2/*', notFound(strategy));
+const server = await new Promise((resolve) => {
+  const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+});
+const said = await converse(over('http://127.0.0.1:' + server.address().port));
+server.closeAllConnections();
+server.close();
+console.log('@gatehouse/hono with hono@' + versionOf('hono') + ' on @hono/node-server from npm: routeKit served user/auth and api/key/create; ' + said);
+`,
+  `${TYPED_STRATEGY}
+import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { authenticate, errorBridge, notFound, routeKit, type GatehouseOptions } from '@gatehouse/hono';
+const options: GatehouseOptions = { clientIp: fromCore };
+const app = new Hono();
+app.onError(errorBridge(strategy));
+app.use(routeKit(kit, { getConnInfo }));
+app.get('/v2/tracker/list', authenticate(strategy, { clientIp: fromCore }), (c) => c.json({ userId: c.get('auth').principal.id }));
+// Options whose optional is only known as a boolean: auth may be null.
+app.get('/v2/news', authenticate(strategy, options), (c) => c.json({ userId: c.get('auth')?.principal.id ?? null }));
+app.all('/v2/*', notFound(strategy));
+`,
+);
+
+installAndRun(
+  'next',
+  ['@gatehouse/auth-core', '@gatehouse/strategy-nvx-hash', '@gatehouse/next', 'next@^16'],
+  `${NVX_APPLICATION}
+import { NextResponse } from 'next/server.js';
+import { redirect } from 'next/navigation.js';
+import { errorBridge, routeKit, withAuth } from '@gatehouse/next';
+
+// What two route files would export: app/v2/tracker/list/route.ts and the catch-all app/v2/[...path]/route.ts.
+const trackerList = {
+  POST: withAuth(strategy, async (request, { auth }) => {
+    const { labels } = await request.json();
+    return NextResponse.json({ success: true, list: [], user_id: auth.principal.id, labels });
+  }),
+};
+const catchAll = routeKit(kit);
+const send = (path, init) => {
+  const file = path === '/v2/tracker/list' ? trackerList : catchAll;
+  const handler = file[init.method];
+  if (handler === undefined) return new Response(null, { status: 405, headers: { allow: Object.keys(file).join(', ') } });
+  return handler(new Request('http://127.0.0.1:3000' + path, init), { params: Promise.resolve({ path: path.split('/').slice(2) }) });
+};
+const said = await converse(send);
+// Next's own control flow (redirect(), notFound()) is Next's: the bridge lets it through.
+await assert.rejects(errorBridge(strategy)(async () => redirect('/login'))(new Request('http://127.0.0.1:3000/v2/x')), (error) => String(error.digest).startsWith('NEXT_REDIRECT'));
+console.log('@gatehouse/next with next@' + versionOf('next') + ' from npm (route handlers called with Web Requests): routeKit served user/auth and api/key/create; ' + said);
+`,
+  `${TYPED_STRATEGY}
+// Nothing from next: the package's types need none (next's own .d.ts want @types/react and @types/node).
+import { authenticate, notFound, routeKit, withAuth, type GatehouseOptions, type RouteHandlers } from '@gatehouse/next';
+const options: GatehouseOptions = { clientIp: fromCore };
+export const POST = withAuth(strategy, async (_request, { auth }) => Response.json({ userId: auth.principal.id }), { clientIp: fromCore });
+// Options whose optional is only known as a boolean: auth may be null.
+export const PUT = withAuth(strategy, async (_request, { auth }) => Response.json({ userId: auth?.principal.id ?? null }), options);
+export const GET = authenticate(strategy, { optional: true })(async (_request, { auth }) => Response.json({ signedIn: auth !== null }));
+export const kitRoutes: RouteHandlers = routeKit(kit, options);
+export const { DELETE } = notFound(strategy);
 `,
 );
 

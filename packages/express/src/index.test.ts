@@ -270,9 +270,9 @@ describe.each(EXPRESS)('%s: authenticate', (_name, createExpress) => {
     expect(option(() => authenticate({} as typeof strategy))).toBe('strategy');
     expect(option(() => authenticate(strategy, { optional: 'yes' as unknown as boolean }))).toBe('optional');
     expect(option(() => authenticate(strategy, { clientIp: 'proxy' as 'socket' }))).toBe('clientIp');
-    expect(option(() => authenticate(strategy, { clientIp: { header: 'x real ip' } }))).toBe('clientIp');
-    expect(option(() => authenticate(strategy, { clientIp: { trustedProxies: [] } }))).toBe('clientIp');
-    expect(option(() => authenticate(strategy, { clientIp: { trustedProxies: ['not-an-ip'] } }))).toBe('trustedProxies');
+    expect(option(() => authenticate(strategy, { clientIp: { header: 'x real ip' } }))).toBe('clientIp.header');
+    expect(option(() => authenticate(strategy, { clientIp: { trustedProxies: ['not-an-ip'] } }))).toBe('clientIp.trustedProxies');
+    expect(option(() => authenticate(strategy, { clientIp: { header: 'x-real-ip', trustedProxies: ['10.0.0.1'] } as never }))).toBe('clientIp');
     expect(option(() => authenticate(strategy, { maxBodyBytes: -1 }))).toBe('maxBodyBytes');
   });
 });

@@ -6,18 +6,19 @@ import {
   createAuthGuard,
   createRouteKitHandler,
   type AuthContext,
-  type AuthErrorCode,
-  type AuthGuardOptions,
-  type AuthRefusal,
   type AuthRequest,
   type AuthStrategy,
+  type GatehouseOptions,
   type Principal,
-  type RequestAdapterOptions,
+  type RefusalRenderer,
   type RouteKit,
   type WireReply,
 } from '@gatehouse/auth-core';
-import { createNodeRequestAdapter, writeNodeReply, type NodeRequestContext } from '@gatehouse/auth-core/node';
+import { createNodeRequestAdapter, writeNodeReply } from '@gatehouse/auth-core/node';
+import { assertKnownOptions, authErrorForThrown, compileClientIpSource } from '@gatehouse/auth-core/strategy';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+
+export type { ClientIpSource, GatehouseOptions, RefusalRenderer } from '@gatehouse/auth-core';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
@@ -30,33 +31,6 @@ declare global {
       auth?: AuthContext | null;
     }
   }
-}
-
-/**
- * Where the client IP comes from: `'socket'` (the TCP peer, the default), `'framework'` (Express's `req.ip`,
- * under your `trust proxy` setting), `{ header }` (a header your platform sets and never passes through, e.g.
- * `x-real-ip`), or `{ trustedProxies }` (`X-Forwarded-For` read right to left behind exactly these proxies).
- *
- * @example
- * ```ts
- * const behindNginx: ClientIpSource = { trustedProxies: ['10.0.0.2'] };
- * ```
- */
-export type ClientIpSource = 'socket' | 'framework' | { readonly header: string } | { readonly trustedProxies: readonly string[] };
-
-/**
- * Options of {@link authenticate}: core's guard options (`optional`, `require`) and where the request comes from.
- *
- * @example
- * ```ts
- * const options: GatehouseOptions = { require: 'Trading', clientIp: 'framework', maxBodyBytes: 16_384 };
- * ```
- */
-export interface GatehouseOptions extends AuthGuardOptions {
-  /** Where the client IP comes from. Default `'socket'`. */
-  readonly clientIp?: ClientIpSource;
-  /** The most body bytes a strategy reads before the body counts as too large. Default 65,536. */
-  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -73,18 +47,6 @@ export interface RouteKitOptions extends Pick<GatehouseOptions, 'clientIp' | 'ma
 }
 
 /**
- * Anything that answers a refusal in its scheme's envelope: a strategy or a route kit.
- *
- * @example
- * ```ts
- * const renderer: RefusalRenderer = nvxHash({ store });
- * ```
- */
-export interface RefusalRenderer {
-  renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
-}
-
-/**
  * Options of {@link errorBridge}.
  *
  * @example
@@ -97,62 +59,35 @@ export interface ErrorBridgeOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-type RequestReader = (req: Request) => AuthRequest;
-
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** Checks an options object; a misspelt option (`requires: 'Trading'`) would silently turn a check off. */
-function assertOptions(options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw new ConfigurationError(name, `is not an option here (known: ${known.join(', ')})`);
-  }
-}
-
-/** Core's guard options only: core refuses options it does not know. */
-function guardOptionsOf(options: GatehouseOptions): AuthGuardOptions {
-  return {
-    ...(options.optional === undefined ? {} : { optional: options.optional }),
-    ...(options.require === undefined ? {} : { require: options.require }),
-  };
-}
-
 function assertFunction(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(name, 'must be a function');
-}
-
-/** The core adapter for a `clientIp` / `maxBodyBytes` pair, checked once. */
-function requestReader(options: Pick<GatehouseOptions, 'clientIp' | 'maxBodyBytes'>): RequestReader {
-  const source = options.clientIp ?? 'socket';
-  const adapterOptions: { -readonly [K in keyof RequestAdapterOptions]: RequestAdapterOptions[K] } = {};
-  if (options.maxBodyBytes !== undefined) adapterOptions.maxBodyBytes = options.maxBodyBytes;
-  if (typeof source === 'object' && source !== null && 'header' in source) {
-    if (typeof source.header !== 'string' || !HEADER_NAME.test(source.header)) throw new ConfigurationError('clientIp', '`header` must be an HTTP header name');
-    adapterOptions.clientIpHeader = source.header;
-  } else if (typeof source === 'object' && source !== null && 'trustedProxies' in source) {
-    if (!Array.isArray(source.trustedProxies) || source.trustedProxies.length === 0) {
-      throw new ConfigurationError('clientIp', '`trustedProxies` must be a non-empty array of IPs or CIDRs');
-    }
-    adapterOptions.trustedProxies = source.trustedProxies;
-  } else if (source !== 'socket' && source !== 'framework') {
-    throw new ConfigurationError('clientIp', "must be 'socket', 'framework', { header } or { trustedProxies }");
-  }
-  const toAuthRequest = createNodeRequestAdapter(adapterOptions);
-  if (source !== 'framework') return (req) => toAuthRequest(req);
-  return (req) => {
-    const context: NodeRequestContext = { remoteAddress: req.ip ?? null };
-    return toAuthRequest(req, context);
-  };
-}
-
-function refusalOf(code: AuthErrorCode, cause?: unknown): AuthRefusal {
-  return { type: 'rejected', error: new AuthError(code, cause === undefined ? {} : { cause }) };
 }
 
 function assertRenderer(renderer: unknown): asserts renderer is RefusalRenderer {
   if (renderer === null || typeof renderer !== 'object' || typeof (renderer as RefusalRenderer).renderRefusal !== 'function') {
     throw new ConfigurationError('renderer', 'must have a renderRefusal() method (a strategy or a route kit)');
   }
+}
+
+/** The core adapter for a `clientIp` / `maxBodyBytes` pair, checked once; `'framework'` is Express's `req.ip`. */
+function requestReader({ clientIp, maxBodyBytes }: Pick<GatehouseOptions, 'clientIp' | 'maxBodyBytes'>): (req: Request) => AuthRequest {
+  const { requestOptions, fromFramework } = compileClientIpSource(clientIp, { socket: true, framework: true });
+  const toAuthRequest = createNodeRequestAdapter({ ...requestOptions, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
+  return fromFramework ? (req) => toAuthRequest(req, { remoteAddress: req.ip ?? null }) : (req) => toAuthRequest(req);
+}
+
+/** Runs `answer` on the request; `null` passes it on, anything thrown goes to Express's error chain. */
+function middleware(read: (req: Request) => AuthRequest, answer: (request: AuthRequest, req: Request) => Promise<WireReply<unknown> | null>): RequestHandler {
+  return (req, res, next) => {
+    let request: AuthRequest;
+    try {
+      request = read(req);
+    } catch (error) {
+      next(error);
+      return;
+    }
+    answer(request, req).then((reply) => (reply === null ? next() : writeNodeReply(res, reply)), next);
+  };
 }
 
 const logError = (error: unknown): void => {
@@ -178,26 +113,15 @@ const logError = (error: unknown): void => {
  * ```
  */
 export function authenticate<P extends Principal = Principal>(strategy: AuthStrategy<P>, options: GatehouseOptions = {}): RequestHandler {
-  assertOptions(options, ['optional', 'require', 'clientIp', 'maxBodyBytes']);
-  const guard = createAuthGuard(strategy, guardOptionsOf(options));
-  const read = requestReader(options);
-  return (req, res, next) => {
-    let request: AuthRequest;
-    try {
-      request = read(req);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    guard(request).then((decision) => {
-      if (decision.type === 'refused') {
-        writeNodeReply(res, decision.reply);
-        return;
-      }
-      req.auth = decision.auth;
-      next();
-    }, next);
-  };
+  assertKnownOptions(options, ['optional', 'require', 'clientIp', 'maxBodyBytes']);
+  const { clientIp, maxBodyBytes, ...guardOptions } = options;
+  const guard = createAuthGuard(strategy, guardOptions);
+  return middleware(requestReader(options), async (request, req) => {
+    const decision = await guard(request);
+    if (decision.type === 'refused') return decision.reply;
+    req.auth = decision.auth;
+    return null;
+  });
 }
 
 /**
@@ -213,23 +137,10 @@ export function authenticate<P extends Principal = Principal>(strategy: AuthStra
  * ```
  */
 export function routeKit(kit: RouteKit, options: RouteKitOptions = {}): RequestHandler {
-  assertOptions(options, ['clientIp', 'maxBodyBytes', 'onError']);
+  assertKnownOptions(options, ['clientIp', 'maxBodyBytes', 'onError']);
   assertFunction(options.onError, 'onError');
   const answer = createRouteKitHandler(kit, options.onError === undefined ? {} : { onError: options.onError });
-  const read = requestReader(options);
-  return (req, res, next) => {
-    let request: AuthRequest;
-    try {
-      request = read(req);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    answer(request).then((reply) => {
-      if (reply === null) next();
-      else writeNodeReply(res, reply);
-    }, next);
-  };
+  return middleware(requestReader(options), answer);
 }
 
 /**
@@ -248,34 +159,11 @@ export function notFound(renderer: RefusalRenderer): RequestHandler {
   assertRenderer(renderer);
   return (_req, res, next) => {
     try {
-      writeNodeReply(res, renderer.renderRefusal(refusalOf('ROUTE_NOT_FOUND')));
+      writeNodeReply(res, renderer.renderRefusal({ type: 'rejected', error: new AuthError('ROUTE_NOT_FOUND') }));
     } catch (error) {
       next(error);
     }
   };
-}
-
-/**
- * The code an error that reached Express's error chain stands for: body-parser's own errors by their `type`,
- * HTTP 404 / 405 errors by their status, an `AuthError` as itself, anything else `INTERNAL_ERROR`.
- */
-function codeOf(error: unknown): AuthErrorCode {
-  if (error instanceof AuthError) return error.code;
-  const { type, status, statusCode } = (error ?? {}) as { type?: unknown; status?: unknown; statusCode?: unknown };
-  switch (type) {
-    case 'entity.too.large':
-    case 'parameters.too.many':
-      return 'REQUEST_TOO_LARGE';
-    case 'entity.parse.failed':
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-    case 'request.size.invalid':
-      return 'REQUEST_MALFORMED';
-  }
-  const httpStatus = status ?? statusCode;
-  if (httpStatus === 404) return 'ROUTE_NOT_FOUND';
-  if (httpStatus === 405) return 'METHOD_NOT_ALLOWED';
-  return 'INTERNAL_ERROR';
 }
 
 /**
@@ -293,21 +181,21 @@ function codeOf(error: unknown): AuthErrorCode {
  */
 export function errorBridge(renderer: RefusalRenderer, options: ErrorBridgeOptions = {}): ErrorRequestHandler {
   assertRenderer(renderer);
-  assertOptions(options, ['onError']);
+  assertKnownOptions(options, ['onError']);
   assertFunction(options.onError, 'onError');
   const onError = options.onError ?? logError;
-  return (error: unknown, _req, res, next) => {
+  return (thrown: unknown, _req, res, next) => {
     if (res.headersSent) {
-      next(error);
+      next(thrown);
       return;
     }
-    const code = codeOf(error);
-    if (code === 'INTERNAL_ERROR') onError(error);
+    const { error } = authErrorForThrown(thrown);
+    if (error.code === 'INTERNAL_ERROR') onError(thrown);
     let reply: WireReply<unknown>;
     try {
-      reply = renderer.renderRefusal(error instanceof AuthError ? { type: 'rejected', error } : refusalOf(code, error));
+      reply = renderer.renderRefusal({ type: 'rejected', error });
     } catch {
-      next(error);
+      next(thrown);
       return;
     }
     writeNodeReply(res, reply);

@@ -6,20 +6,20 @@ import {
   createAuthGuard,
   createRouteKitHandler,
   type AuthContext,
-  type AuthErrorCode,
-  type AuthGuardOptions,
-  type AuthRefusal,
   type AuthRequest,
   type AuthStrategy,
+  type GatehouseOptions,
   type Principal,
-  type RequestAdapterOptions,
+  type RefusalRenderer,
   type RouteKit,
   type WireReply,
 } from '@gatehouse/auth-core';
-import { createNodeRequestAdapter, type NodeRequestContext } from '@gatehouse/auth-core/node';
-import { JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
+import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+import { assertKnownOptions, authErrorForThrown, compileClientIpSource, JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+
+export type { ClientIpSource, GatehouseOptions, RefusalRenderer } from '@gatehouse/auth-core';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,33 +30,6 @@ declare module 'fastify' {
      */
     auth: AuthContext | null;
   }
-}
-
-/**
- * Where the client IP comes from: `'socket'` (the TCP peer, the default), `'framework'` (Fastify's `request.ip`,
- * under your `trustProxy` setting), `{ header }` (a header your platform sets and never passes through, e.g.
- * `x-real-ip`), or `{ trustedProxies }` (`X-Forwarded-For` read right to left behind exactly these proxies).
- *
- * @example
- * ```ts
- * const behindNginx: ClientIpSource = { trustedProxies: ['10.0.0.2'] };
- * ```
- */
-export type ClientIpSource = 'socket' | 'framework' | { readonly header: string } | { readonly trustedProxies: readonly string[] };
-
-/**
- * Options of {@link authenticate}: core's guard options (`optional`, `require`) and where the request comes from.
- *
- * @example
- * ```ts
- * const options: GatehouseOptions = { require: 'Trading', clientIp: 'framework', maxBodyBytes: 16_384 };
- * ```
- */
-export interface GatehouseOptions extends AuthGuardOptions {
-  /** Where the client IP comes from. Default `'socket'`. */
-  readonly clientIp?: ClientIpSource;
-  /** The most body bytes a strategy reads before the body counts as too large. Default 65,536. */
-  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -74,18 +47,6 @@ export interface RouteKitOptions extends Pick<GatehouseOptions, 'clientIp' | 'ma
 }
 
 /**
- * Anything that answers a refusal in its scheme's envelope: a strategy or a route kit.
- *
- * @example
- * ```ts
- * const renderer: RefusalRenderer = nvxHash({ store });
- * ```
- */
-export interface RefusalRenderer {
-  renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
-}
-
-/**
  * Options of {@link errorBridge}.
  *
  * @example
@@ -98,21 +59,10 @@ export interface ErrorBridgeOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-type RequestReader = (request: FastifyRequest) => AuthRequest;
-
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DEFAULT_MAX_BODY_BYTES = 65_536;
 /** Every kit path answers these, so a known path with another method gets the kit's 405 (HEAD comes with GET). */
 const KIT_METHODS = ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'];
 const JSON_SUFFIX_TYPE = /^application\/[\w!#$&^.+-]+\+json\b/i;
-
-/** Checks an options object; a misspelt option (`requires: 'Trading'`) would silently turn a check off. */
-function assertOptions(options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw new ConfigurationError(name, `is not an option here (known: ${known.join(', ')})`);
-  }
-}
 
 function assertFunction(value: unknown, name: string): void {
   if (value !== undefined && typeof value !== 'function') throw new ConfigurationError(name, 'must be a function');
@@ -124,85 +74,41 @@ function assertRenderer(renderer: unknown): asserts renderer is RefusalRenderer 
   }
 }
 
-/** Core's guard options only: core refuses options it does not know. */
-function guardOptionsOf(options: GatehouseOptions): AuthGuardOptions {
-  return {
-    ...(options.optional === undefined ? {} : { optional: options.optional }),
-    ...(options.require === undefined ? {} : { require: options.require }),
-  };
-}
-
-/** The core adapter for a `clientIp` / `maxBodyBytes` pair, checked once. */
-function requestReader(options: Pick<GatehouseOptions, 'clientIp' | 'maxBodyBytes'>): RequestReader {
-  const source = options.clientIp ?? 'socket';
-  const adapterOptions: { -readonly [K in keyof RequestAdapterOptions]: RequestAdapterOptions[K] } = {};
-  if (options.maxBodyBytes !== undefined) adapterOptions.maxBodyBytes = options.maxBodyBytes;
-  if (typeof source === 'object' && source !== null && 'header' in source) {
-    if (typeof source.header !== 'string' || !HEADER_NAME.test(source.header)) throw new ConfigurationError('clientIp', '`header` must be an HTTP header name');
-    adapterOptions.clientIpHeader = source.header;
-  } else if (typeof source === 'object' && source !== null && 'trustedProxies' in source) {
-    if (!Array.isArray(source.trustedProxies) || source.trustedProxies.length === 0) {
-      throw new ConfigurationError('clientIp', '`trustedProxies` must be a non-empty array of IPs or CIDRs');
-    }
-    adapterOptions.trustedProxies = source.trustedProxies;
-  } else if (source !== 'socket' && source !== 'framework') {
-    throw new ConfigurationError('clientIp', "must be 'socket', 'framework', { header } or { trustedProxies }");
-  }
-  const toAuthRequest = createNodeRequestAdapter(adapterOptions);
-  const framework = source === 'framework';
+/** The core adapter for a `clientIp` / `maxBodyBytes` pair, checked once; `'framework'` is Fastify's `request.ip`. */
+function requestReader({ clientIp, maxBodyBytes }: Pick<GatehouseOptions, 'clientIp' | 'maxBodyBytes'>): (request: FastifyRequest) => AuthRequest {
+  const { requestOptions, fromFramework } = compileClientIpSource(clientIp, { socket: true, framework: true });
+  const toAuthRequest = createNodeRequestAdapter({ ...requestOptions, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
   return (request) => {
     // Fastify has read the stream before any preHandler: hand core what its parser left (the kit's parsers leave
     // the bytes themselves, a Buffer, which core decodes exactly).
     const body: unknown = request.body;
-    const context: { -readonly [K in keyof NodeRequestContext]: NodeRequestContext[K] } = {};
-    if (body !== undefined) context.body = body;
-    if (framework) context.remoteAddress = request.ip;
-    return toAuthRequest(request.raw, context);
+    return toAuthRequest(request.raw, { ...(body === undefined ? {} : { body }), ...(fromFramework ? { remoteAddress: request.ip } : {}) });
   };
-}
-
-function refusalOf(code: AuthErrorCode, cause?: unknown): AuthRefusal {
-  return { type: 'rejected', error: new AuthError(code, cause === undefined ? {} : { cause }) };
 }
 
 /** Sends a strategy's reply as it is: status, headers, and the JSON body (Fastify sends a string as given). */
 function sendReply(reply: FastifyReply, wire: WireReply<unknown>): FastifyReply {
-  reply.code(wire.httpStatus);
-  let typed = false;
-  for (const name of Object.keys(wire.headers)) {
-    if (name.toLowerCase() === 'content-type') typed = true;
-    reply.header(name, wire.headers[name]);
-  }
-  if (!typed) reply.header('content-type', JSON_CONTENT_TYPE);
+  reply.code(wire.httpStatus).header('content-type', JSON_CONTENT_TYPE);
+  // After the default, so a reply's own `Content-Type` (Fastify's header names are case-insensitive) replaces it.
+  for (const name of Object.keys(wire.headers)) reply.header(name, wire.headers[name]);
   return reply.send(JSON.stringify(wire.body) ?? 'null');
-}
-
-/**
- * The code an error Fastify hands its error handler stands for: a body over `bodyLimit` is `REQUEST_TOO_LARGE`,
- * an unparsable body or an unsupported media type `REQUEST_MALFORMED`, a failed schema validation
- * `PARAMETER_INVALID`, a 404 / 405 those codes, an `AuthError` itself, anything else `INTERNAL_ERROR`.
- */
-function codeOf(error: unknown): AuthErrorCode {
-  if (error instanceof AuthError) return error.code;
-  const { code, statusCode, validation } = (error ?? {}) as { code?: unknown; statusCode?: unknown; validation?: unknown };
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) return 'REQUEST_TOO_LARGE';
-  if (validation !== undefined) return 'PARAMETER_INVALID';
-  if (statusCode === 415 || (statusCode === 400 && typeof code === 'string' && code.startsWith('FST_ERR_CTP_'))) return 'REQUEST_MALFORMED';
-  if (statusCode === 404) return 'ROUTE_NOT_FOUND';
-  if (statusCode === 405) return 'METHOD_NOT_ALLOWED';
-  return 'INTERNAL_ERROR';
 }
 
 type ErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
 
+/**
+ * Answers what Fastify hands its error handler in the scheme's envelope: core's mapping (body over `bodyLimit`
+ * 413, bad body 400 / 415, 404, 405, `AuthError` as itself, anything else `INTERNAL_ERROR`), and before it a failed
+ * schema validation (also a 400) as `PARAMETER_INVALID`.
+ */
 function errorHandlerFor(renderer: RefusalRenderer, onError: ((error: unknown) => void) | undefined): ErrorHandler {
-  return (error, request, reply) => {
-    const code = codeOf(error);
-    if (code === 'INTERNAL_ERROR') {
-      if (onError === undefined) request.log.error({ err: error }, 'gatehouse: a request failed');
-      else onError(error);
+  return (thrown, request, reply) => {
+    const error = thrown.validation === undefined ? authErrorForThrown(thrown).error : new AuthError('PARAMETER_INVALID', { cause: thrown });
+    if (error.code === 'INTERNAL_ERROR') {
+      if (onError === undefined) request.log.error({ err: thrown }, 'gatehouse: a request failed');
+      else onError(thrown);
     }
-    return sendReply(reply, renderer.renderRefusal(error instanceof AuthError ? { type: 'rejected', error } : refusalOf(code, error)));
+    return sendReply(reply, renderer.renderRefusal({ type: 'rejected', error }));
   };
 }
 
@@ -242,8 +148,9 @@ export default gatehouse;
  * ```
  */
 export function authenticate<P extends Principal = Principal>(strategy: AuthStrategy<P>, options: GatehouseOptions = {}): preHandlerAsyncHookHandler {
-  assertOptions(options, ['optional', 'require', 'clientIp', 'maxBodyBytes']);
-  const guard = createAuthGuard(strategy, guardOptionsOf(options));
+  assertKnownOptions(options, ['optional', 'require', 'clientIp', 'maxBodyBytes']);
+  const { clientIp, maxBodyBytes, ...guardOptions } = options;
+  const guard = createAuthGuard(strategy, guardOptions);
   const read = requestReader(options);
   return async (request, reply) => {
     const decision = await guard(read(request));
@@ -267,7 +174,7 @@ export function authenticate<P extends Principal = Principal>(strategy: AuthStra
  * ```
  */
 export function routeKit(kit: RouteKit, options: RouteKitOptions = {}): FastifyPluginAsync {
-  assertOptions(options, ['clientIp', 'maxBodyBytes', 'onError']);
+  assertKnownOptions(options, ['clientIp', 'maxBodyBytes', 'onError']);
   assertFunction(options.onError, 'onError');
   const answer = createRouteKitHandler(kit, options.onError === undefined ? {} : { onError: options.onError });
   const read = requestReader(options);
@@ -314,7 +221,7 @@ export function routeKit(kit: RouteKit, options: RouteKitOptions = {}): FastifyP
  */
 export function notFound(renderer: RefusalRenderer): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   assertRenderer(renderer);
-  return (_request, reply) => sendReply(reply, renderer.renderRefusal(refusalOf('ROUTE_NOT_FOUND')));
+  return (_request, reply) => sendReply(reply, renderer.renderRefusal({ type: 'rejected', error: new AuthError('ROUTE_NOT_FOUND') }));
 }
 
 /**
@@ -334,7 +241,7 @@ export function notFound(renderer: RefusalRenderer): (request: FastifyRequest, r
  */
 export function errorBridge(renderer: RefusalRenderer, options: ErrorBridgeOptions = {}): FastifyPluginAsync {
   assertRenderer(renderer);
-  assertOptions(options, ['onError']);
+  assertKnownOptions(options, ['onError']);
   assertFunction(options.onError, 'onError');
   const onNotFound = notFound(renderer);
   const onError = errorHandlerFor(renderer, options.onError);

@@ -7,50 +7,19 @@ import {
   createFetchRequestAdapter,
   createRouteKitHandler,
   type AuthContext,
-  type AuthErrorCode,
-  type AuthGuardOptions,
-  type AuthRefusal,
   type AuthRequest,
   type AuthStrategy,
-  type FetchRequestContext,
+  type GatehouseOptions,
   type Principal,
-  type RequestAdapterOptions,
+  type RefusalRenderer,
   type RouteKit,
   type WireReply,
 } from '@gatehouse/auth-core';
-import { createIpMatcher, JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
+import { assertKnownOptions, authErrorForThrown, compileClientIpSource, JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { ConnInfo } from 'hono/conninfo';
 
-/**
- * Where the client IP comes from, the same four choices in every Gatehouse adapter:
- * - `'socket'`: the TCP peer (on Hono: the `getConnInfo` option, else Node bindings' `incoming.socket`);
- * - `'framework'`: the framework's own trust-proxy result; Hono has none, so this is a `ConfigurationError`;
- * - `{ header }`: a header the platform in front of the server guarantees (e.g. `cf-connecting-ip` on Cloudflare);
- * - `{ trustedProxies }`: `X-Forwarded-For` read right to left, believed only from these IPs and CIDRs.
- *
- * @example
- * ```ts
- * const behindNginx: ClientIpSource = { trustedProxies: ['10.0.0.2'] };
- * ```
- */
-export type ClientIpSource = 'socket' | 'framework' | { readonly header: string } | { readonly trustedProxies: readonly string[] };
-
-/**
- * The options every Gatehouse adapter takes: `optional` and `require` (core's `AuthGuardOptions`), where the
- * client IP comes from, and the body cap.
- *
- * @example
- * ```ts
- * const options: GatehouseOptions = { require: 'Trading', clientIp: { header: 'cf-connecting-ip' }, maxBodyBytes: 16_384 };
- * ```
- */
-export interface GatehouseOptions extends AuthGuardOptions {
-  /** Where the client IP comes from. Default `'socket'`. */
-  readonly clientIp?: ClientIpSource;
-  /** The most body bytes authentication reads before the body counts as too large. Default 65,536. */
-  readonly maxBodyBytes?: number;
-}
+export type { ClientIpSource, GatehouseOptions, RefusalRenderer } from '@gatehouse/auth-core';
 
 /**
  * {@link GatehouseOptions} on Hono, plus the runtime's connection-info helper.
@@ -97,18 +66,6 @@ export interface ErrorBridgeOptions {
 }
 
 /**
- * What renders a scheme's refusals: a strategy, a composition, or a route kit.
- *
- * @example
- * ```ts
- * const renderer: RefusalRenderer = nvxHash({ store });
- * ```
- */
-export interface RefusalRenderer {
-  renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
-}
-
-/**
  * The Hono environment {@link authenticate} provides: `c.get('auth')` is who the request was authenticated as.
  *
  * @example
@@ -146,78 +103,32 @@ export interface HonoErrorBridge extends ErrorHandler {
   readonly bodyLimitError: (c: Context) => Response;
 }
 
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** The core adapter options for a {@link ClientIpSource}, checked; names the option as the caller spelled it. */
-function adapterOptionsFor(options: RouteKitOptions): { readonly adapter: RequestAdapterOptions; readonly needsSocket: boolean } {
-  const clientIp: unknown = options.clientIp ?? 'socket';
-  const maxBodyBytes = options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes };
-  if (clientIp === 'socket') return { adapter: maxBodyBytes, needsSocket: true };
-  if (clientIp === 'framework') {
-    throw new ConfigurationError('clientIp', "'framework' needs a framework trust-proxy setting, and Hono has none: use 'socket' (with getConnInfo), { header } or { trustedProxies }");
-  }
-  if (clientIp !== null && typeof clientIp === 'object') {
-    const source = clientIp as { header?: unknown; trustedProxies?: unknown };
-    if (source.header !== undefined && source.trustedProxies !== undefined) {
-      throw new ConfigurationError('clientIp', 'give either { header } or { trustedProxies }, not both');
-    }
-    if (source.header !== undefined) {
-      if (typeof source.header !== 'string' || !HEADER_NAME.test(source.header)) throw new ConfigurationError('clientIp.header', 'must be an HTTP header name');
-      return { adapter: { ...maxBodyBytes, clientIpHeader: source.header }, needsSocket: false };
-    }
-    if (source.trustedProxies !== undefined) {
-      // Checked here so a mistake names the option as the caller wrote it; core compiles the list again.
-      createIpMatcher(source.trustedProxies as readonly string[], 'clientIp.trustedProxies');
-      return { adapter: { ...maxBodyBytes, trustedProxies: source.trustedProxies as readonly string[] }, needsSocket: true };
-    }
-  }
-  throw new ConfigurationError('clientIp', "must be 'socket', { header } or { trustedProxies }");
-}
-
-/** The socket peer's address: the runtime helper's, else Node bindings', else unknown. */
-function socketAddressOf(c: Context, getConnInfo: ((c: Context) => ConnInfo) | undefined): string | null {
-  try {
-    if (getConnInfo !== undefined) return getConnInfo(c).remote.address ?? null;
-    const env = c.env as { incoming?: { socket?: { remoteAddress?: unknown } | null } } | null | undefined;
-    const address = env?.incoming?.socket?.remoteAddress;
-    return typeof address === 'string' ? address : null;
-  } catch {
-    // A helper for another runtime throws on this one: the address is unknown, and IP-bound credentials fail closed.
-    return null;
-  }
-}
-
-/** Refuses what is not an option: a misspelt one (`clientIP`, `required`) would silently change nothing. */
-function assertKnownOptions(options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw new ConfigurationError(name, `is not an option here (known: ${known.join(', ')})`);
-  }
-}
+/** What @hono/node-server puts in `c.env`. */
+type NodeBindings = { readonly incoming?: { readonly socket?: { readonly remoteAddress?: string } } };
 
 /** Builds the `AuthRequest` of a Hono context, under validated options. */
-function createContextAdapter(options: RouteKitOptions): (c: Context) => AuthRequest {
-  const { getConnInfo } = options;
+function createContextAdapter({ clientIp, maxBodyBytes, getConnInfo }: RouteKitOptions): (c: Context) => AuthRequest {
   if (getConnInfo !== undefined && typeof getConnInfo !== 'function') {
     throw new ConfigurationError('getConnInfo', 'must be the runtime\'s getConnInfo function (e.g. from @hono/node-server/conninfo or hono/bun)');
   }
-  const { adapter, needsSocket } = adapterOptionsFor(options);
-  const toAuthRequest = createFetchRequestAdapter(adapter);
+  const { requestOptions } = compileClientIpSource(clientIp, { socket: true, framework: false });
+  const toAuthRequest = createFetchRequestAdapter({ ...requestOptions, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
   return (c) => {
+    // Asked only when a strategy reads the client IP. A helper for another runtime throws on this one: core takes
+    // that as no address, and IP-bound credentials fail closed.
+    const remoteAddress = (): string | null =>
+      getConnInfo !== undefined ? (getConnInfo(c).remote.address ?? null) : ((c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null);
     const raw = c.req.raw;
-    let context: FetchRequestContext = {};
-    if (needsSocket) context = { remoteAddress: socketAddressOf(c, getConnInfo) };
     // An earlier middleware read the body through Hono (`c.req.json()`), which cached it: read that copy. A body
     // consumed from `c.req.raw` directly left nothing, and core reports it as `unavailable` (fail closed).
-    if (raw.method !== 'GET' && raw.method !== 'HEAD' && raw.bodyUsed && Object.keys(c.req.bodyCache).length > 0) {
-      context = { ...context, readBody: () => c.req.arrayBuffer() };
-    }
-    return toAuthRequest(raw, context);
+    const cached = raw.method !== 'GET' && raw.method !== 'HEAD' && raw.bodyUsed && Object.keys(c.req.bodyCache).length > 0;
+    return toAuthRequest(raw, cached ? { remoteAddress, readBody: () => c.req.arrayBuffer() } : { remoteAddress });
   };
 }
 
 /** Sends a reply through Hono, so headers earlier middleware prepared with `c.header()` are kept. */
 function send(c: Context, reply: WireReply<unknown>): Response {
+  // A string body, not toFetchResponse()'s stream: Node servers then send a Content-Length instead of chunks.
   const headers = new Headers({ 'content-type': JSON_CONTENT_TYPE });
   for (const name of Object.keys(reply.headers)) headers.set(name, reply.headers[name] as string);
   return c.newResponse(JSON.stringify(reply.body) ?? 'null', { status: reply.httpStatus as 200, headers });
@@ -275,9 +186,9 @@ export function authenticate<P extends Principal>(
   options: HonoGatehouseOptions = {},
 ): MiddlewareHandler<OptionalAuthEnv<P>> | MiddlewareHandler<AuthEnv<P>> {
   assertKnownOptions(options, ['optional', 'require', 'clientIp', 'maxBodyBytes', 'getConnInfo']);
+  const { clientIp, maxBodyBytes, getConnInfo, ...guardOptions } = options;
   const toAuthRequest = createContextAdapter(options);
-  const { optional, require } = options;
-  const guard = createAuthGuard(strategy, { ...(optional === undefined ? {} : { optional }), ...(require === undefined ? {} : { require }) });
+  const guard = createAuthGuard(strategy, guardOptions);
   const middleware: MiddlewareHandler<OptionalAuthEnv<P>> = async (c, next) => {
     const decision = await guard(toAuthRequest(c));
     if (decision.type === 'refused') return send(c, decision.reply);
@@ -329,19 +240,6 @@ export function notFound(renderer: RefusalRenderer): (c: Context) => Response {
   return (c) => send(c, render(renderer, new AuthError('ROUTE_NOT_FOUND')));
 }
 
-/** The error code a thrown error is answered with, or `null` for an application's own 4xx HTTPException. */
-function codeOf(error: unknown): AuthErrorCode | null {
-  if (error instanceof SyntaxError) return 'REQUEST_MALFORMED';
-  const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status !== 'number' || typeof (error as { getResponse?: unknown }).getResponse !== 'function') return 'INTERNAL_ERROR';
-  // An HTTPException (hono/http-exception), by its status.
-  if (status === 413) return 'REQUEST_TOO_LARGE';
-  if (status === 400 || status === 415) return 'REQUEST_MALFORMED';
-  if (status === 404) return 'ROUTE_NOT_FOUND';
-  if (status === 405) return 'METHOD_NOT_ALLOWED';
-  return status >= 400 && status < 500 ? null : 'INTERNAL_ERROR';
-}
-
 /**
  * An error handler for `app.onError` (or a sub-app's) that answers in a scheme's envelope instead of Hono's text
  * page: a thrown `AuthError` as itself, `hono/body-limit`'s 413 as `REQUEST_TOO_LARGE` (Navixy: code 9 with HTTP
@@ -363,15 +261,13 @@ export function errorBridge(renderer: RefusalRenderer, options: ErrorBridgeOptio
   assertKnownOptions(options, ['onError']);
   const onError = options.onError ?? logToConsole;
   if (typeof onError !== 'function') throw new ConfigurationError('onError', 'must be a function');
-  const handler = (error: Error, c: Context): Response => {
-    if (error instanceof AuthError) {
-      if (error.httpStatus >= 500) onError(error);
-      return send(c, render(renderer, error));
-    }
-    const code = codeOf(error);
-    if (code === null) return (error as unknown as { getResponse(): Response }).getResponse();
-    if (code === 'INTERNAL_ERROR') onError(error);
-    return send(c, render(renderer, new AuthError(code, { cause: error })));
+  const handler = (thrown: Error, c: Context): Response => {
+    const { error, unexpected } = authErrorForThrown(thrown);
+    // An HTTPException (hono/http-exception) with a 4xx status no code stands for is the application's own answer.
+    const { status, getResponse } = thrown as Partial<{ status: unknown; getResponse: () => Response }>;
+    if (unexpected && typeof getResponse === 'function' && typeof status === 'number' && status >= 400 && status < 500) return getResponse.call(thrown);
+    if (unexpected || error.httpStatus >= 500) onError(thrown);
+    return send(c, render(renderer, error));
   };
   const bodyLimitError = (c: Context): Response => send(c, render(renderer, new AuthError('REQUEST_TOO_LARGE')));
   return Object.assign(handler, { bodyLimitError });

@@ -188,7 +188,7 @@ describe('withAuth: the client IP', () => {
     };
     expect(named(() => withAuth(strategy, handler, { clientIp: 'socket' }))).toBe('clientIp');
     expect(named(() => withAuth(strategy, handler, { clientIp: 'framework' }))).toBe('clientIp');
-    expect(named(() => withAuth(strategy, handler, { clientIp: { trustedProxies: ['10.0.0.1'] } }))).toBe('clientIp');
+    expect(named(() => withAuth(strategy, handler, { clientIp: { trustedProxies: ['10.0.0.1'] } }))).toBe('clientIp.trustedProxies');
     expect(named(() => withAuth(strategy, handler, { clientIp: { header: 'x real ip' } }))).toBe('clientIp.header');
     expect(named(() => withAuth(strategy, handler, { maxBodyBytes: 1.5 }))).toBe('maxBodyBytes');
     expect(named(() => withAuth(strategy, handler, { require: 7 as never }))).toBe('require');

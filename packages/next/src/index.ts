@@ -8,47 +8,23 @@ import {
   createRouteKitHandler,
   toFetchResponse,
   type AuthContext,
-  type AuthGuardOptions,
-  type AuthRefusal,
   type AuthRequest,
   type AuthStrategy,
+  type GatehouseOptions,
   type Principal,
-  type RequestAdapterOptions,
+  type RefusalRenderer,
   type RouteKit,
   type WireReply,
 } from '@gatehouse/auth-core';
+import { assertKnownOptions, authErrorForThrown, compileClientIpSource } from '@gatehouse/auth-core/strategy';
 
-/**
- * Where the client IP comes from, the same four choices in every Gatehouse adapter. Next.js route handlers get no
- * socket and have no trust-proxy setting, so here only `{ header }` works (a header the platform guarantees,
- * e.g. `x-real-ip` on Vercel); `'socket'`, `'framework'` and `{ trustedProxies }` are `ConfigurationError`s.
- *
- * @example
- * ```ts
- * const onVercel: ClientIpSource = { header: 'x-real-ip' };
- * ```
- */
-export type ClientIpSource = 'socket' | 'framework' | { readonly header: string } | { readonly trustedProxies: readonly string[] };
-
-/**
- * The options every Gatehouse adapter takes: `optional` and `require` (core's `AuthGuardOptions`), where the
- * client IP comes from, and the body cap.
- *
- * @example
- * ```ts
- * const options: GatehouseOptions = { require: 'Trading', clientIp: { header: 'x-real-ip' }, maxBodyBytes: 16_384 };
- * ```
- */
-export interface GatehouseOptions extends AuthGuardOptions {
-  /** Where the client IP comes from. Default on Next.js: nowhere (`null`), so IP-bound credentials are refused. */
-  readonly clientIp?: ClientIpSource;
-  /** The most body bytes authentication reads before the body counts as too large. Default 65,536. */
-  readonly maxBodyBytes?: number;
-}
+export type { ClientIpSource, GatehouseOptions, RefusalRenderer } from '@gatehouse/auth-core';
 
 /**
  * Options of {@link withAuth} and {@link authenticate}: {@link GatehouseOptions} and who hears about a failing
- * handler.
+ * handler. Route handlers get no socket, so here `clientIp` has no default (the client IP is `null` and IP-bound
+ * credentials are refused) and only `{ header }` is accepted: `'socket'`, `'framework'` and `{ trustedProxies }`
+ * are `ConfigurationError`s.
  *
  * @example
  * ```ts
@@ -81,18 +57,6 @@ export interface RouteKitOptions extends Omit<WithAuthOptions, 'optional' | 'req
 export interface ErrorBridgeOptions {
   /** Told about every error answered with a 5xx (a bug, a failing store). Default: `console.error`. */
   readonly onError?: (error: unknown) => void;
-}
-
-/**
- * What renders a scheme's refusals: a strategy, a composition, or a route kit.
- *
- * @example
- * ```ts
- * const renderer: RefusalRenderer = nvxHash({ store });
- * ```
- */
-export interface RefusalRenderer {
-  renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
 }
 
 /**
@@ -200,38 +164,14 @@ export type ProtectRoute<P extends Principal, Optional extends boolean = false> 
   handler: (request: R, context: Optional extends true ? OptionalAuthedContext<P, Params> : AuthedContext<P, Params>) => Response | Promise<Response>,
 ) => RouteHandler<Params, R>;
 
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** Refuses what is not an option: a misspelt one (`clientIP`, `required`) would silently change nothing. */
-function assertKnownOptions(options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object') throw new ConfigurationError('options', 'must be an object');
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name)) throw new ConfigurationError(name, `is not an option here (known: ${known.join(', ')})`);
-  }
-}
-
 function assertOnError(onError: unknown): void {
   if (onError !== undefined && typeof onError !== 'function') throw new ConfigurationError('onError', 'must be a function');
 }
 
 /** The core adapter for the options, checked: Next.js has no socket, so only `{ header }` can name a client IP. */
-function createRequestAdapter(options: RouteKitOptions): (request: Request) => AuthRequest {
-  const adapter: { -readonly [K in keyof RequestAdapterOptions]: RequestAdapterOptions[K] } = {};
-  if (options.maxBodyBytes !== undefined) adapter.maxBodyBytes = options.maxBodyBytes;
-  const clientIp: unknown = options.clientIp;
-  if (clientIp === 'socket' || clientIp === 'framework') {
-    throw new ConfigurationError('clientIp', `'${clientIp}' is not available: Next.js route handlers get no socket and no trust-proxy result; use { header } on a platform that guarantees one (e.g. x-real-ip on Vercel)`);
-  }
-  if (clientIp !== undefined) {
-    const source = (clientIp !== null && typeof clientIp === 'object' ? clientIp : {}) as { header?: unknown; trustedProxies?: unknown };
-    if (source.trustedProxies !== undefined) {
-      throw new ConfigurationError('clientIp', '{ trustedProxies } needs the socket address, which Next.js route handlers do not get; use { header } on a platform that guarantees one');
-    }
-    if (source.header === undefined) throw new ConfigurationError('clientIp', 'must be { header } on Next.js');
-    if (typeof source.header !== 'string' || !HEADER_NAME.test(source.header)) throw new ConfigurationError('clientIp.header', 'must be an HTTP header name');
-    adapter.clientIpHeader = source.header;
-  }
-  const toAuthRequest = createFetchRequestAdapter(adapter);
+function createRequestAdapter({ clientIp, maxBodyBytes }: RouteKitOptions): (request: Request) => AuthRequest {
+  const { requestOptions } = compileClientIpSource(clientIp, { socket: false, framework: false });
+  const toAuthRequest = createFetchRequestAdapter({ ...requestOptions, ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }) });
   // No socket: without { header } the client IP is null, and IP-bound credentials are refused.
   return (request) => toAuthRequest(request, { remoteAddress: null });
 }
@@ -269,16 +209,11 @@ function isNextControlFlow(error: unknown, depth = 0): boolean {
 }
 
 /** Answers an error a handler threw in the scheme's envelope (or rethrows Next's own control flow). */
-function answerThrown(renderer: RefusalRenderer, onError: (error: unknown) => void, error: unknown): Response {
-  if (isNextControlFlow(error)) throw error;
-  if (error instanceof AuthError) {
-    if (error.httpStatus >= 500) onError(error);
-    return render(renderer, error);
-  }
-  // `await request.json()` on a body that is not JSON.
-  if (error instanceof SyntaxError) return render(renderer, new AuthError('REQUEST_MALFORMED', { cause: error }));
-  onError(error);
-  return render(renderer, new AuthError('INTERNAL_ERROR', { cause: error }));
+function answerThrown(renderer: RefusalRenderer, onError: (error: unknown) => void, thrown: unknown): Response {
+  if (isNextControlFlow(thrown)) throw thrown;
+  const { error, unexpected } = authErrorForThrown(thrown);
+  if (unexpected || error.httpStatus >= 500) onError(thrown);
+  return render(renderer, error);
 }
 
 const NO_PARAMS: Promise<RouteParams> = Promise.resolve(Object.freeze({}));
@@ -347,8 +282,8 @@ export function authenticate<P extends Principal>(strategy: AuthStrategy<P>, opt
   assertOnError(options.onError);
   const onError = options.onError ?? logToConsole;
   const toAuthRequest = createRequestAdapter(options);
-  const { optional, require } = options;
-  const guard = createAuthGuard(strategy, { ...(optional === undefined ? {} : { optional }), ...(require === undefined ? {} : { require }) });
+  const { clientIp, maxBodyBytes, onError: _onError, ...guardOptions } = options;
+  const guard = createAuthGuard(strategy, guardOptions);
   const protect: ProtectRoute<P, true> = <Params, R extends Request>(handler: (request: R, context: OptionalAuthedContext<P, Params>) => Response | Promise<Response>): RouteHandler<Params, R> => {
     if (typeof handler !== 'function') throw new ConfigurationError('handler', 'must be a route handler function');
     return async (request, context) => {
