@@ -1,3 +1,4 @@
+import { AuthError } from '@gatehouse/auth-core';
 import { hashPassword, verifyPassword } from '@gatehouse/auth-core/crypto';
 import type { DemoConfig } from './config.js';
 
@@ -33,18 +34,36 @@ interface AccountRow {
   created_at: number;
 }
 
+/**
+ * Runs a database call of the demo's own tables. A failing database is `STORE_UNAVAILABLE` (HTTP 503 in every
+ * scheme's envelope, as the route kits answer it), never mistaken for a bug (`INTERNAL_ERROR`) or a wrong password.
+ *
+ * @example
+ * ```ts
+ * const row = fromDatabase(() => byLogin.get(login));
+ * ```
+ */
+export function fromDatabase<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new AuthError('STORE_UNAVAILABLE', { cause: error });
+  }
+}
+
 const toAccount = (row: AccountRow): Account =>
   Object.freeze({ id: row.id, login: row.login, role: row.role, parentId: row.parent_id, createdAt: row.created_at });
 
 /** The demo's user directory, kept in the same SQLite file as the credentials. */
 export interface AccountDirectory {
   /** Creates the three demo accounts when the directory is empty; returns the accounts it created. */
-  seed(config: DemoConfig, now: number): Promise<Account[]>;
+  createDemoAccounts(config: DemoConfig, now: number): Promise<Account[]>;
+  /** Throws `AuthError('STORE_UNAVAILABLE')` when the database fails (so do the methods below). */
   list(): Account[];
   findById(id: number): Account | null;
   /**
    * Checks a login and password. Unknown logins cost one scrypt too, so timing does not tell a wrong login
-   * from a wrong password.
+   * from a wrong password. The password check of every login form and route kit.
    */
   verifyLogin(login: string, password: string): Promise<Account | null>;
 }
@@ -70,7 +89,7 @@ export function openAccountDirectory(database: SqlDatabase, passwordCostExponent
   let dummyHash: Promise<string> | undefined;
 
   return {
-    async seed(config, now) {
+    async createDemoAccounts(config, now) {
       if ((count.get() as { n: number }).n > 0) return [];
       const cost = { costExponent: config.passwordCostExponent };
       const [masterHash, subHash, panelHash] = await Promise.all([
@@ -92,17 +111,17 @@ export function openAccountDirectory(database: SqlDatabase, passwordCostExponent
       return (all.all() as AccountRow[]).map(toAccount);
     },
     list() {
-      return (all.all() as AccountRow[]).map(toAccount);
+      return (fromDatabase(() => all.all()) as AccountRow[]).map(toAccount);
     },
     findById(id) {
-      const row = byId.get(id) as AccountRow | undefined;
+      const row = fromDatabase(() => byId.get(id)) as AccountRow | undefined;
       return row === undefined ? null : toAccount(row);
     },
     async verifyLogin(login, password) {
       if (typeof login !== 'string' || typeof password !== 'string' || login.length > 255 || password.length > 1024) {
         return null;
       }
-      const row = byLogin.get(login) as AccountRow | undefined;
+      const row = fromDatabase(() => byLogin.get(login)) as AccountRow | undefined;
       if (row === undefined) {
         dummyHash ??= hashPassword('gatehouse-dummy-password', { costExponent: passwordCostExponent });
         await verifyPassword(password, await dummyHash);

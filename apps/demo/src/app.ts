@@ -1,38 +1,76 @@
 import type { HttpBindings } from '@hono/node-server';
-import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createFetchRequestAdapter, type AuthRequest } from '@gatehouse/auth-core';
 import { Hono } from 'hono';
+import { contextStorage } from 'hono/context-storage';
 import type { DemoContext, DemoVariables } from './context.js';
-import { ACCESS_HASH_ROUTES, mountAccessHashRoutes } from './routes/access-hash.js';
-import { API_V1_BASE_PATH, type ApiRoute } from './routes/api-v1.js';
-import { hmacIndexLines, mountHmacRoutes } from './routes/hmac.js';
-import { mountNvxRoutes, NVX_BASE_PATH, NVX_ROUTES } from './routes/nvx.js';
-import { NAVIXY_AUTHENTICATION, NAVIXY_ERRORS, NAVIXY_HASH_KINDS, PUQ_ACCESS_HASHES } from './sources.js';
-import { mountWebSession, WEB_SESSION_ROUTES } from './web-session.js';
+import { mountPanelApi } from './routes/access-hash.js';
+import { mountApexApi } from './routes/hmac.js';
+import { mountNvxApi } from './routes/nvx.js';
+import { MAX_BODY_BYTES, type GatehouseMountOptions } from './routes/common.js';
+import { createWebSessions } from './web-session.js';
 import { mountWebUi } from './web/ui.js';
 
 /** The Hono environment of the demo: Node bindings plus per-request variables. */
 export type DemoEnv = { Bindings: HttpBindings; Variables: DemoVariables };
 
-const showApiRoute = (route: ApiRoute): string =>
-  `  ${route.methods.join(',').padEnd(6)} ${`${API_V1_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`;
+/**
+ * An `AuthRequest` built on first use, so it reads the request as it is by then: `hono/body-limit` replaces a
+ * chunked body with the bytes it counted.
+ */
+function builtOnFirstUse(build: () => AuthRequest): AuthRequest {
+  let built: AuthRequest | undefined;
+  const request = (): AuthRequest => (built ??= build());
+  return {
+    get method() {
+      return request().method;
+    },
+    get url() {
+      return request().url;
+    },
+    get path() {
+      return request().path;
+    },
+    get clientIp() {
+      return request().clientIp;
+    },
+    query: (name) => request().query(name),
+    queryValues: (name) => request().queryValues(name),
+    header: (name) => request().header(name),
+    headerValues: (name) => request().headerValues(name),
+    cookie: (name) => request().cookie(name),
+    cookieValues: (name) => request().cookieValues(name),
+    body: () => request().body(),
+  };
+}
 
 /**
- * Builds the demo's HTTP application. Each scheme's routes are mounted here as they are added.
+ * Builds the demo's HTTP application: the three APIs (each a @gatehouse/hono mount of its strategy package's route
+ * kit plus the demo's own resources), the web interface, `/healthz` and the route index `/api`.
  */
 export function createApp(context: DemoContext): Hono<DemoEnv> {
-  const toAuthRequest = createNodeRequestAdapter({
-    trustedProxies: context.config.trustedProxies,
-    maxBodyBytes: 64 * 1024,
-  });
+  const { trustedProxies } = context.config;
+  // The client IP: the socket's peer, or X-Forwarded-For read right to left behind GATEHOUSE_TRUSTED_PROXIES.
+  const gatehouse: GatehouseMountOptions = {
+    clientIp: trustedProxies.length > 0 ? { trustedProxies } : 'socket',
+    getConnInfo,
+    maxBodyBytes: MAX_BODY_BYTES,
+  };
+  const toAuthRequest = createFetchRequestAdapter({ trustedProxies, maxBodyBytes: MAX_BODY_BYTES });
   const app = new Hono<DemoEnv>();
 
-  app.use('*', async (c, next) => {
-    c.set('auth', toAuthRequest(c.env.incoming));
+  app.use(async (c, next) => {
     await next();
     // Set on the finished response, so replies the routes build as Fetch responses (toFetchResponse) carry them
     // too; a handler that set its own value keeps it.
     if (!c.res.headers.has('x-content-type-options')) c.header('X-Content-Type-Options', 'nosniff');
     if (!c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
+  });
+  // The access-hash kit's `authorize` runs outside Hono's handler chain and finds the request's context here.
+  app.use(contextStorage());
+  app.use(async (c, next) => {
+    c.set('request', builtOnFirstUse(() => toAuthRequest(c.req.raw, { remoteAddress: () => getConnInfo(c).remote.address ?? null })));
+    await next();
   });
 
   app.get('/healthz', (c) => {
@@ -40,7 +78,13 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
     return c.json({ status: 'ok' });
   });
 
-  // The plain-text list of every API route; the web interface's landing page (GET /) shows it too.
+  const sessions = createWebSessions(context);
+  const nvx = mountNvxApi(app, context, gatehouse);
+  const panel = mountPanelApi(app, context, sessions, gatehouse);
+  const apex = mountApexApi(app, context, gatehouse);
+
+  // The plain-text list of every API route, from the route kits' summaries and the demo's own routes; the web
+  // interface's landing page (GET /) shows it too.
   const routeIndex = [
     'Gatehouse demo',
     '',
@@ -50,29 +94,15 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
     'Web interface (HTML forms, the session cookie below, a CSRF token in every form): /login, /keys (NVX API keys of the master user),',
     '/access-hashes (panel administrator), /hmac-keys (APEX API keys of master users and sub-users).',
     '',
-    `Navixy hash API (${NAVIXY_AUTHENTICATION}; ${NAVIXY_HASH_KINDS}; ${NAVIXY_ERRORS}):`,
-    'GET or POST; parameters in the query, a form or a JSON body; hash in Authorization: NVX <hash>, body field hash or query hash.',
-    ...NVX_ROUTES.map((route) => `  ${`${NVX_BASE_PATH}${route.path}`.padEnd(26)} ${route.needs}`),
+    ...nvx.indexLines,
     '',
-    'Demo login session (JSON bodies; the session cookie is HttpOnly, SameSite=Strict, and Secure with the __Host- prefix over https;',
-    'writes need Content-Type: application/json and, when an Origin is sent, this server\'s own origin):',
-    ...WEB_SESSION_ROUTES.map(showApiRoute),
+    ...panel.indexLines,
     '',
-    `PUQ VPN panel API (${PUQ_ACCESS_HASHES}):`,
-    '  every reply is {"error":"","msg":...,"status":"success"} or {"error":"<text>","msg":"","status":"error"}.',
-    'Access hashes are managed by the panel administrator (admin) with the session cookie; each hash works only from its own IP,',
-    'sent as Cookie access_hash=<hash>, e.g.  curl -b "access_hash=<hash>" -X GET http://<host>:<port>/api/v1/system/status',
-    ...ACCESS_HASH_ROUTES.map(showApiRoute),
-    '',
-    ...hmacIndexLines(context.config.hmacNoncePolicy),
+    ...apex.indexLines,
   ].join('\n');
   app.get('/api', (c) => c.text(routeIndex));
 
-  const nvx = mountNvxRoutes(app, context);
-  const sessions = mountWebSession(app, context);
-  const accessHashes = mountAccessHashRoutes(app, context, sessions);
-  const hmac = mountHmacRoutes(app, context);
-  mountWebUi(app, context, { sessions, nvx: nvx.manager, accessHashes: accessHashes.manager, hmac: hmac.manager, routeIndex });
+  mountWebUi(app, context, { sessions, nvx: nvx.manager, accessHashes: panel.manager, hmac: apex.manager, routeIndex });
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
   app.onError((error, c) => {

@@ -6,8 +6,8 @@ import { createIpMatcher } from '@gatehouse/auth-core/strategy';
 import { encodeHex, parseKeyEncryptionKeys, randomBytes } from '@gatehouse/auth-core/crypto';
 import type { HmacNoncePolicy } from '@gatehouse/strategy-hmac-signature';
 
-/** One seeded demo login. */
-export interface SeedAccount {
+/** One demo login, created on first start. */
+export interface DemoLogin {
   readonly login: string;
   readonly password: string;
 }
@@ -28,7 +28,7 @@ export interface DemoConfig {
    * says `X-Forwarded-Proto: https`.
    */
   readonly https: boolean;
-  readonly accounts: { readonly master: SeedAccount; readonly sub: SeedAccount; readonly panel: SeedAccount };
+  readonly accounts: { readonly master: DemoLogin; readonly sub: DemoLogin; readonly panel: DemoLogin };
   /** scrypt cost exponent for the demo's own password hashes. */
   readonly passwordCostExponent: number;
   /**
@@ -127,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const maxFailuresPerIp = Number(maxFailuresText);
   if (!/^[1-9][0-9]{0,8}$/.test(maxFailuresText)) throw new ConfigurationError('GATEHOUSE_MAX_FAILURES', 'must be a positive integer');
 
-  const account = (loginVar: string, passwordVar: string, login: string, password: string): SeedAccount => ({
+  const account = (loginVar: string, passwordVar: string, login: string, password: string): DemoLogin => ({
     login: env[loginVar] || login,
     password: env[passwordVar] || password,
   });

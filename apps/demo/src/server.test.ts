@@ -18,7 +18,7 @@ describe('demo server', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
-  it('seeds the three demo accounts on first start and prints them with their passwords', async () => {
+  it('creates the three demo accounts on first start and prints them with their passwords', async () => {
     const lines: string[] = [];
     const demo = await start(freshEnv(), lines);
     const log = lines.join('\n');

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { systemClock, type Clock } from '@gatehouse/auth-core';
+import { createLoginThrottle, systemClock, type Clock } from '@gatehouse/auth-core';
 import { createSecretSealer } from '@gatehouse/auth-core/crypto';
 import { openSqliteStores } from '@gatehouse/store-sqlite';
 import { openAccountDirectory } from './accounts.js';
@@ -24,7 +24,7 @@ export interface StartDemoOptions {
 }
 
 /**
- * Starts the demo: reads the environment, opens (and migrates) the SQLite database, seeds the demo accounts on
+ * Starts the demo: reads the environment, opens (and migrates) the SQLite database, creates the demo accounts on
  * first start, and listens.
  */
 export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: StartDemoOptions = {}): Promise<RunningDemo> {
@@ -40,6 +40,8 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: S
     ephemeral: stores.ephemeral,
     sealer: createSecretSealer(config.keyEncryptionKeys),
     accounts,
+    // Failed logins per client IP and per login in 15 minutes: GATEHOUSE_MAX_FAILURES (default 100, NIST SP 800-63B).
+    loginThrottle: createLoginThrottle(stores.ephemeral, { maxFailures: config.maxFailuresPerIp }),
     vpnAccounts: openVpnAccountStore(stores.database),
     notices: [],
     isHealthy() {
@@ -51,7 +53,7 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: S
       }
     },
   };
-  const seeded = await accounts.seed(config, clock.now());
+  const created = await accounts.createDemoAccounts(config, clock.now());
   const app = createApp(context);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -69,8 +71,8 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: S
   }
   log(`Database: ${config.databasePath}`);
   if (config.trustedProxies.length > 0) log(`Trusted proxies: ${config.trustedProxies.join(', ')}`);
-  if (seeded.length > 0) {
-    log('Seeded demo accounts:');
+  if (created.length > 0) {
+    log('Demo accounts (created now):');
     log(`  master user      ${config.accounts.master.login} / ${config.accounts.master.password}`);
     log(`  sub-user         ${config.accounts.sub.login} / ${config.accounts.sub.password}`);
     log(`  panel admin      ${config.accounts.panel.login} / ${config.accounts.panel.password}`);

@@ -1,4 +1,6 @@
-import type { SqlDatabase } from './accounts.js';
+import type { JsonValue } from '@gatehouse/auth-core';
+import { formatAccessHashDate } from '@gatehouse/strategy-access-hash-cookie';
+import { fromDatabase, type SqlDatabase } from './accounts.js';
 
 /** A VPN account of the demo's control panel (the resource behind `/api/v1/accounts`; not a login). */
 export interface VpnAccount {
@@ -29,8 +31,8 @@ export interface VpnAccountCounts {
 }
 
 /**
- * The demo's VPN accounts, kept in the same SQLite file as the credentials. Every method may throw when the
- * database fails; callers turn that into a 503.
+ * The demo's VPN accounts, kept in the same SQLite file as the credentials. When the database fails every method
+ * throws `AuthError('STORE_UNAVAILABLE')`, which the API answers with HTTP 503 in its envelope.
  */
 export interface VpnAccountStore {
   list(): Promise<VpnAccount[]>;
@@ -80,43 +82,80 @@ export function openVpnAccountStore(database: SqlDatabase): VpnAccountStore {
     return row === undefined ? null : toAccount(row);
   };
 
-  // better-sqlite3 is synchronous; the methods are async so that a thrown database error becomes a rejected
-  // promise the routes handle like any other store failure.
+  /** A write; a username another account has is an answer, not a failure. */
+  const write = (run: () => VpnAccountWrite): VpnAccountWrite =>
+    fromDatabase(() => {
+      try {
+        return run();
+      } catch (error) {
+        if (isUniqueViolation(error)) return { type: 'username-taken' };
+        throw error;
+      }
+    });
+
+  // better-sqlite3 is synchronous; the methods are async so that callers treat them like any other store.
   return {
     async list() {
-      return (all.all() as VpnAccountRow[]).map(toAccount);
+      return (fromDatabase(() => all.all()) as VpnAccountRow[]).map(toAccount);
     },
     async findById(id) {
-      return find(id);
+      return fromDatabase(() => find(id));
     },
     async create(input, now) {
-      try {
+      return write(() => {
         const id = Number(insert.run(input.username, input.enabled ? 1 : 0, now, now).lastInsertRowid);
         const account = find(id);
         if (account === null) throw new Error('demo_vpn_accounts: inserted row not found');
         return { type: 'ok', account };
-      } catch (error) {
-        if (isUniqueViolation(error)) return { type: 'username-taken' };
-        throw error;
-      }
+      });
     },
     async update(id, patch, now) {
-      try {
+      return write(() => {
         const enabled = patch.enabled === undefined ? null : patch.enabled ? 1 : 0;
         const changed = update.run(patch.username ?? null, enabled, now, id).changes;
         const account = changed === 0 ? null : find(id);
         return account === null ? { type: 'not-found' } : { type: 'ok', account };
-      } catch (error) {
-        if (isUniqueViolation(error)) return { type: 'username-taken' };
-        throw error;
-      }
+      });
     },
     async delete(id) {
-      return remove.run(id).changes > 0;
+      return fromDatabase(() => remove.run(id).changes > 0);
     },
     async counts() {
-      const row = counts.get() as { total: number; enabled: number };
+      const row = fromDatabase(() => counts.get()) as { total: number; enabled: number };
       return { total: row.total, enabled: row.enabled };
     },
   };
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ACCOUNT_FIELDS = new Set(['username', 'enabled']);
+
+/** A VPN account as the panel API shows it (dates as in "API Access Hashs": ISO 8601 with the offset). */
+export function showVpnAccount(account: VpnAccount): { id: number; username: string; enabled: boolean; created: string; updated: string } {
+  return {
+    id: account.id,
+    username: account.username,
+    enabled: account.enabled,
+    created: formatAccessHashDate(account.createdAt),
+    updated: formatAccessHashDate(account.updatedAt),
+  };
+}
+
+/** A VPN account id from the path, or `null` (answered 404 like an unknown id). */
+export function parseVpnAccountId(text: string | undefined): number | null {
+  if (text === undefined || !/^[1-9][0-9]{0,14}$/.test(text)) return null;
+  return Number(text);
+}
+
+/**
+ * Validates a VPN account body: only `username` (letters, digits, `._-`, at most 64) and `enabled`, each of the
+ * right type; `create` needs the username, `update` at least one field. `null` for anything else.
+ */
+export function readVpnAccountFields(body: { readonly [key: string]: JsonValue }, mode: 'create' | 'update'): VpnAccountPatch | null {
+  if (Object.keys(body).some((key) => !ACCOUNT_FIELDS.has(key))) return null;
+  const { username, enabled } = body;
+  if (username !== undefined && (typeof username !== 'string' || !USERNAME.test(username))) return null;
+  if (enabled !== undefined && typeof enabled !== 'boolean') return null;
+  if (mode === 'create' ? username === undefined : username === undefined && enabled === undefined) return null;
+  return { ...(username === undefined ? {} : { username: username as string }), ...(enabled === undefined ? {} : { enabled: enabled as boolean }) };
 }

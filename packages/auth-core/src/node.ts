@@ -44,6 +44,12 @@ export interface NodeIncomingMessage {
 
 const encoder = new TextEncoder();
 
+/**
+ * Requests whose body was abandoned past the byte cap: the rest of it is still on the wire, and a reply to them
+ * closes the connection, so the next request on it is not left waiting behind bytes nobody reads.
+ */
+const abandonedBodies = new WeakSet<object>();
+
 /** Form fields as `express.urlencoded({ extended: false })` gives them: one string, or an array when repeated. */
 function formObject(fields: ReadonlyMap<string, readonly string[]>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null);
@@ -166,8 +172,9 @@ class NodeAuthRequest extends LazyAuthRequest {
         const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
         total += bytes.length;
         if (total > maxBytes) {
-          // Stop reading at once; the server discards or closes the rest after the reply.
+          // Stop reading at once; the reply closes the connection rather than read the rest.
           incoming.pause();
+          abandonedBodies.add(incoming);
           finish({ type: 'too-large' });
           return;
         }
@@ -222,13 +229,17 @@ export function createNodeRequestAdapter(
 export interface NodeServerResponse {
   statusCode: number;
   readonly headersSent?: boolean;
+  /** The request this answers (Node sets it). */
+  readonly req?: object;
   setHeader(name: string, value: string | number): unknown;
   end(chunk?: string): unknown;
 }
 
 /**
  * Writes a {@link WireReply} (a strategy's rendered refusal or success) to a Node response: status, the reply's
- * headers, `Content-Type: application/json` unless the reply sets one, and the JSON body.
+ * headers, `Content-Type: application/json` unless the reply sets one, and the JSON body. When the adapter stopped
+ * reading the request's body past its cap, the reply also closes the connection (`Connection: close`): the unread
+ * rest would otherwise hold up the next request on it.
  *
  * @example
  * ```ts
@@ -246,6 +257,7 @@ export function writeNodeReply(response: NodeServerResponse, reply: WireReply<un
     response.setHeader(name, reply.headers[name] as string);
   }
   if (!hasContentType) response.setHeader('content-type', JSON_CONTENT_TYPE);
+  if (response.req !== undefined && abandonedBodies.has(response.req)) response.setHeader('connection', 'close');
   response.setHeader('content-length', new TextEncoder().encode(body).length);
   response.end(body);
 }

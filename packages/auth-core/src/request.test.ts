@@ -128,6 +128,13 @@ describe('createFetchRequestAdapter', () => {
     expect(await post('{}', 'application/json; charset=latin1').body()).toEqual({ type: 'malformed' });
   });
 
+  it('takes a POST whose body stream turns out empty as no body, whatever its type (servers give every POST a stream)', async () => {
+    const empty = new Request('http://x/', { method: 'POST', body: new ReadableStream({ start: (controller) => controller.close() }), duplex: 'half' } as RequestInit);
+    expect(await toAuthRequest(empty).body()).toEqual({ type: 'none' });
+    const emptyText = new Request('http://x/', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '' });
+    expect(await toAuthRequest(emptyText).body()).toEqual({ type: 'none' });
+  });
+
   it('never reads an upload or a text body, leaving it whole for the handler', async () => {
     const upload = new Request('http://x/', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(100_000) });
     expect(await toAuthRequest(upload).body()).toEqual({ type: 'unsupported', contentType: 'application/octet-stream' });
@@ -348,6 +355,23 @@ describe('createNodeRequestAdapter', () => {
 });
 
 describe('writeNodeReply', () => {
+  it('closes the connection after refusing a body it stopped reading, so a kept-alive client is not stalled', async () => {
+    const adapt = createNodeRequestAdapter({ maxBodyBytes: 16 });
+    const server = createServer(async (incoming, response) => {
+      const body = await adapt(incoming).body();
+      writeNodeReply(response, { httpStatus: body.type === 'too-large' ? 412 : 200, headers: {}, body: body.type });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const big = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `"${'x'.repeat(100_000)}"` });
+    expect(big.status).toBe(412);
+    expect(big.headers.get('connection')).toBe('close');
+    const small = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"x"' });
+    expect(small.status).toBe(200);
+    expect(small.headers.get('connection')).not.toBe('close');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('writes status, the reply headers, a JSON content type and length, and the JSON body', async () => {
     const server = createServer((_incoming, response) => {
       writeNodeReply(response, { httpStatus: 412, headers: { 'x-scheme': 'nvx' }, body: { success: false, status: { code: 9, description: 'Too large request' } } });

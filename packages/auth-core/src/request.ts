@@ -265,6 +265,11 @@ export abstract class LazyAuthRequest implements AuthRequest {
     return this.readHeaderValues('transfer-encoding').length > 0;
   }
 
+  /** Whether the request has at least one body byte, found without consuming a body the handler may want. */
+  protected carriesBodyBytes(): Promise<boolean> {
+    return Promise.resolve(this.hasBodyFraming());
+  }
+
   /** Whether something else already parsed this request's body and left it for the adapter. */
   protected hasParsedBody(): boolean {
     return false;
@@ -274,7 +279,7 @@ export abstract class LazyAuthRequest implements AuthRequest {
     const contentType = this.header('content-type');
     // An upload or a text body is not Gatehouse's to read: it stays in the stream for the handler.
     if (!this.hasParsedBody() && !isReadableMediaType(contentType)) {
-      return this.hasBodyFraming() ? { type: 'unsupported', contentType: mediaTypeOf(contentType) } : NO_BODY_VALUE;
+      return (await this.carriesBodyBytes()) ? { type: 'unsupported', contentType: mediaTypeOf(contentType) } : NO_BODY_VALUE;
     }
     try {
       const read = await this.readRawBody(this.options.maxBodyBytes);
@@ -335,6 +340,28 @@ class FetchAuthRequest extends LazyAuthRequest {
   protected override hasBodyFraming(): boolean {
     // A Fetch `Request` knows whether it has a body; its headers need not say.
     return this.#request.body !== null;
+  }
+
+  protected override async carriesBodyBytes(): Promise<boolean> {
+    const request = this.#request;
+    if (request.body === null || request.bodyUsed) return false;
+    const length = request.headers.get('content-length');
+    if (length !== null) return length.trim() !== '0';
+    // Servers give every POST a body stream, empty or not (HTTP/2 needs no Content-Length): look at the first
+    // chunk of a clone, which leaves the request's own body whole for the handler.
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    try {
+      reader = (request.clone().body as ReadableStream<Uint8Array>).getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return false;
+        if (value.length > 0) return true;
+      }
+    } catch {
+      return true;
+    } finally {
+      reader?.cancel().catch(() => undefined);
+    }
   }
 
   protected async readRawBody(maxBytes: number): Promise<CappedRead | RawBodySource> {

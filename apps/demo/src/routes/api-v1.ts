@@ -1,20 +1,13 @@
-import { isJsonObject, type JsonValue, type WireReply } from '@gatehouse/auth-core';
+import { isJsonObject, type AuthRequest, type JsonValue, type WireReply } from '@gatehouse/auth-core';
 import { JSON_CONTENT_TYPE } from '@gatehouse/auth-core/strategy';
 import type { AccessHashEnvelope } from '@gatehouse/strategy-access-hash-cookie';
-import { refuse, type DemoContextOf, type RefusalRenderer, type Reply } from './reply.js';
+import { refuse, type DemoContextOf, type RefusalRenderer, type Reply } from './common.js';
 
 /**
  * Shared pieces of the demo's `/api/v1`, the API of the PUQ VPN control panel (PUQVPNCP) documentation, "API Access
  * Hashs" (revision 8, 2023-10-16): every reply, success or failure, is its envelope `{"error","msg","status"}`.
  */
 export const API_V1_BASE_PATH = '/api/v1';
-
-/** A route of `/api/v1`, for the index page and for telling 404 from 405. `:id` marks a path parameter. */
-export interface ApiRoute {
-  readonly methods: readonly string[];
-  readonly path: string;
-  readonly needs: string;
-}
 
 /** A failure in the panel's envelope with a text of the demo's own (for cases the strategy has no code for). */
 export function envelopeError(httpStatus: number, text: string): WireReply<AccessHashEnvelope<never>> {
@@ -27,10 +20,10 @@ export function envelopeError(httpStatus: number, text: string): WireReply<Acces
  * 413, each in `envelope`'s wire format.
  */
 export async function readJsonObject(
-  c: DemoContextOf,
+  request: AuthRequest,
   envelope: RefusalRenderer,
 ): Promise<{ ok: true; value: { readonly [key: string]: JsonValue } } | { ok: false; reply: Reply }> {
-  const body = await c.get('auth').body();
+  const body = await request.body();
   switch (body.type) {
     case 'json':
       return isJsonObject(body.value) ? { ok: true, value: body.value } : { ok: false, reply: refuse(envelope, 'REQUEST_MALFORMED') };
@@ -46,7 +39,7 @@ export async function readJsonObject(
 
 /** The media type of the request (lower case, parameters dropped); `null` when absent or sent twice. */
 export function mediaTypeOf(c: DemoContextOf): string | null {
-  const values = c.get('auth').headerValues('content-type');
+  const values = c.get('request').headerValues('content-type');
   if (values.length !== 1) return null;
   return (values[0] as string).split(';')[0]?.trim().toLowerCase() ?? null;
 }

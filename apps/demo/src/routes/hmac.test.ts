@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AuthError } from '@gatehouse/auth-core';
+import { createSecretDigester } from '@gatehouse/auth-core/crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { requestOverSocket, useTemporaryDemos, type SocketAnswer, type SocketCall } from '../__fixtures__/temporary-demos.js';
 import { startDemo, type RunningDemo } from '../server.js';
@@ -498,6 +500,57 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., KiiEx docs, "Au
     expect((await call(demo, '/ap/LogOut', { headers: { aptoken: 'not-a-token' } })).status).toBe(400);
   });
 
+  it('both kinds of aptoken session end after 30 idle minutes: one idle timeout for web and API-key sessions', async () => {
+    let now = Date.UTC(2024, 0, 1, 8);
+    const demo = await start(freshEnv(), [], { clock: { now: () => now } });
+    const web = await webLogin(demo);
+    const key = await addKey(demo, web);
+    const api = await apiSession(demo, key);
+    for (const minutes of [29, 29]) {
+      now += minutes * 60_000;
+      for (const token of [web.token, api]) expect((await userInfo(demo, token)).status, `after ${minutes} idle minutes`).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // let the touch land
+    }
+    now += 31 * 60_000;
+    for (const token of [web.token, api]) {
+      const idle = await userInfo(demo, token);
+      expect(idle.status).toBe(401);
+      expect(idle.body).toEqual(NOT_AUTHORIZED);
+    }
+    expect((await call(demo, '/ap/GetUserAPIKeys', { json: { UserId: web.userId }, headers: { aptoken: web.token } })).status).toBe(401);
+  });
+
+  it("a token of the demo's former APEX web sessions (its own strategy, before the package had web sessions) is not recognised", async () => {
+    const demo = await start();
+    const token = 'ab'.repeat(32);
+    const now = Date.now();
+    await demo.context.credentials.insert({
+      id: 'aw_former',
+      digest: createSecretDigester()(token),
+      strategy: 'demo-apex-web-session',
+      kind: 'web-session',
+      ownerId: '1',
+      parentId: null,
+      label: 'apex web session',
+      hint: token.slice(0, 4),
+      scopes: [],
+      allowedIps: [],
+      sealedSecret: null,
+      attributes: {},
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+    });
+    for (const [path, json] of [
+      ['/ap/GetUserInfo', undefined],
+      ['/ap/GetUserAPIKeys', { UserId: 1 }],
+      ['/ap/LogOut', undefined],
+    ] as const) {
+      const answer = await call(demo, path, { headers: { aptoken: token }, ...(json === undefined ? {} : { json }) });
+      expect(answer.status, path).toBe(401);
+      expect(answer.body, path).toEqual(NOT_AUTHORIZED);
+    }
+  });
+
   it('a failing store is a 503 APEX error, never a success and never a crash', async () => {
     const { demo, web, key } = await setUp(freshEnv({ GATEHOUSE_HMAC_NONCE: 'unique' }));
     const aptoken = await apiSession(demo, key, 'before');
@@ -542,12 +595,28 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., KiiEx docs, "Au
     vi.spyOn(demo.context.credentials, 'revoke').mockRejectedValue(broken);
     expectUnavailable(await manage('/ap/RemoveUserAPIKey', { UserId: web.userId, APIKey: key.APIKey }), 'revoke: RemoveUserAPIKey');
     expectUnavailable(await call(demo, '/ap/LogOut', { headers: { aptoken } }), 'revoke: LogOut');
-    vi.spyOn(demo.context.accounts, 'verifyLogin').mockRejectedValue(broken);
-    expect((await call(demo, '/ap/WebAuthenticateUser', { json: { UserName: 'demo', Password: 'demo-password' } })).status).toBe(503);
-    vi.spyOn(demo.context.accounts, 'findById').mockImplementation(() => {
-      throw broken;
+    // The demo's account directory reports a failing database as STORE_UNAVAILABLE (accounts.test.ts).
+    const unavailable = new AuthError('STORE_UNAVAILABLE', { cause: broken });
+    const verifyLogin = vi.spyOn(demo.context.accounts, 'verifyLogin').mockRejectedValue(unavailable);
+    const webLoginAnswer = await call(demo, '/ap/WebAuthenticateUser', { json: { UserName: 'demo', Password: 'demo-password' } });
+    expect(webLoginAnswer.status).toBe(503);
+    expect(webLoginAnswer.body).toEqual(authUnavailable);
+    // Anything else thrown is a bug, answered 500 in the call shape (the route kit's and the error bridge's rule).
+    verifyLogin.mockRejectedValue(broken);
+    const loginBug = await call(demo, '/ap/WebAuthenticateUser', { json: { UserName: 'demo', Password: 'demo-password' } });
+    expect(loginBug.status).toBe(500);
+    expect(loginBug.body).toEqual({ result: false, errormsg: 'Operation Failed', errorcode: 100, detail: null });
+    const findAccount = vi.spyOn(demo.context.accounts, 'findById').mockImplementation(() => {
+      throw unavailable;
     });
     expectUnavailable(await userInfo(demo, aptoken), 'accounts.findById');
+    findAccount.mockImplementation(() => {
+      throw broken;
+    });
+    const infoBug = await userInfo(demo, aptoken);
+    expect(infoBug.status).toBe(500);
+    expect(infoBug.body).toEqual({ result: false, errormsg: 'Operation Failed', errorcode: 100, detail: null });
+    findAccount.mockRestore();
     vi.spyOn(demo.context.ephemeral, 'setIfAbsent').mockRejectedValue(broken);
     await expectAuthUnavailable('ephemeral.setIfAbsent: the nonce');
     vi.spyOn(demo.context.ephemeral, 'get').mockRejectedValue(broken);

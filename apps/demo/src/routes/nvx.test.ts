@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { AuthError } from '@gatehouse/auth-core';
 import { createNvxHashManager } from '@gatehouse/strategy-nvx-hash';
 import { describe, expect, it, vi } from 'vitest';
 import { useTemporaryDemos } from '../__fixtures__/temporary-demos.js';
@@ -486,8 +488,16 @@ describe('NVX routes of the demo (/v2)', () => {
     expect((await call(demo, 'api/key/list', { query: { hash: session } })).body).toEqual(unavailable);
     vi.spyOn(demo.context.credentials, 'revoke').mockRejectedValue(broken);
     expect((await call(demo, 'api/key/delete', { query: { hash: session, key_hash: key } })).body).toEqual(unavailable);
-    vi.spyOn(demo.context.accounts, 'verifyLogin').mockRejectedValue(broken);
-    expect((await call(demo, 'user/auth', { query: { login: 'demo', password: 'demo-password' } })).body).toEqual(unavailable);
+    // The password check says its database failed the way the route kit reads it (accounts.test.ts: it does).
+    const verifyLogin = vi.spyOn(demo.context.accounts, 'verifyLogin').mockRejectedValue(new AuthError('STORE_UNAVAILABLE', { cause: broken }));
+    const loginUnavailable = await call(demo, 'user/auth', { query: { login: 'demo', password: 'demo-password' } });
+    expect(loginUnavailable.status).toBe(503);
+    expect(loginUnavailable.body).toEqual(unavailable);
+    // Anything else a password check throws is a bug: code 6, HTTP 500, as the route kit answers it.
+    verifyLogin.mockRejectedValue(broken);
+    const loginBug = await call(demo, 'user/auth', { query: { login: 'demo', password: 'demo-password' } });
+    expect(loginBug.status).toBe(500);
+    expect(loginBug.body).toEqual(failure(6, 'Unexpected error'));
     vi.spyOn(demo.context.ephemeral, 'get').mockRejectedValue(broken);
     expect((await call(demo, 'tracker/list', { query: { hash: key } })).body).toEqual(unavailable);
 
@@ -495,7 +505,7 @@ describe('NVX routes of the demo (/v2)', () => {
     expect((await call(demo, 'tracker/list', { query: { hash: key } })).status).toBe(200);
   });
 
-  it('failed logins are throttled per client IP after 100 (code 15), for every login alike', async () => {
+  it("failed logins are throttled per client IP after 100 (code 15), on every login form of the demo alike (one throttle)", async () => {
     const demo = await start();
     for (let attempt = 0; attempt < 100; attempt++) {
       expect((await call(demo, 'user/auth', { query: { login: 'nobody', password: 'x' } })).body.status.code).toBe(4);
@@ -504,6 +514,60 @@ describe('NVX routes of the demo (/v2)', () => {
     expect(throttled.status).toBe(429);
     expect(throttled.body).toEqual(failure(15, 'Too many requests'));
     expect((await call(demo, 'panel/account/auth', { query: { login: 'admin', password: 'admin-password' } })).status).toBe(429);
+    // The same address has used up its failures on the other APIs' logins too.
+    const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const panelLogin = await fetch(`${demo.url}/api/v1/auth/login`, json({ login: 'admin', password: 'admin-password' }));
+    expect(panelLogin.status).toBe(429);
+    expect(await panelLogin.json()).toEqual({ error: 'Too many requests', msg: '', status: 'error' });
+    const apexLogin = await fetch(`${demo.url}/ap/WebAuthenticateUser`, json({ UserName: 'demo', Password: 'demo-password' }));
+    expect(apexLogin.status).toBe(429);
+    expect(await apexLogin.json()).toEqual({ Authenticated: false, errormsg: 'Too many requests' });
+  });
+
+  it('a POST without a body and without Content-Length (curl -X POST) has no parameters, as a GET: user/logout and tracker/list work', async () => {
+    const demo = await start();
+    const session = await userLogin(demo);
+    const key = await createKey(demo, session);
+    const bare = (path: string, authorization: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(demo.port, '127.0.0.1', () => {
+          socket.end(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${demo.port}\r\nAuthorization: ${authorization}\r\nConnection: close\r\n\r\n`);
+        });
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const trackers = await bare('/v2/tracker/list', `NVX ${key}`);
+    expect(trackers).toMatch(/^HTTP\/1\.1 200 /);
+    expect(trackers).toContain('"success":true');
+    const logout = await bare('/v2/user/logout', `NVX ${session}`);
+    expect(logout).toMatch(/^HTTP\/1\.1 200 /);
+    expect(logout.endsWith('{"success":true}')).toBe(true);
+    expect((await call(demo, 'api/key/list', { query: { hash: session } })).body).toEqual(WRONG_HASH);
+  });
+
+  it('a chunked body over 64 KiB (no Content-Length) is code 9 with HTTP 412 too, and the connection stays usable', async () => {
+    const demo = await start();
+    const bytes = new TextEncoder().encode(JSON.stringify({ login: 'demo', password: 'demo-password', padding: 'x'.repeat(100_000) }));
+    const chunked = (): RequestInit => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let offset = 0; offset < bytes.length; offset += 8192) controller.enqueue(bytes.subarray(offset, offset + 8192));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    for (const route of ['user/auth', 'tracker/list']) {
+      const answer = await fetch(`${demo.url}/v2/${route}`, chunked());
+      expect(answer.status, route).toBe(412);
+      expect(await answer.json(), route).toEqual(failure(9, 'Too large request'));
+    }
+    await userLogin(demo);
   });
 
   it('an unknown /v2 route is HTTP 404 with Navixy code 5; a known route with another method is HTTP 405', async () => {
@@ -514,10 +578,15 @@ describe('NVX routes of the demo (/v2)', () => {
       expect(answer.status, path).toBe(404);
       expect(await answer.json(), path).toEqual(wrongFormat);
     }
-    const put = await call(demo, 'tracker/list', { method: 'PUT' });
-    expect(put.status).toBe(405);
-    expect(put.headers.get('allow')).toBe('GET, POST');
-    expect(put.body).toEqual(wrongFormat);
+    // Allow lists HEAD too: Hono answers HEAD with the GET route, and the route kit's 405 says so for its routes.
+    for (const route of ['tracker/list', 'panel/tariff/list', 'user/auth', 'api/key/list']) {
+      const put = await call(demo, route, { method: 'PUT' });
+      expect(put.status, route).toBe(405);
+      expect(put.headers.get('allow'), route).toBe('GET, POST, HEAD');
+      expect(put.body, route).toEqual(wrongFormat);
+    }
+    const head = await fetch(`${demo.url}/v2/tracker/list`, { method: 'HEAD' });
+    expect(head.status).toBe(400); // the GET route's answer (no hash: code 3), not a 405
   });
 
   it('GET /api lists the NVX routes', async () => {

@@ -64,7 +64,7 @@ ${error === undefined ? '' : html`<span class="field-error" id="${id}-error">${e
   };
 
   const accessPage = (c: WebContext, user: SignedIn, status: number, view: AccessHashView): Response => {
-    const clientIp = c.get('auth').clientIp ?? '';
+    const clientIp = c.get('request').clientIp ?? '';
     const created = view.created;
     const success: SafeHtml | '' =
       created === undefined

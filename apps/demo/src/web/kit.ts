@@ -109,7 +109,7 @@ ${back === undefined ? '' : html`<p><a href="${back.href}">${back.text}</a></p>`
 
   const isSameOrigin = (c: WebContext): boolean => {
     if (!sessions.isSameOrigin(c)) return false;
-    const site = c.get('auth').headerValues('sec-fetch-site');
+    const site = c.get('request').headerValues('sec-fetch-site');
     if (site.length > 1) return false;
     return site.length === 0 || site[0] === 'same-origin' || site[0] === 'none';
   };
@@ -138,7 +138,7 @@ ${back === undefined ? '' : html`<p><a href="${back.href}">${back.text}</a></p>`
   };
 
   const readForm: WebKit['readForm'] = async (c) => {
-    const body = await c.get('auth').body();
+    const body = await c.get('request').body();
     if (body.type === 'too-large') return 'too-large';
     if (body.type !== 'form') return null;
     const fields = body.fields;

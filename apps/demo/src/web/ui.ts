@@ -89,7 +89,7 @@ function mountLogin(app: Hono<DemoEnv>, kit: WebKit): void {
     `Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${sessions.isHttps(c) ? '; Secure' : ''}`;
   /** The pre-session nonce the browser sent (exactly once), or `null`. */
   const sentNonce = (c: WebContext): string | null => {
-    const values = c.get('auth').cookieValues(cookieName(c));
+    const values = c.get('request').cookieValues(cookieName(c));
     const nonce = values.length === 1 ? (values[0] as string) : null;
     return csrf.isLoginNonce(nonce) ? nonce : null;
   };

@@ -140,8 +140,8 @@ export function createStaticKeyStrategy(options: StaticKeyStrategyOptions): Auth
       return authenticated({ id: 'service-account' }, { id: flaws.keyAsCredentialId ? presented : 'key-1', kind: 'api-key', scopes: ['read'] });
     },
   });
-  // withOutcomeEvents turns throws and invalid outcomes into INTERNAL_ERROR rejections; the mutants that
-  // show what the kit does with a raw throw must not be wrapped.
-  if (flaws.throwsOnMalformedAuthorization || flaws.invalidOutcomeOnMalformed) return inner;
+  // withOutcomeEvents turns throws and invalid outcomes (an error that is not an AuthError among them) into
+  // INTERNAL_ERROR rejections; the mutants that show what the kit does with such raw outcomes must not be wrapped.
+  if (flaws.throwsOnMalformedAuthorization || flaws.invalidOutcomeOnMalformed || flaws.status200) return inner;
   return withOutcomeEvents(inner, onEvent === undefined ? {} : { onEvent });
 }
