@@ -7,3 +7,5 @@ export type { TemplateErrorBody, TemplateSuccessBody } from './envelope.js';
 export { TEMPLATE_WIRE_ERRORS } from './errors.js';
 export { TEMPLATE_DEFAULT_MAX_KEYS, TEMPLATE_KEY_BYTES, TEMPLATE_KEY_KIND, TEMPLATE_STRATEGY_ID } from './options.js';
 export type { TemplateKeyManagerOptions, TemplateKeyOptions } from './options.js';
+export { createTemplateRoutes } from './routes.js';
+export type { TemplateRoutesOptions } from './routes.js';

@@ -539,7 +539,7 @@ describe.each(EXPRESS)('%s: notFound and errorBridge', (_name, createExpress) =>
     await expectReply(await fetch(`${url}/AuthenticateUser`, json('{"APIKey"')), verifier.renderRefusal(refusal('REQUEST_MALFORMED')));
   });
 
-  it('answers a thrown error with INTERNAL_ERROR and logs it; a thrown AuthError or a 404/405 error as itself', async () => {
+  it('answers a thrown error with INTERNAL_ERROR, a thrown AuthError or a 404/405 error as itself, and tells onError of every 5xx', async () => {
     const { strategy } = await nvxSetup();
     const onError = vi.fn();
     const app = createExpress();
@@ -566,11 +566,12 @@ describe.each(EXPRESS)('%s: notFound and errorBridge', (_name, createExpress) =>
     await expectReply(await fetch(`${url}/v2/store`), strategy.renderRefusal(refusal('STORE_UNAVAILABLE')));
     await expectReply(await fetch(`${url}/v2/gone`), strategy.renderRefusal(refusal('ROUTE_NOT_FOUND')));
     await expectReply(await fetch(`${url}/v2/method`), strategy.renderRefusal(refusal('METHOD_NOT_ALLOWED')));
-    expect(onError).toHaveBeenCalledTimes(1);
+    // Every 5xx is told (the bug and the failing store), no 4xx.
+    expect(onError).toHaveBeenCalledTimes(2);
     if (createExpress === express) {
       // Express 5 passes a rejected promise on to the error chain; Express 4 cannot see it.
       await expectReply(await fetch(`${url}/v2/async-bug`), strategy.renderRefusal(refusal('INTERNAL_ERROR')));
-      expect(onError).toHaveBeenCalledTimes(2);
+      expect(onError).toHaveBeenCalledTimes(3);
     }
   });
 

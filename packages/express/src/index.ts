@@ -55,7 +55,7 @@ export interface RouteKitOptions extends Pick<GatehouseOptions, 'clientIp' | 'ma
  * ```
  */
 export interface ErrorBridgeOptions {
-  /** Told about every error answered as `INTERNAL_ERROR`. Default `console.error`. */
+  /** Told about every error answered with a 5xx (a bug, a failing store). Default `console.error`. */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -170,7 +170,7 @@ export function notFound(renderer: RefusalRenderer): RequestHandler {
  * An error middleware that answers in the scheme's envelope instead of Express's HTML page: a body over
  * `express.json()`'s `limit` is `REQUEST_TOO_LARGE` (Navixy: code 9 with HTTP 412), an unparsable body or
  * unsupported charset/encoding `REQUEST_MALFORMED`, a 404 / 405 error those codes, a thrown `AuthError` itself,
- * and anything else `INTERNAL_ERROR` (logged through `onError`). A response already started is left to Express.
+ * and anything else `INTERNAL_ERROR`; every 5xx is told to `onError`. A response already started is left to Express.
  *
  * @example
  * ```ts
@@ -189,8 +189,8 @@ export function errorBridge(renderer: RefusalRenderer, options: ErrorBridgeOptio
       next(thrown);
       return;
     }
-    const { error } = authErrorForThrown(thrown);
-    if (error.code === 'INTERNAL_ERROR') onError(thrown);
+    const { error, unexpected } = authErrorForThrown(thrown);
+    if (unexpected || error.httpStatus >= 500) onError(thrown);
     let reply: WireReply<unknown>;
     try {
       reply = renderer.renderRefusal({ type: 'rejected', error });

@@ -478,14 +478,14 @@ describe('notFound and errorBridge', () => {
     expect(await (await fetch(`${url}/v2/validated`, json({ tracker_id: 1 }))).json()).toEqual({ ok: true });
   });
 
-  it('answers a thrown error with INTERNAL_ERROR and tells onError; a thrown AuthError as itself', async () => {
+  it('answers a thrown error with INTERNAL_ERROR and a thrown AuthError as itself, telling onError of every 5xx', async () => {
     const { strategy } = await nvxSetup();
     const onError = vi.fn();
     const url = await v2App(strategy, {}, onError);
     await expectReply(await fetch(`${url}/v2/bug`), strategy.renderRefusal(refusal('INTERNAL_ERROR')));
     expect((onError.mock.calls[0]?.[0] as Error).message).toBe('boom');
     await expectReply(await fetch(`${url}/v2/store`), strategy.renderRefusal(refusal('STORE_UNAVAILABLE')));
-    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onError).toHaveBeenCalledTimes(2);
   });
 
   it('logs an INTERNAL_ERROR with request.log.error when no onError is given', async () => {

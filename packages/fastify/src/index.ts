@@ -55,7 +55,7 @@ export interface RouteKitOptions extends Pick<GatehouseOptions, 'clientIp' | 'ma
  * ```
  */
 export interface ErrorBridgeOptions {
-  /** Told about every error answered as `INTERNAL_ERROR`. Default: `request.log.error`. */
+  /** Told about every error answered with a 5xx (a bug, a failing store). Default: `request.log.error`. */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -104,7 +104,7 @@ type ErrorHandler = (error: FastifyError, request: FastifyRequest, reply: Fastif
 function errorHandlerFor(renderer: RefusalRenderer, onError: ((error: unknown) => void) | undefined): ErrorHandler {
   return (thrown, request, reply) => {
     const error = thrown.validation === undefined ? authErrorForThrown(thrown).error : new AuthError('PARAMETER_INVALID', { cause: thrown });
-    if (error.code === 'INTERNAL_ERROR') {
+    if (error.httpStatus >= 500) {
       if (onError === undefined) request.log.error({ err: thrown }, 'gatehouse: a request failed');
       else onError(thrown);
     }
@@ -229,7 +229,7 @@ export function notFound(renderer: RefusalRenderer): (request: FastifyRequest, r
  * scheme's prefix everything answers in the scheme's envelope: a body over `bodyLimit` is `REQUEST_TOO_LARGE`
  * (Navixy: code 9 with HTTP 412), an unparsable body or unsupported media type `REQUEST_MALFORMED`, a failed
  * schema validation `PARAMETER_INVALID`, an unknown route `ROUTE_NOT_FOUND`, a thrown `AuthError` itself, and
- * anything else `INTERNAL_ERROR` (logged with `request.log.error`, or given to `onError`).
+ * anything else `INTERNAL_ERROR`; every 5xx is logged with `request.log.error`, or given to `onError`.
  *
  * @example
  * ```ts

@@ -135,9 +135,9 @@ describe.each(Object.entries(units))('%s', (_name, unit) => {
     expect(await revoke('1', { id: 'nobody' })).toMatchObject({ ok: false });
   });
 
-  it('exports a verify factory, a manager factory, its renderers, its strategy id and its error table', () => {
+  it('exports a verify factory, a manager factory, a route kit, its renderers, its strategy id and its error table', () => {
     const names = Object.keys(unit.exports);
-    for (const pattern of [/^create\w+Manager$/, /^render\w*Error$/, /^render\w*Success$/, /_STRATEGY_ID$/, /_WIRE_ERRORS$|_CODE_FOR_AUTH_ERROR$/]) {
+    for (const pattern of [/^create\w+Manager$/, /^create\w+Routes$/, /^render\w*Error$/, /^render\w*Success$/, /_STRATEGY_ID$/, /_WIRE_ERRORS$|_CODE_FOR_AUTH_ERROR$/]) {
       expect(names.filter((name) => pattern.test(name)), String(pattern)).not.toEqual([]);
     }
   });
