@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRequestBody, parseFormSafely, parseJsonSafely } from './body.js';
+import { decodeRequestBody, findDuplicateJsonKeys, parseFormSafely, parseJsonSafely } from './body.js';
 import { parseAuthorizationHeader, parseCookieHeader } from './cookies.js';
 
 describe('parseJsonSafely', () => {
@@ -74,5 +74,41 @@ describe('parseAuthorizationHeader', () => {
     expect(parseAuthorizationHeader('')).toBeNull();
     expect(parseAuthorizationHeader(' ')).toBeNull();
     expect(parseAuthorizationHeader('(x) y')).toBeNull();
+  });
+});
+
+describe('findDuplicateJsonKeys', () => {
+  it('finds a name repeated in one object, at any depth, with escapes decoded', () => {
+    expect(findDuplicateJsonKeys('{"hash":"a","hash":"b"}')).toEqual(['hash']);
+    expect(findDuplicateJsonKeys('{"hash":"a","x":{"y":1,"y":2},"hash":"b"}')).toEqual(['x.y', 'hash']);
+    expect(findDuplicateJsonKeys('{"a":[{"b":1,"b":2},{"b":3}]}')).toEqual(['a.b']);
+    expect(findDuplicateJsonKeys('{"h\\u0061sh":"a","hash":"b"}')).toEqual(['hash']);
+    expect(findDuplicateJsonKeys('{"a":"hash","hash":"a","b":{"hash":1}}')).toEqual([]);
+    expect(findDuplicateJsonKeys('[{"a":1},{"a":2}]')).toEqual([]);
+    expect(findDuplicateJsonKeys('{"s":"\\"hash\\":","hash":1}')).toEqual([]);
+  });
+
+  it('agrees with a direct count over random objects with repeated names', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('hash', 'UserId', 'a', 'b\\"c', 'é'), fc.oneof(fc.integer(), fc.string())), { maxLength: 8 }), (members) => {
+        const text = `{${members.map(([name, value]) => `${JSON.stringify(name)}:${JSON.stringify(value)}`).join(',')}}`;
+        const seen = new Set<string>();
+        const expected: string[] = [];
+        for (const [name] of members) {
+          if (seen.has(name) && !expected.includes(name)) expected.push(name);
+          seen.add(name);
+        }
+        expect(findDuplicateJsonKeys(text)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is reported with the parsed body', () => {
+    expect(decodeRequestBody(new TextEncoder().encode('{"hash":"a","hash":"b"}'), 'application/json')).toEqual({
+      type: 'json',
+      value: { hash: 'b' },
+      duplicateKeys: ['hash'],
+    });
   });
 });

@@ -16,7 +16,17 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  */
 export type RequestBody =
   | { readonly type: 'none' }
-  | { readonly type: 'json'; readonly value: JsonValue }
+  | {
+      readonly type: 'json';
+      readonly value: JsonValue;
+      /**
+       * Names that occur more than once in one object of the body, as dotted paths from the top (`hash`,
+       * `user.id`); JSON parsing keeps only the last value of each, so a strategy whose credential field is
+       * listed refuses the request as ambiguous. Absent when there are none, or when the body came already
+       * parsed by a framework (which cannot tell).
+       */
+      readonly duplicateKeys?: readonly string[];
+    }
   | { readonly type: 'form'; readonly fields: ReadonlyMap<string, readonly string[]> }
   | { readonly type: 'unsupported'; readonly contentType: string }
   | { readonly type: 'too-large'; readonly maxBodyBytes: number }
@@ -144,7 +154,9 @@ export function decodeRequestBody(bytes: Uint8Array, contentType: string | null)
   }
   if (isJson) {
     const value = parseJsonSafely(text);
-    return value === undefined ? { type: 'malformed' } : { type: 'json', value };
+    if (value === undefined) return { type: 'malformed' };
+    const duplicateKeys = findDuplicateJsonKeys(text);
+    return duplicateKeys.length === 0 ? { type: 'json', value } : { type: 'json', value, duplicateKeys };
   }
   const fields = parseFormSafely(text);
   return fields === null ? { type: 'malformed' } : { type: 'form', fields };
@@ -280,4 +292,70 @@ export function decodeParsedBody(parsed: unknown, contentType: string | null, ma
   // strategy must see it too, or a credential in it would escape the checks (e.g. `express.json({ type: () => true })`).
   const value = toSafeJsonValue(parsed);
   return value === undefined ? { type: 'malformed' } : { type: 'json', value };
+}
+
+/**
+ * The member names that occur more than once in one object of a JSON text, as dotted paths from the top (array
+ * elements do not add to the path), each once, in order of their second appearance. `JSON.parse` keeps the last
+ * value of a repeated name silently; a credential sent twice with different values must not be judged by one and
+ * used as the other. Expects text `JSON.parse` accepted; one pass, no allocation but the names it compares.
+ *
+ * @example
+ * ```ts
+ * findDuplicateJsonKeys('{"hash":"a","x":{"y":1,"y":2},"hash":"b"}'); // ['x.y', 'hash']
+ * ```
+ */
+export function findDuplicateJsonKeys(text: string): string[] {
+  const duplicates: string[] = [];
+  // One frame per open object or array: the names seen (objects), and the path to it.
+  const frames: { readonly names: Set<string> | null; readonly path: string }[] = [];
+  let pendingName: string | null = null;
+  let i = 0;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (code === 34 /* " */) {
+      let end = i + 1;
+      let escaped = false;
+      while (end < text.length) {
+        const c = text.charCodeAt(end);
+        if (c === 92 /* \\ */) {
+          escaped = true;
+          end += 2;
+          continue;
+        }
+        if (c === 34) break;
+        end++;
+      }
+      const raw = text.slice(i + 1, end);
+      i = end + 1;
+      const frame = frames[frames.length - 1];
+      // A string is a member name when it sits in an object and a colon follows it.
+      let j = i;
+      while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13)) j++;
+      if (frame?.names !== null && frame !== undefined && text.charCodeAt(j) === 58 /* : */) {
+        const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
+        const path = frame.path === '' ? name : `${frame.path}.${name}`;
+        if (frame.names.has(name)) {
+          if (!duplicates.includes(path)) duplicates.push(path);
+        } else {
+          frame.names.add(name);
+        }
+        pendingName = name;
+      }
+      continue;
+    }
+    if (code === 123 /* { */ || code === 91 /* [ */) {
+      const parent = frames[frames.length - 1];
+      const path = parent === undefined ? '' : parent.names !== null && pendingName !== null ? (parent.path === '' ? pendingName : `${parent.path}.${pendingName}`) : parent.path;
+      frames.push({ names: code === 123 ? new Set<string>() : null, path });
+      pendingName = null;
+    } else if (code === 125 /* } */ || code === 93 /* ] */) {
+      frames.pop();
+      pendingName = null;
+    } else if (code === 44 /* , */) {
+      pendingName = null;
+    }
+    i++;
+  }
+  return duplicates;
 }

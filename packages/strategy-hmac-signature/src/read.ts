@@ -90,6 +90,10 @@ export async function readAuthenticateUser(request: AuthRequest): Promise<Authen
   if (body.type === 'malformed') return { type: 'invalid', code: 'REQUEST_MALFORMED' };
   if (body.type === 'unavailable') return { type: 'invalid', code: 'INTERNAL_ERROR', cause: new Error(BODY_UNAVAILABLE) };
   if (body.type === 'json' && isJsonObject(body.value)) {
+    // `{"UserId":A,"UserId":B}` parses as B alone: a value sent twice in one body is ambiguous, as in two places.
+    if (body.duplicateKeys !== undefined && FIELDS.some(([, field]) => body.duplicateKeys?.includes(field) === true)) {
+      return { type: 'invalid', code: 'CREDENTIALS_AMBIGUOUS' };
+    }
     for (const [key, field] of FIELDS) {
       if (!Object.prototype.hasOwnProperty.call(body.value, field)) continue;
       const value = jsonField(body.value[field]);

@@ -206,6 +206,18 @@ describe('hmacSignature: AuthenticateUser', () => {
   });
 });
 
+describe('hmacSignature: a value sent twice in one JSON body', () => {
+  it('is ambiguous, so a body never has one UserId checked and another used', async () => {
+    const { verifier, manager } = setup();
+    const key = await issueKey(manager, '1');
+    const { body } = signed(key, 'n-dup');
+    const text = JSON.stringify(body).replace('"UserId":"1"', '"UserId":"2","UserId":"1"');
+    expect(text).toContain('"UserId":"2","UserId":"1"');
+    expect(await verifier.authenticate(authenticateRequest({}, { body: text }))).toMatchObject({ type: 'rejected', error: { code: 'CREDENTIALS_AMBIGUOUS' } });
+    expect((await verifier.authenticate(authenticateRequest({}, { body }))).type).toBe('authenticated');
+  });
+});
+
 describe('hmacSignature: failures per key', () => {
   it('names a live key refused for its signature, UserId or nonce, and no key for an unknown APIKey', async () => {
     const { verifier, manager } = setup();

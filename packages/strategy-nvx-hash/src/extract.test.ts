@@ -125,3 +125,14 @@ describe('classifyNvxPath', () => {
     }
   });
 });
+
+describe('a hash sent twice in one JSON body', () => {
+  it('is ambiguous whether the two values differ or not, never judged by one and used as the other', async () => {
+    const toAuthRequest = createFetchRequestAdapter();
+    const key = 'c915157ac483e7319b0b257408bc04e1';
+    for (const body of [`{"hash":"${'0'.repeat(32)}","hash":"${key}"}`, `{"hash":"${key}","hash":"${key}"}`]) {
+      const request = toAuthRequest(new Request('http://x/v2/tracker/list', { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+      expect(await extractNvxHash(request, { allowQueryHash: false })).toMatchObject({ type: 'invalid', code: 'CREDENTIALS_AMBIGUOUS' });
+    }
+  });
+});

@@ -108,6 +108,8 @@ function combineSources(
   if (body.type === 'malformed') return BODY_MALFORMED;
   // Not the client's fault, and never skipped: the body might carry a hash, or one that contradicts the header.
   if (body.type === 'unavailable') return bodyUnavailable();
+  // `{"hash":A,"hash":B}` parses as B alone: a hash sent twice in one body is as ambiguous as in two places.
+  if (body.type === 'json' && body.duplicateKeys?.includes('hash') === true) return AMBIGUOUS;
   if (body.type === 'json' && isJsonObject(body.value) && Object.prototype.hasOwnProperty.call(body.value, 'hash')) {
     const value = body.value['hash'];
     const normalized = typeof value === 'string' ? normalizedHash(value) : null;
