@@ -76,9 +76,11 @@ describe('entries', () => {
 
   it('/crypto holds secrets, digests, encodings, sealing and passwords', () => {
     expect(Object.keys(crypto).sort()).toEqual([
+      'CRYPTO_BACKEND',
       'constantTimeEqual',
       'constantTimeEqualStrings',
       'createHmacSha256',
+      'createPasswordHasher',
       'createSecretDigester',
       'createSecretSealer',
       'decodeBase64Url',

@@ -1,8 +1,8 @@
 import { gcm } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ConfigurationError } from './errors.js';
+import { scrypt } from './backend/index.js';
+import { AuthError, ConfigurationError } from './errors.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -440,39 +440,101 @@ export interface HashPasswordOptions {
 }
 
 /**
- * Hashes a password with scrypt and a random 16-byte salt. The parameters are stored with the hash:
- * `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (base64url), so they can be raised later without breaking old hashes.
+ * Options of {@link createPasswordHasher}.
  *
  * @example
  * ```ts
- * const stored = await hashPassword('demo-password');
- * await verifyPassword('demo-password', stored); // true
+ * const options: PasswordHasherOptions = { maxConcurrent: 2, maxQueued: 16 };
  * ```
  */
-export async function hashPassword(password: string, options: HashPasswordOptions = {}): Promise<string> {
-  const costExponent = options.costExponent ?? 15;
-  if (!Number.isInteger(costExponent) || costExponent < 10 || costExponent > 20) {
-    throw new ConfigurationError('costExponent', 'must be an integer from 10 to 20');
-  }
-  if (typeof password !== 'string') throw new TypeError('hashPassword: password must be a string');
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(encoder.encode(password), salt, { N: 2 ** costExponent, r: 8, p: 1, dkLen: 32 });
-  return `$scrypt$ln=${costExponent},r=8,p=1$${encodeBase64Url(salt)}$${encodeBase64Url(hash)}`;
+export interface PasswordHasherOptions extends HashPasswordOptions {
+  /**
+   * scrypt computations that may run at once. Each holds 128 · N · r bytes (32 MiB at the default cost), so this
+   * bounds the memory password checks can take. Default 2.
+   */
+  readonly maxConcurrent?: number;
+  /** Checks that may wait for a free slot; past that, a check is refused at once with `RATE_LIMITED`. Default 16. */
+  readonly maxQueued?: number;
 }
 
 /**
- * Checks a password against a hash made by {@link hashPassword}, in constant time. A malformed stored hash
- * returns `false`.
+ * Hashes and checks passwords with scrypt under a bound: at most `maxConcurrent` computations at once, at most
+ * `maxQueued` waiting, and every request beyond that refused at once with an `AuthError('RATE_LIMITED')` before any
+ * hashing, so a flood of logins can neither exhaust memory nor starve the server. On Node, Bun and Deno scrypt
+ * runs on the runtime's thread pool (`node:crypto`), never on the event loop.
  *
  * @example
  * ```ts
- * if (!(await verifyPassword(input, user.passwordHash))) return fail();
+ * const passwords = createPasswordHasher({ maxConcurrent: 2 });
+ * const stored = await passwords.hash('demo-password');
+ * await passwords.verify('demo-password', stored); // true; throws AuthError('RATE_LIMITED') when saturated
  * ```
  */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const match = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(
-    typeof stored === 'string' ? stored : '',
-  );
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+}
+
+/** Runs async work with at most `maxConcurrent` at once and `maxQueued` waiting; refuses the rest. */
+function createWorkLimiter(maxConcurrent: number, maxQueued: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= maxConcurrent) {
+      if (waiting.length >= maxQueued) throw new AuthError('RATE_LIMITED');
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+function checkCostExponent(costExponent: number): number {
+  if (!Number.isInteger(costExponent) || costExponent < 10 || costExponent > 20) {
+    throw new ConfigurationError('costExponent', 'must be an integer from 10 to 20');
+  }
+  return costExponent;
+}
+
+const STORED_PASSWORD = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
+
+/**
+ * Creates a {@link PasswordHasher} with its own bound.
+ *
+ * @example
+ * ```ts
+ * const passwords = createPasswordHasher({ maxConcurrent: 4, maxQueued: 32 });
+ * ```
+ */
+export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
+  const costExponent = checkCostExponent(options.costExponent ?? 15);
+  const maxConcurrent = options.maxConcurrent ?? 2;
+  if (!Number.isSafeInteger(maxConcurrent) || maxConcurrent < 1) throw new ConfigurationError('maxConcurrent', 'must be a positive integer');
+  const maxQueued = options.maxQueued ?? 16;
+  if (!Number.isSafeInteger(maxQueued) || maxQueued < 0) throw new ConfigurationError('maxQueued', 'must be a non-negative integer');
+  const limited = createWorkLimiter(maxConcurrent, maxQueued);
+  return {
+    hash: (password) => hashWith(limited, costExponent, password),
+    verify: (password, stored) => verifyWith(limited, password, stored),
+  };
+}
+
+type Limited = <T>(work: () => Promise<T>) => Promise<T>;
+
+async function hashWith(limited: Limited, costExponent: number, password: string): Promise<string> {
+  if (typeof password !== 'string') throw new TypeError('hashPassword: password must be a string');
+  const salt = randomBytes(16);
+  const hash = await limited(() => scrypt(encoder.encode(password), salt, { N: 2 ** costExponent, r: 8, p: 1, dkLen: 32 }));
+  return `$scrypt$ln=${costExponent},r=8,p=1$${encodeBase64Url(salt)}$${encodeBase64Url(hash)}`;
+}
+
+async function verifyWith(limited: Limited, password: string, stored: string): Promise<boolean> {
+  const match = STORED_PASSWORD.exec(typeof stored === 'string' ? stored : '');
   if (match === null || typeof password !== 'string') return false;
   const costExponent = Number(match[1]);
   const r = Number(match[2]);
@@ -481,11 +543,39 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = decodeBase64Url(match[5] as string);
   if (costExponent < 10 || costExponent > 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
   if (salt === null || expected === null || expected.length < 16) return false;
-  const actual = await scryptAsync(encoder.encode(password), salt, {
-    N: 2 ** costExponent,
-    r,
-    p,
-    dkLen: expected.length,
-  });
+  const actual = await limited(() => scrypt(encoder.encode(password), salt, { N: 2 ** costExponent, r, p, dkLen: expected.length }));
   return constantTimeEqual(actual, expected);
+}
+
+/** The process-wide bound shared by {@link hashPassword} and {@link verifyPassword}: 2 at once, 16 waiting. */
+const sharedLimited = createWorkLimiter(2, 16);
+
+/**
+ * Hashes a password with scrypt and a random 16-byte salt. The parameters are stored with the hash:
+ * `$scrypt$ln=15,r=8,p=1$<salt>$<hash>` (base64url), so they can be raised later without breaking old hashes.
+ * Shares one process-wide bound with {@link verifyPassword} (2 at once, 16 waiting); see
+ * {@link createPasswordHasher} for a bound of your own.
+ *
+ * @example
+ * ```ts
+ * const stored = await hashPassword('demo-password');
+ * await verifyPassword('demo-password', stored); // true
+ * ```
+ */
+export async function hashPassword(password: string, options: HashPasswordOptions = {}): Promise<string> {
+  return hashWith(sharedLimited, checkCostExponent(options.costExponent ?? 15), password);
+}
+
+/**
+ * Checks a password against a hash made by {@link hashPassword}, in constant time. A malformed stored hash
+ * returns `false`. Bounded like {@link hashPassword}: when too many checks are running and waiting, it throws
+ * `AuthError('RATE_LIMITED')` at once, before hashing (answer "too many requests").
+ *
+ * @example
+ * ```ts
+ * if (!(await verifyPassword(input, user.passwordHash))) return fail();
+ * ```
+ */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  return verifyWith(sharedLimited, password, stored);
 }

@@ -270,14 +270,38 @@ describe('withOutcomeEvents', () => {
 });
 
 describe('withFailureThrottle', () => {
-  it('refuses an IP after maxFailures rejections in the window, and lets it back after the window', async () => {
+  it('refuses wrong credentials from an IP past maxFailures in the window with RATE_LIMITED, until the window ends', async () => {
     const clock = createManualClock(0);
     const store = createMemoryEphemeralStore({ clock });
     const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 3, windowInSeconds: 60 });
-    for (let i = 0; i < 3; i++) expect((await guarded.authenticate(request({ 'x-a': 'bad' }))).type).toBe('rejected');
-    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'RATE_LIMITED', httpStatus: 429 } });
-    expect((await guarded.authenticate(request({ 'x-a': 'good' }, '203.0.113.2'))).type).toBe('authenticated');
+    for (let i = 0; i < 3; i++) expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'RATE_LIMITED', httpStatus: 429 } });
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }, '203.0.113.2'))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
     clock.advanceBySeconds(61);
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'CREDENTIALS_INVALID' } });
+  });
+
+  it('lets a valid credential through from an IP past the limit, so junk from a shared address locks out nobody', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 3 });
+    for (let i = 0; i < 101; i++) await guarded.authenticate(request({ 'x-a': `random-${i}` }));
+    expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+  });
+
+  it('refuses every request from an IP past the limit, the valid one included, with ipLimit refuse-all (low-entropy secrets)', async () => {
+    const store = createMemoryEphemeralStore();
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 3, ipLimit: 'refuse-all' });
+    for (let i = 0; i < 3; i++) await guarded.authenticate(request({ 'x-a': 'bad' }));
+    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    expect(() => withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { ipLimit: 'sometimes' as never })).toThrow(/`ipLimit`/);
+  });
+
+  it('fails closed with STORE_UNAVAILABLE when a failure cannot be counted, never a throttle that quietly stops counting', async () => {
+    const memory = createMemoryEphemeralStore();
+    const broken = { ...memory, increment: async () => { throw new Error('read-only'); } } as EphemeralStore;
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), broken, { maxFailures: 3 });
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
     expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
   });
 
@@ -300,7 +324,7 @@ describe('withFailureThrottle', () => {
     const store = createMemoryEphemeralStore();
     const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), store, { maxFailures: 1 });
     await guarded.authenticate(request({ 'x-a': 'bad' }));
-    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     const either = firstOf([guarded, headerKey('b', 'x-b', 'good-b')]);
     expect((await either.authenticate(request({ 'x-b': 'good-b' }))).type).toBe('authenticated');
   });
@@ -352,7 +376,7 @@ describe('withFailureThrottle', () => {
     const store = createMemoryEphemeralStore();
     const guarded = withFailureThrottle(firstOf([headerKey('a', 'x-a', 'good-a'), headerKey('b', 'x-b', 'good-b')]), store, { maxFailures: 1 });
     await guarded.authenticate(request({ 'x-b': 'bad' }));
-    const throttled = await guarded.authenticate(request({ 'x-b': 'good-b' }));
+    const throttled = await guarded.authenticate(request({ 'x-b': 'bad' }));
     expect(throttled).toMatchObject({ error: { code: 'RATE_LIMITED' }, strategyId: 'b' });
     expect(guarded.renderRefusal(throttled as AuthRefusal).body).toEqual({ scheme: 'b', code: 'RATE_LIMITED' });
   });
@@ -376,7 +400,7 @@ describe('withStrategyGuards', () => {
       clock: createManualClock(7),
     });
     await guarded.authenticate(request({ 'x-a': 'bad' }));
-    await guarded.authenticate(request({ 'x-a': 'good' }));
+    await guarded.authenticate(request({ 'x-a': 'bad' }));
     expect(events.map((event) => (event.type === 'rejected' ? `${event.code}@${event.at}` : event.type))).toEqual(['CREDENTIALS_INVALID@7', 'RATE_LIMITED@7']);
   });
 });

@@ -31,16 +31,27 @@ export interface FailureThrottleOptions {
   readonly windowInSeconds?: number;
   /** Prefix of the counter keys in the store. Default `throttle:<strategy id>:`. */
   readonly keyPrefix?: string;
+  /**
+   * What an IP over `maxFailures` is refused: `refuse-unproven` (the default) refuses every credential that is not
+   * valid with `RATE_LIMITED` but lets a valid one through, so junk from one address (behind a proxy: from every
+   * user) cannot lock out the real users of that address; `refuse-all` refuses everything from it, the right
+   * credential included. Gatehouse's tokens and keys carry at least 128 random bits: guessing one is hopeless
+   * at any rate, so the per-IP limit sheds load rather than stops guessing, and `refuse-unproven` loses nothing.
+   * Use `refuse-all` (and `maxFailuresPerCredential`) for low-entropy secrets such as passwords and PINs, which
+   * NIST SP 800-63B §5.2.2 requires to be throttled per account, correct guesses included.
+   */
+  readonly ipLimit?: 'refuse-unproven' | 'refuse-all';
 }
 
 /**
- * Wraps a strategy so that a client IP with too many rejected attempts in a window gets `RATE_LIMITED` for
- * every request that carries credentials of this scheme, right or wrong, so guessing stops paying off. With
+ * Wraps a strategy so that a client IP with too many rejected attempts in a window gets `RATE_LIMITED` for every
+ * credential of this scheme that is not valid (and, with `ipLimit: 'refuse-all'`, for the valid ones too). With
  * `maxFailuresPerCredential`, failures against one identified credential (a known API key with wrong
  * signatures, a known access hash from foreign IPs) are also counted per credential, so spreading them over
  * many IPs does not help either (per key and per IP; NIST SP 800-63B §5.2.2). Requests without such
- * credentials stay `absent`; successes are never counted. Counters are fixed windows. When credentials are present and the throttle store fails, access is
- * denied (`STORE_UNAVAILABLE`), as every store failure does.
+ * credentials stay `absent`; successes are never counted. Counters are fixed windows. When credentials are present
+ * and the throttle store fails (reading or counting), access is denied (`STORE_UNAVAILABLE`), as every store
+ * failure does.
  *
  * @example
  * ```ts
@@ -65,6 +76,8 @@ export function withFailureThrottle<P extends Principal>(
   if (store === null || typeof store !== 'object' || typeof store.increment !== 'function' || typeof store.get !== 'function') {
     throw new ConfigurationError('store', 'must be an EphemeralStore');
   }
+  const ipLimit = options.ipLimit ?? 'refuse-unproven';
+  if (ipLimit !== 'refuse-unproven' && ipLimit !== 'refuse-all') throw new ConfigurationError('ipLimit', "must be 'refuse-unproven' or 'refuse-all'");
   assertStrategy(strategy, 'strategy');
   const prefix = options.keyPrefix ?? `throttle:${strategy.id}:`;
   // A refusal of the throttle's own keeps the member that was answering, so a composition renders it right.
@@ -86,8 +99,11 @@ export function withFailureThrottle<P extends Principal>(
       const credentialId = outcome.type === 'authenticated' ? outcome.credential.id : outcome.credentialId;
       const credentialKey = credentialId === undefined || maxFailuresPerCredential === undefined ? undefined : `${prefix}credential:${credentialId}`;
       try {
+        // Read even when a valid credential will pass: a throttle that cannot count fails closed, it never
+        // silently stops counting.
         const failures = await store.get(ipKey);
-        if (failures !== null && failures >= maxFailures) return throttledLike(outcome, 'RATE_LIMITED');
+        const ipOverLimit = failures !== null && failures >= maxFailures;
+        if (ipOverLimit && (outcome.type === 'rejected' || ipLimit === 'refuse-all')) return throttledLike(outcome, 'RATE_LIMITED');
         if (credentialKey !== undefined) {
           const credentialFailures = await store.get(credentialKey);
           if (credentialFailures !== null && credentialFailures >= (maxFailuresPerCredential as number)) return throttledLike(outcome, 'RATE_LIMITED');
@@ -99,8 +115,9 @@ export function withFailureThrottle<P extends Principal>(
         try {
           await store.increment(ipKey, windowInSeconds);
           if (credentialKey !== undefined) await store.increment(credentialKey, windowInSeconds);
-        } catch {
-          // The rejection stands either way.
+        } catch (error) {
+          // A failure that could not be counted must not go uncounted quietly: the throttle would be off.
+          return throttledLike(outcome, 'STORE_UNAVAILABLE', error);
         }
       }
       return outcome;

@@ -63,10 +63,10 @@ describe('opening', () => {
     stores.close();
   });
 
-  it('opens :memory: with the same schema and a default busy timeout of 5000 ms', () => {
+  it('opens :memory: with the same schema and a short default busy timeout (25 ms): a locked write fails fast', () => {
     const stores = openSqliteStores(':memory:');
     expect(stores.database.memory).toBe(true);
-    expect(stores.database.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(stores.database.pragma('busy_timeout', { simple: true })).toBe(25);
     expect(stores.database.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(schemaObjects(stores.database)).toEqual([
       'index credentials_digest',

@@ -29,12 +29,18 @@ export interface SqliteStoresOptions {
   readonly touchIntervalInSeconds?: number;
   /**
    * How long a statement waits for another connection's write lock before it fails with `SQLITE_BUSY` (which
-   * rejects the call). An integer from 0 to 2147483647; default 5000. better-sqlite3 waits synchronously.
+   * rejects the call: `STORE_UNAVAILABLE` to a strategy). An integer from 0 to 2147483647; default 25.
+   * better-sqlite3 waits synchronously, blocking the whole process, so keep it short: a request that cannot
+   * write at once is answered "unavailable" instead of stalling every other request behind a lock. Opening (and
+   * migrating) the database waits up to 5 s whatever this says.
    */
   readonly busyTimeoutInMilliseconds?: number;
   /** Expired ephemeral rows are deleted every this many ephemeral writes of this process. Default 1000. */
   readonly sweepEveryWrites?: number;
 }
+
+/** How long opening and migrating the database waits for another connection's lock. */
+const OPEN_TIMEOUT_IN_MILLISECONDS = 5000;
 
 /**
  * What {@link openSqliteStores} returns: both stores on one database connection.
@@ -126,17 +132,18 @@ export function openSqliteStores(path: string, options: SqliteStoresOptions = {}
   validateOptions(path, options);
   const clock = options.clock ?? systemClock;
   const touchIntervalMs = (options.touchIntervalInSeconds ?? 60) * 1000;
-  const busyTimeout = options.busyTimeoutInMilliseconds ?? 5000;
+  const busyTimeout = options.busyTimeoutInMilliseconds ?? 25;
   const sweepEveryWrites = options.sweepEveryWrites ?? 1000;
 
-  const db = new Database(path, { timeout: busyTimeout });
+  // Opening and migrating may wait for another process's lock; requests later may not (busyTimeout).
+  const db = new Database(path, { timeout: OPEN_TIMEOUT_IN_MILLISECONDS });
   try {
     refuseNewerSchema(db, path);
     if (!db.memory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${busyTimeout}`);
     migrate(db, path);
+    db.pragma(`busy_timeout = ${busyTimeout}`);
     const credentials = createSqliteCredentialStore(db, touchIntervalMs);
     const ephemeral = createSqliteEphemeralStore(db, clock, sweepEveryWrites);
     return Object.freeze({

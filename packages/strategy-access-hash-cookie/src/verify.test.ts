@@ -194,12 +194,13 @@ describe('accessHashCookie: verify', () => {
     expect(await lastLogin()).toBe('2026-11-01T00:00:00+00:00');
   });
 
-  it('refuses an IP after too many failures (HTTP 429)', async () => {
+  it('refuses wrong hashes from an IP past the limit (HTTP 429), and still lets a valid hash through', async () => {
     const { strategy, manager } = setup({ failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 2 } });
     const created = await issue(manager, '203.0.113.7');
     for (let i = 0; i < 2; i++) await strategy.authenticate(request({ cookie: `access_hash=${'0'.repeat(80)}` }));
-    const outcome = await strategy.authenticate(request({ cookie: `access_hash=${created.hash}` }));
+    const outcome = await strategy.authenticate(request({ cookie: `access_hash=${'0'.repeat(80)}` }));
     expect(outcome.type === 'rejected' && renderAccessHashError(outcome.error).httpStatus).toBe(429);
+    expect((await strategy.authenticate(request({ cookie: `access_hash=${created.hash}` }))).type).toBe('authenticated');
   });
 
   it('refuses a leaked hash tried from many foreign IPs, even from its own IP, until the window ends', async () => {

@@ -175,13 +175,14 @@ describe('nvxHash: verify', () => {
     expect(await strategy.authenticate(call('/v2/tracker/..%2Fpanel/tariff/list', key.hash))).toMatchObject({ error: { code: 'REQUEST_MALFORMED' } });
   });
 
-  it('refuses an IP after too many wrong hashes with RATE_LIMITED (code 15)', async () => {
+  it('refuses wrong hashes from an IP past the limit with RATE_LIMITED (code 15), and still lets a valid key through', async () => {
     const { strategy, manager } = setup({ failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 3 } });
     const { key } = await masterWithKey(manager);
     for (let i = 0; i < 3; i++) await strategy.authenticate(call('/v2/tracker/list', '882fb333405d006df0d5a3f410115e92'));
-    const outcome = await strategy.authenticate(call('/v2/tracker/list', key.hash));
+    const outcome = await strategy.authenticate(call('/v2/tracker/list', '882fb333405d006df0d5a3f410115e92'));
     expect(outcome).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     expect(outcome.type === 'rejected' && renderNvxError(outcome.error)).toMatchObject({ httpStatus: 429, body: { status: { code: 15 } } });
+    expect((await strategy.authenticate(call('/v2/tracker/list', key.hash))).type).toBe('authenticated');
   });
 
   it('reports events without any hash', async () => {

@@ -353,10 +353,9 @@ describe('access hash cookie routes of the demo (/api/v1, PUQ VPN control panel 
 
   it('failed logins are throttled per client IP after 100 (429), even for the right password', async () => {
     const demo = await start();
-    const failures = await Promise.all(
-      Array.from({ length: 100 }, () => call(demo, '/api/v1/auth/login', { json: { login: 'nobody', password: 'x' } })),
-    );
-    expect(failures.every((answer) => answer.status === 401)).toBe(true);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      expect((await call(demo, '/api/v1/auth/login', { json: { login: `nobody-${attempt}`, password: 'x' } })).status).toBe(401);
+    }
     const throttled = await call(demo, '/api/v1/auth/login', { json: { login: 'admin', password: 'admin-password' } });
     expect(throttled.status).toBe(429);
     expect(throttled.body).toEqual(error('Too many requests'));

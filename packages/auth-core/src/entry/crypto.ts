@@ -4,6 +4,7 @@ export {
   constantTimeEqual,
   constantTimeEqualStrings,
   createHmacSha256,
+  createPasswordHasher,
   createSecretDigester,
   createSecretSealer,
   decodeBase64Url,
@@ -19,4 +20,5 @@ export {
   sha256Digest,
   verifyPassword,
 } from '../secrets.js';
-export type { HashPasswordOptions, SecretDigesterOptions, SecretSealer } from '../secrets.js';
+export type { HashPasswordOptions, PasswordHasher, PasswordHasherOptions, SecretDigesterOptions, SecretSealer } from '../secrets.js';
+export { CRYPTO_BACKEND } from '../backend/index.js';
