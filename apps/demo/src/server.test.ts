@@ -51,6 +51,18 @@ describe('demo server', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
     expect(lines.join('\n')).toMatch(/warning: GATEHOUSE_KEK is not set/);
+    expect(lines.join('\n')).toMatch(/warning: the key-encryption key is in .*beside the database: anyone with a copy of that folder/);
+  });
+
+  it('warns at every start from a key file beside the database, and not with GATEHOUSE_KEK', async () => {
+    const env = freshEnv();
+    await stop(await start(env));
+    const lines: string[] = [];
+    await start(env, lines);
+    expect(lines.join('\n')).toMatch(/warning: the key-encryption key is in .*in production set GATEHOUSE_KEK/);
+    const fromEnvironment: string[] = [];
+    await start(freshEnv({ GATEHOUSE_KEK: 'cd'.repeat(32) }), fromEnvironment);
+    expect(fromEnvironment.join('\n')).not.toMatch(/beside the database/);
   });
 
   it('keeps every account, credential and the key across a restart', async () => {

@@ -64,10 +64,16 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: S
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
 
+  // A key kept in a file beside the database travels with every copy of the folder: a backup, a stolen disk
+  // image. Say so at every start, not only the first.
+  const besideTheDatabase =
+    `the key-encryption key is in ${config.keyFilePath}, beside the database: anyone with a copy of that folder can open every sealed secret ` +
+    '(APEX API secrets, revealable NVX keys). Fine for a demo; in production set GATEHOUSE_KEK from the environment or a secret manager, and keep the key out of the folder and its backups.';
   if (config.keySource === 'generated') {
     log(`warning: GATEHOUSE_KEK is not set; generated a key-encryption key into ${config.keyFilePath} (mode 0600). Keep it: secrets sealed under it cannot be recovered without it.`);
+    log(`warning: ${besideTheDatabase}`);
   } else if (config.keySource === 'file') {
-    log(`Key-encryption key: ${config.keyFilePath}`);
+    log(`warning: ${besideTheDatabase}`);
   }
   log(`Database: ${config.databasePath}`);
   if (config.trustedProxies.length > 0) log(`Trusted proxies: ${config.trustedProxies.join(', ')}`);

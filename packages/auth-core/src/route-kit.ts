@@ -70,8 +70,9 @@ export interface RouteKit {
  */
 export interface RouteKitHandlerOptions {
   /**
-   * Told about every error a route handler throws (an `AuthError` is answered as such; anything else becomes
-   * `INTERNAL_ERROR` in the scheme's envelope). Default: `console.error` of the error's name and message.
+   * Told about every error a route handler throws that is answered with a 5xx (an `AuthError` is answered as
+   * such; anything else becomes `INTERNAL_ERROR` in the scheme's envelope). Default: `console.error` of the
+   * error's name and message.
    */
   readonly onError?: (error: unknown) => void;
 }
@@ -176,7 +177,8 @@ export function createRouteKitHandler(
         try {
           return await candidate.route.handle({ auth: request, params });
         } catch (error) {
-          onError(error);
+          // An AuthError a handler throws on purpose (a login refused as RATE_LIMITED) is an answer, not a fault.
+          if (!(error instanceof AuthError) || error.httpStatus >= 500) onError(error);
           return refuse('INTERNAL_ERROR', error instanceof AuthError ? error : undefined);
         }
       }
