@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
@@ -378,6 +379,19 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., KiiEx docs, "Au
     expect(throttled.body).toEqual({ Authenticated: false, errormsg: 'Too many requests' });
     expect((await call(demo, '/AuthenticateUser', { headers, from: '127.0.0.4' })).status).toBe(401);
     expect((await authenticate(demo, key, { nonce: 'fresh-1', from: '127.0.0.3' })).status).toBe(200);
+  });
+
+  it('the aptoken throttle takes GATEHOUSE_MAX_FAILURES, and junk tokens from an address never lock out a valid one from it', async () => {
+    const demo = await start(freshEnv({ GATEHOUSE_MAX_FAILURES: '3' }));
+    const web = await webLogin(demo);
+    const junk = () => call(demo, '/ap/GetUserInfo', { headers: { aptoken: randomBytes(32).toString('hex') }, from: '127.0.0.5' });
+    for (let i = 0; i < 3; i++) expect((await junk()).status).toBe(401);
+    // The limit is 3, not a fixed 100: the fourth junk token is throttled.
+    const throttled = await junk();
+    expect(throttled.status).toBe(429);
+    for (let i = 0; i < 97; i++) await junk();
+    // 101 junk tokens later, a valid session from the same address still works.
+    expect((await call(demo, '/ap/GetUserInfo', { headers: { aptoken: web.token }, from: '127.0.0.5' })).status).toBe(200);
   });
 
   it('GATEHOUSE_HMAC_NONCE=increasing: a repeated or lower nonce is refused, a higher one works', async () => {
