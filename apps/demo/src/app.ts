@@ -73,9 +73,13 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
     await next();
   });
 
-  app.get('/healthz', (c) => {
-    if (!context.isHealthy()) return c.json({ status: 'unavailable' }, 503);
-    return c.json({ status: 'ok' });
+  // Readiness: every store must be able to write (a read-only or locked database answers reads but would fail
+  // every login, nonce and failure count). The reason goes to the log, not to the caller.
+  app.get('/healthz', async (c) => {
+    const health = await context.health();
+    if (health.status === 'ok') return c.json({ status: 'ok' });
+    context.log(`healthz: unavailable: ${health.reason}`);
+    return c.json({ status: 'unavailable' }, 503);
   });
 
   const sessions = createWebSessions(context);
@@ -88,7 +92,7 @@ export function createApp(context: DemoContext): Hono<DemoEnv> {
   const routeIndex = [
     'Gatehouse demo',
     '',
-    'GET /healthz  liveness and database check',
+    'GET /healthz  readiness: 200 while every store can write, else 503',
     'GET /api      this list (also on the landing page GET /)',
     '',
     'Web interface (HTML forms, the session cookie below, a CSRF token in every form): /login, /keys (NVX API keys of the master user),',

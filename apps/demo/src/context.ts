@@ -1,4 +1,4 @@
-import type { AuthRequest, Clock, CredentialStore, EphemeralStore, LoginThrottle } from '@gatehouse/auth-core';
+import type { AuthRequest, Clock, CredentialStore, EphemeralStore, LoginThrottle, StoreHealth } from '@gatehouse/auth-core';
 import type { SecretSealer } from '@gatehouse/auth-core/crypto';
 import type { AccountDirectory } from './accounts.js';
 import type { DemoConfig } from './config.js';
@@ -22,8 +22,10 @@ export interface DemoContext {
   readonly vpnAccounts: VpnAccountStore;
   /** Lines for the start-up log that routes want to add (e.g. which compatibility modes are on). */
   readonly notices: string[];
-  /** True while the database answers. */
-  isHealthy(): boolean;
+  /** The demo's log (standard output unless the embedder gave another). */
+  readonly log: (line: string) => void;
+  /** Whether every store can write now (each store's `health()`); the first failure's reason when not. */
+  health(): Promise<StoreHealth>;
 }
 
 /** Hono variables set per request. */

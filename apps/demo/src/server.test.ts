@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -134,28 +134,56 @@ describe('demo server', () => {
   });
 });
 
-describe('demo entry point', () => {
-  it('starts from the built dist/main.js, answers /healthz and stops on SIGTERM', async () => {
-    const env = freshEnv();
-    const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-    const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 20_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match !== null) {
-          clearTimeout(timer);
-          resolve(match[1] as string);
-        }
-      });
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
+/** Starts the built dist/main.js in a child process; resolves with its URL once it listens. */
+async function spawnDemo(env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number } = {}) {
+  const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const output = { text: '' };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output.text}`)), 20_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output.text += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output.text);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
     });
-    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+    child.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output.text}`)));
+  });
+  const stopped = async (): Promise<number | null> => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    return exited;
+  };
+  return { url, output, stop: stopped };
+}
+
+describe('demo entry point', () => {
+  it('starts from the built dist/main.js, answers /healthz and stops on SIGTERM', async () => {
+    const demo = await spawnDemo(freshEnv());
+    expect(await (await fetch(`${demo.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await demo.stop()).toBe(0);
+  }, 30_000);
+
+  it('answers /healthz 503 on a database it can read but not write (a read-only file), and logs why', async () => {
+    const env = freshEnv({ GATEHOUSE_KEK: 'a'.repeat(64) });
+    const path = env['GATEHOUSE_DB'] as string;
+    await stop(await start(env)); // creates and migrates the database and the demo accounts
+    chmodSync(path, 0o444);
+    chmodSync(dirname(path), 0o777); // SQLite still creates its -wal and -shm files beside it
+    // root writes through file modes: run the demo as an unprivileged user then.
+    const user = process.getuid?.() === 0 ? { uid: 65_534, gid: 65_534 } : {};
+    const demo = await spawnDemo(env, user);
+    try {
+      const health = await fetch(`${demo.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ status: 'unavailable' });
+      expect((await fetch(`${demo.url}/api`)).status).toBe(200); // the process still answers
+      expect(demo.output.text).toMatch(/healthz: unavailable: SQLite: attempt to write a readonly database/);
+    } finally {
+      await demo.stop();
+    }
   }, 30_000);
 });

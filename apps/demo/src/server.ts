@@ -44,13 +44,10 @@ export async function startDemo(env: NodeJS.ProcessEnv = process.env, options: S
     loginThrottle: createLoginThrottle(stores.ephemeral, { maxFailures: config.maxFailuresPerIp }),
     vpnAccounts: openVpnAccountStore(stores.database),
     notices: [],
-    isHealthy() {
-      try {
-        stores.database.prepare('SELECT 1').get();
-        return true;
-      } catch {
-        return false;
-      }
+    log,
+    async health() {
+      const checks = await Promise.all([stores.credentials.health(), stores.ephemeral.health()]);
+      return checks.find((check) => check.status !== 'ok') ?? { status: 'ok' };
     },
   };
   const created = await accounts.createDemoAccounts(config, clock.now());

@@ -30,6 +30,7 @@ export type {
   InsertCredentialResult,
   ListCredentialsFilter,
   NewCredentialRecord,
+  StoreHealth,
 } from './stores.js';
 export { createMemoryCredentialStore, createMemoryEphemeralStore } from './memory-stores.js';
 export type { MemoryCredentialStoreOptions, MemoryEphemeralStoreOptions } from './memory-stores.js';

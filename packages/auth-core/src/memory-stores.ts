@@ -303,6 +303,10 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
       }
       return deleted;
     },
+
+    async health() {
+      return { status: 'ok' };
+    },
   };
   return store;
 }
@@ -433,6 +437,9 @@ export function createMemoryEphemeralStore(options: MemoryEphemeralStoreOptions 
     },
     async delete(key) {
       entries.delete(key);
+    },
+    async health() {
+      return { status: 'ok' };
     },
   };
 }

@@ -108,6 +108,20 @@ export type CredentialPatch = Partial<
 >;
 
 /**
+ * What a store's `health()` reports: `ok` when it could write just now, else `unavailable` with a reason for
+ * the operator's log (not for clients: it may name hosts or files).
+ *
+ * @example
+ * ```ts
+ * const health = await stores.credentials.health();
+ * if (health.status === 'unavailable') console.error(`credential store: ${health.reason}`);
+ * ```
+ */
+export type StoreHealth =
+  | { readonly status: 'ok' }
+  | { readonly status: 'unavailable'; readonly reason: string };
+
+/**
  * Durable credential storage. Implementations: `createMemoryCredentialStore` here, `@gatehouse/store-sqlite`,
  * and any store that passes the `credential-store@1` conformance suite.
  *
@@ -138,6 +152,11 @@ export interface CredentialStore {
   touch(id: string, at: number): Promise<void>;
   /** Deletes records that expired or were revoked before `before`; returns how many. */
   deleteInactive(before: number): Promise<number>;
+  /**
+   * Checks that the store can write now (a read-only, locked or unreachable database is `unavailable`), within
+   * the store's own timeouts. Never rejects: a readiness probe (`/healthz`) calls it as is.
+   */
+  health(): Promise<StoreHealth>;
 }
 
 /**
@@ -165,6 +184,8 @@ export interface EphemeralStore {
   get(key: string): Promise<number | null>;
   /** Removes `key`. */
   delete(key: string): Promise<void>;
+  /** Checks that the store can write now, within its own timeouts. Never rejects. */
+  health(): Promise<StoreHealth>;
 }
 
 /**

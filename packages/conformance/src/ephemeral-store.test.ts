@@ -27,6 +27,7 @@ const mutants: readonly Mutant[] = [
   { store: 'whose setIfGreater accepts an equal value', flaws: { greaterOrEqual: true }, caughtBy: ['ES-SETIFGREATER-001', 'ES-ATOMIC-003'] },
   { store: 'that stores forever when the TTL is invalid', flaws: { acceptsInvalidTtl: true }, caughtBy: ['ES-TTL-001', 'ES-TTL-002', 'ES-TTL-003'] },
   { store: 'that keeps entries in a plain object', flaws: { plainObjectKeys: true }, caughtBy: ['ES-KEY-001'] },
+  { store: 'whose health() answers a shape of its own', flaws: { healthShape: true }, caughtBy: ['ES-HEALTH-001'] },
   { store: 'whose refused setIfAbsent renews the TTL', flaws: { refreshOnRefusal: true }, caughtBy: ['ES-SETIFABSENT-003'] },
 ];
 

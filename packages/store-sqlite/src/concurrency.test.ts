@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTemporaryFolders, temporaryDatabasePath } from './fixtures/helpers.js';
 import { STORE_WORKER, WORKER_BUNDLE_DIRECTORY } from './fixtures/paths.js';
+import { SQLITE_SCHEMA_VERSION } from './index.js';
 
 afterAll(removeTemporaryFolders);
 
@@ -59,8 +60,8 @@ describe('across connections and threads', () => {
   it('migrates a new file once when several connections open it at the same moment', async () => {
     const path = temporaryDatabasePath();
     const results = await runWorkers(6, path, 'open');
-    expect(results.map((result) => result.userVersion)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(count(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('credentials', 'ephemeral')")).toBe(2);
+    expect(results.map((result) => result.userVersion)).toEqual(Array(6).fill(SQLITE_SCHEMA_VERSION));
+    expect(count(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('credentials', 'ephemeral', 'health_probe')")).toBe(3);
   });
 
   it('holds maxActivePerOwner across connections: 4 threads × 25 inserts with a limit of 20 store exactly 20', async () => {

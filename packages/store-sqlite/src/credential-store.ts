@@ -6,6 +6,7 @@ import type {
   InsertCredentialResult,
   ListCredentialsFilter,
   NewCredentialRecord,
+  StoreHealth,
 } from '@gatehouse/auth-core';
 import type Database from 'better-sqlite3';
 
@@ -121,10 +122,14 @@ function compareRecords(a: CredentialRecord, b: CredentialRecord): number {
  *
  * @example
  * ```ts
- * const credentials = createSqliteCredentialStore(migratedDatabase, 60_000);
+ * const credentials = createSqliteCredentialStore(migratedDatabase, 60_000, createSqliteHealthProbe(migratedDatabase, systemClock));
  * ```
  */
-export function createSqliteCredentialStore(db: Database.Database, touchIntervalMs: number): CredentialStore {
+export function createSqliteCredentialStore(
+  db: Database.Database,
+  touchIntervalMs: number,
+  health: () => Promise<StoreHealth>,
+): CredentialStore {
   const insertStatement = db.prepare(CREDENTIAL_SQL.insert);
   const existsStatement = db.prepare(CREDENTIAL_SQL.exists).pluck();
   const countActiveStatement = db.prepare(CREDENTIAL_SQL.countActive).pluck();
@@ -277,5 +282,7 @@ export function createSqliteCredentialStore(db: Database.Database, touchInterval
       if (changes > 0) touchedAt.clear();
       return changes;
     },
+
+    health,
   };
 }

@@ -1,4 +1,4 @@
-import { type Clock, type EphemeralStore } from '@gatehouse/auth-core';
+import { type Clock, type EphemeralStore, type StoreHealth } from '@gatehouse/auth-core';
 import { ttlToMilliseconds } from '@gatehouse/auth-core/strategy';
 import type Database from 'better-sqlite3';
 
@@ -41,10 +41,15 @@ export const EPHEMERAL_SQL = {
  *
  * @example
  * ```ts
- * const ephemeral = createSqliteEphemeralStore(migratedDatabase, systemClock, 1000);
+ * const ephemeral = createSqliteEphemeralStore(migratedDatabase, systemClock, 1000, createSqliteHealthProbe(migratedDatabase, systemClock));
  * ```
  */
-export function createSqliteEphemeralStore(db: Database.Database, clock: Clock, sweepEveryWrites: number): EphemeralStore {
+export function createSqliteEphemeralStore(
+  db: Database.Database,
+  clock: Clock,
+  sweepEveryWrites: number,
+  health: () => Promise<StoreHealth>,
+): EphemeralStore {
   const setIfAbsentStatement = db.prepare(EPHEMERAL_SQL.setIfAbsent);
   const incrementStatement = db.prepare(EPHEMERAL_SQL.increment).pluck();
   const setIfGreaterStatement = db.prepare(EPHEMERAL_SQL.setIfGreater);
@@ -98,5 +103,7 @@ export function createSqliteEphemeralStore(db: Database.Database, clock: Clock, 
     async delete(key: string): Promise<void> {
       deleteStatement.run(key);
     },
+
+    health,
   };
 }

@@ -75,6 +75,7 @@ describe('opening', () => {
       'index ephemeral_expires_at',
       'table credentials',
       'table ephemeral',
+      'table health_probe',
     ]);
     stores.close();
   });
@@ -85,11 +86,11 @@ describe('opening', () => {
 });
 
 describe('migrations', () => {
-  it('migration 1 runs once: user_version becomes 1 and reopening is a no-op that keeps the data', async () => {
+  it('migrations run once: user_version becomes 2 and reopening is a no-op that keeps the data', async () => {
     const path = temporaryDatabasePath();
     const first = openSqliteStores(path);
-    expect(SQLITE_SCHEMA_VERSION).toBe(1);
-    expect(first.database.pragma('user_version', { simple: true })).toBe(1);
+    expect(SQLITE_SCHEMA_VERSION).toBe(2);
+    expect(first.database.pragma('user_version', { simple: true })).toBe(2);
     const record = newRecord();
     await first.credentials.insert(record);
     const schema = schemaObjects(first.database);
@@ -99,13 +100,32 @@ describe('migrations', () => {
     const writer = new Database(path);
     writer.exec('BEGIN IMMEDIATE');
     const second = openSqliteStores(path, { busyTimeoutInMilliseconds: 0 });
-    expect(second.database.pragma('user_version', { simple: true })).toBe(1);
+    expect(second.database.pragma('user_version', { simple: true })).toBe(2);
     expect(schemaObjects(second.database)).toEqual(schema);
     expect(await second.credentials.findById(record.id)).not.toBeNull();
     migrate(second.database, path); // running the migrations again is a no-op too
     await expect(second.credentials.insert(newRecord())).rejects.toThrow(/locked|busy/i); // the lock is real
     writer.exec('ROLLBACK');
     writer.close();
+    second.close();
+  });
+
+  it('brings a database of the first release (version 1) to version 2, keeping its records and counters', async () => {
+    const path = temporaryDatabasePath();
+    const first = openSqliteStores(path);
+    const record = newRecord();
+    await first.credentials.insert(record);
+    await first.ephemeral.increment('failures:10.0.0.1', 900);
+    // What a version-1 file looks like: no health_probe table.
+    first.database.exec('DROP TABLE health_probe');
+    first.database.pragma('user_version = 1');
+    first.close();
+
+    const second = openSqliteStores(path);
+    expect(second.database.pragma('user_version', { simple: true })).toBe(2);
+    expect(await second.credentials.findById(record.id)).not.toBeNull();
+    expect(await second.ephemeral.get('failures:10.0.0.1')).toBe(1);
+    expect(await second.credentials.health()).toEqual({ status: 'ok' });
     second.close();
   });
 
@@ -118,7 +138,7 @@ describe('migrations', () => {
     const before = readFileSync(path);
 
     expect(() => openSqliteStores(path)).toThrow(
-      /schema version 99, but this version of @gatehouse\/store-sqlite only knows versions up to 1.*upgrade/s,
+      /schema version 99, but this version of @gatehouse\/store-sqlite only knows versions up to 2.*upgrade/s,
     );
     expect(readFileSync(path).equals(before)).toBe(true);
     const check = new Database(path, { readonly: true });

@@ -8,6 +8,7 @@ import {
 import Database from 'better-sqlite3';
 import { createSqliteCredentialStore } from './credential-store.js';
 import { createSqliteEphemeralStore } from './ephemeral-store.js';
+import { createSqliteHealthProbe } from './health.js';
 import { migrate, refuseNewerSchema } from './schema.js';
 
 /**
@@ -144,8 +145,9 @@ export function openSqliteStores(path: string, options: SqliteStoresOptions = {}
     db.pragma('foreign_keys = ON');
     migrate(db, path);
     db.pragma(`busy_timeout = ${busyTimeout}`);
-    const credentials = createSqliteCredentialStore(db, touchIntervalMs);
-    const ephemeral = createSqliteEphemeralStore(db, clock, sweepEveryWrites);
+    const health = createSqliteHealthProbe(db, clock);
+    const credentials = createSqliteCredentialStore(db, touchIntervalMs, health);
+    const ephemeral = createSqliteEphemeralStore(db, clock, sweepEveryWrites, health);
     return Object.freeze({
       credentials,
       ephemeral,

@@ -49,6 +49,16 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ephemeral_expires_at ON ephemeral (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    // One row that `health()` rewrites: a real committed write, so a read-only or locked file is reported.
+    sql: `
+      CREATE TABLE health_probe (
+        id         INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        checked_at INTEGER NOT NULL -- epoch milliseconds of the last successful probe
+      );
+    `,
+  },
 ];
 
 /**

@@ -26,6 +26,8 @@ export interface CredentialStoreFlaws {
   readonly liveRecords?: boolean;
   /** listByOwner() returns the newest first. */
   readonly listNewestFirst?: boolean;
+  /** health() rejects instead of reporting. */
+  readonly healthRejects?: boolean;
 }
 
 export function createNaiveCredentialStore(flaws: CredentialStoreFlaws = {}): CredentialStore {
@@ -111,6 +113,11 @@ export function createNaiveCredentialStore(flaws: CredentialStoreFlaws = {}): Cr
       }
       return deleted;
     },
+
+    async health() {
+      if (flaws.healthRejects) throw new Error('no connection');
+      return { status: 'ok' };
+    },
   };
 }
 
@@ -129,6 +136,8 @@ export interface EphemeralStoreFlaws {
   readonly plainObjectKeys?: boolean;
   /** A refused setIfAbsent renews the TTL of the live key. */
   readonly refreshOnRefusal?: boolean;
+  /** health() answers a shape of its own instead of `{ status: 'ok' }`. */
+  readonly healthShape?: boolean;
 }
 
 interface Entry {
@@ -191,6 +200,9 @@ export function createNaiveEphemeralStore(clock: Clock, flaws: EphemeralStoreFla
     },
     async delete(key) {
       remove(key);
+    },
+    async health() {
+      return flaws.healthShape ? ({ healthy: true } as never) : { status: 'ok' };
     },
   };
 }

@@ -5,6 +5,7 @@ import type {
   NewCredentialRecord,
 } from '@gatehouse/auth-core';
 import type { ConformanceCase, ConformanceProfile } from '../case.js';
+import { expectHealthy } from './store-health.js';
 import { check, deepEqual, expectEqual, fail, show } from '../check.js';
 
 /**
@@ -586,6 +587,16 @@ const cases: readonly Case[] = [
     patchScopes.push('admin');
     const found = await fetchRecord(store, record.id, 'after update');
     expectEqual(found.scopes, ['write'], 'scopes after mutating the patch array');
+  }),
+
+  must('CS-HEALTH-001', 'health() resolves {"status":"ok"} on a working store, before and after writes', async (driver) => {
+    const store = await driver.createStore();
+    await expectHealthy(store, 'on a new store');
+    const record = records()({});
+    await insertOk(store, record);
+    await store.revoke(record.id, T0);
+    await expectHealthy(store, 'after an insert and a revoke');
+    await fetchRecord(store, record.id, 'after health()');
   }),
 ];
 

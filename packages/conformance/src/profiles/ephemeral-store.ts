@@ -1,5 +1,6 @@
 import { createManualClock, type EphemeralStore, type ManualClock } from '@gatehouse/auth-core';
 import type { ConformanceCase, ConformanceProfile } from '../case.js';
+import { expectHealthy } from './store-health.js';
 import { check, expectEqual, rejects, show } from '../check.js';
 
 /**
@@ -237,6 +238,14 @@ const cases: readonly Case[] = [
     for (const [index, key] of keys.entries()) {
       await expectSequence(store.increment(`n:${key}`, 60), 1, `increment(${show(`n:${key}`, 40)}) #${index + 1}`);
     }
+  }),
+
+  must('ES-HEALTH-001', 'health() resolves {"status":"ok"} on a working store, before and after writes', async (driver) => {
+    const { store } = await open(driver);
+    await expectHealthy(store, 'on a new store');
+    await expectSequence(store.setIfAbsent('nonce:health', 60), true, 'setIfAbsent');
+    await expectHealthy(store, 'after a write');
+    await expectValue(store, 'nonce:health', 1, 'after health()');
   }),
 ];
 
