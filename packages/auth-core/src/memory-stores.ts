@@ -213,8 +213,10 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
         }
         if (active >= maxActivePerOwner) return { type: 'limit-exceeded', limit: maxActivePerOwner };
       }
+      // A record derived from a revoked one is born revoked: revocation wins over a derivation racing it.
+      const parentRevokedAt = record.parentId === null ? null : (byId.get(record.parentId)?.revokedAt ?? null);
       const stored = replace(
-        storedRecord(record, frozenList(record.scopes), frozenList(record.allowedIps), intern(record.attributes), null, null),
+        storedRecord(record, frozenList(record.scopes), frozenList(record.allowedIps), intern(record.attributes), null, parentRevokedAt),
       );
       addToGroup(idsByOwner, stored.ownerId, stored.id);
       if (stored.parentId !== null) addToGroup(childrenById, stored.parentId, stored.id);

@@ -131,7 +131,11 @@ export type StoreHealth =
  * ```
  */
 export interface CredentialStore {
-  /** Inserts a record; `conflict` when the id or digest exists; `limit-exceeded` per the options. */
+  /**
+   * Inserts a record; `conflict` when the id or digest exists; `limit-exceeded` per the options. A record whose
+   * parent is revoked is stored revoked at the parent's `revokedAt`, atomically with respect to `revoke`: a
+   * session derived from a key at the moment the key is revoked never outlives it, on any instance.
+   */
   insert(record: NewCredentialRecord, options?: InsertCredentialOptions): Promise<InsertCredentialResult>;
   /** The record with this digest (revoked and expired ones included: callers decide), or `null`. */
   findByDigest(digest: string): Promise<CredentialRecord | null>;

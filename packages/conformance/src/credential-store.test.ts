@@ -30,6 +30,7 @@ const mutants: readonly Mutant[] = [
   { store: 'that accepts a duplicate digest', flaws: { digestNotUnique: true }, caughtBy: ['CS-INSERT-005'], level: 'MUST' },
   { store: 'whose deleteInactive deletes records that are still active', flaws: { deletesActive: true }, caughtBy: ['CS-DELETE-001'], level: 'MUST' },
   { store: 'that lists newest first', flaws: { listNewestFirst: true }, caughtBy: ['CS-LIST-001'], level: 'MUST' },
+  { store: 'that stores a record derived from a revoked one as active', flaws: { derivedFromRevokedActive: true }, caughtBy: ['CS-REVOKE-005', 'CS-REVOKE-006'], level: 'MUST' },
   { store: 'whose health() rejects', flaws: { healthRejects: true }, caughtBy: ['CS-HEALTH-001'], level: 'MUST' },
   { store: 'that hands out and keeps live objects', flaws: { liveRecords: true }, caughtBy: ['CS-COPY-001', 'CS-COPY-002'], level: 'SHOULD' },
 ];

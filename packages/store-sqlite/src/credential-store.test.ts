@@ -216,7 +216,7 @@ describe.each(BACKENDS)('credential store on %s', (backend) => {
       expect((await credentials.findById(record.id))?.revokedAt).toBe(1);
     });
 
-    it('keeps an already revoked descendant’s time and still reaches its children', async () => {
+    it('keeps an already revoked descendant’s time; a record derived from it later is born revoked at that time', async () => {
       const credentials = store();
       const root = newRecord();
       const child = newRecord({ parentId: root.id });
@@ -227,9 +227,10 @@ describe.each(BACKENDS)('credential store on %s', (backend) => {
       expect((await credentials.findById(grandchild.id))?.revokedAt).toBe(10);
       const other = newRecord({ parentId: child.id });
       await credentials.insert(other);
+      expect((await credentials.findById(other.id))?.revokedAt).toBe(10);
       expect(await credentials.revoke(root.id, 20)).toBe(true);
       expect((await credentials.findById(child.id))?.revokedAt).toBe(10);
-      expect((await credentials.findById(other.id))?.revokedAt).toBe(20);
+      expect((await credentials.findById(other.id))?.revokedAt).toBe(10);
     });
 
     it('terminates on a parent cycle (a record that is its own parent)', async () => {

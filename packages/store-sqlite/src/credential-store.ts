@@ -43,7 +43,9 @@ export const CREDENTIAL_SQL = {
     INSERT INTO credentials (id, digest, strategy, kind, owner_id, parent_id, label, hint, scopes, allowed_ips,
       sealed_secret, attributes, created_at, expires_at, last_used_at, revoked_at)
     VALUES (@id, @digest, @strategy, @kind, @ownerId, @parentId, @label, @hint, @scopes, @allowedIps,
-      @sealedSecret, @attributes, @createdAt, @expiresAt, NULL, NULL)
+      @sealedSecret, @attributes, @createdAt, @expiresAt, NULL,
+      -- derived from a revoked record: born revoked (one writer at a time, so no revoke can run in between)
+      (SELECT parent.revoked_at FROM credentials AS parent WHERE parent.id = @parentId))
     ON CONFLICT DO NOTHING`,
   exists: 'SELECT 1 FROM credentials WHERE id = ? OR digest = ? LIMIT 1',
   countActive: `

@@ -26,6 +26,8 @@ export interface CredentialStoreFlaws {
   readonly liveRecords?: boolean;
   /** listByOwner() returns the newest first. */
   readonly listNewestFirst?: boolean;
+  /** A record inserted under a revoked parent is stored active. */
+  readonly derivedFromRevokedActive?: boolean;
   /** health() rejects instead of reporting. */
   readonly healthRejects?: boolean;
 }
@@ -54,7 +56,8 @@ export function createNaiveCredentialStore(flaws: CredentialStoreFlaws = {}): Cr
         if (active >= limit) return { type: 'limit-exceeded', limit };
       }
       const copy = flaws.liveRecords ? (record as Mutable<CredentialRecord>) : structuredClone(record);
-      records.set(record.id, Object.assign(copy, { lastUsedAt: null, revokedAt: null }));
+      const parentRevokedAt = flaws.derivedFromRevokedActive || record.parentId === null ? null : (records.get(record.parentId)?.revokedAt ?? null);
+      records.set(record.id, Object.assign(copy, { lastUsedAt: null, revokedAt: parentRevokedAt }));
       return { type: 'inserted' };
     },
     async findByDigest(digest) {

@@ -458,6 +458,38 @@ const cases: readonly Case[] = [
     }
   }),
 
+  must('CS-REVOKE-005', 'a record derived from a revoked record is stored revoked, at its parent\'s revokedAt, and is not active', async (driver) => {
+    const store = await driver.createStore();
+    const make = records();
+    const root = make();
+    await insertOk(store, root);
+    check((await store.revoke(root.id, T0 + 50)) === true, 'revoke of the root returned false');
+    const child = make({ parentId: root.id, kind: 'user-session' });
+    await insertOk(store, child);
+    const grandchild = make({ parentId: child.id, kind: 'user-session' });
+    await insertOk(store, grandchild);
+    for (const [role, record] of [['child', child], ['grandchild', grandchild]] as const) {
+      const found = await fetchRecord(store, record.id, `after inserting the ${role} of a revoked record`);
+      check(found.revokedAt === T0 + 50, `the ${role} of a revoked record was stored with revokedAt ${show(found.revokedAt)}, expected ${T0 + 50}`);
+    }
+    const active = await ids(store, root.ownerId, { kind: 'user-session', activeAt: T0 + 100 });
+    check(active.length === 0, `listByOwner(activeAt) returned ${show(active)} for records derived from a revoked one`);
+  }),
+
+  must('CS-REVOKE-006', 'a revoke racing 20 parallel derivations from the same record leaves none of them active', async (driver) => {
+    const store = await driver.createStore();
+    const make = records();
+    const root = make();
+    await insertOk(store, root);
+    const children = Array.from({ length: 20 }, () => make({ parentId: root.id, kind: 'user-session' }));
+    const [revoked] = await Promise.all([store.revoke(root.id, T0 + 60), ...children.map((child) => store.insert(child))]);
+    check(revoked === true, `revoke returned ${show(revoked)}`);
+    for (const child of children) {
+      const found = await fetchRecord(store, child.id, 'after the race');
+      check(found.revokedAt !== null, `${child.id}, derived while its parent was being revoked, is active`);
+    }
+  }),
+
   must('CS-TOUCH-001', 'touch sets lastUsedAt, ignores a second touch within 60 s and records one after 60 s', async (driver) => {
     const store = await driver.createStore();
     const record = records()();
