@@ -16,7 +16,15 @@ export interface DemoLogin {
 export interface DemoConfig {
   readonly host: string;
   readonly port: number;
+  /** The embedded SQLite file (`GATEHOUSE_DB`), used when no `GATEHOUSE_DATABASE_URL` is set. */
   readonly databasePath: string;
+  /**
+   * `GATEHOUSE_DATABASE_URL` (`postgres://…`): credentials, the demo's own tables and (without a Redis URL) the
+   * ephemeral values live in PostgreSQL, shared by every instance. `null`: the embedded SQLite file.
+   */
+  readonly databaseUrl: string | null;
+  /** `GATEHOUSE_REDIS_URL` (`redis://…` or `rediss://…`): nonces, failure counters and rate limits live in Redis. */
+  readonly redisUrl: string | null;
   readonly keyEncryptionKeys: readonly Uint8Array[];
   /** Where the key-encryption key came from, for the start-up log. */
   readonly keySource: 'env' | 'file' | 'generated';
@@ -63,6 +71,22 @@ function readPort(text: string | undefined): number {
   return port;
 }
 
+/** A URL with one of the given protocols, or `null` when the variable is unset or empty. */
+function readUrl(env: NodeJS.ProcessEnv, name: string, protocols: readonly string[]): string | null {
+  const text = (env[name] ?? '').trim();
+  if (text === '') return null;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigurationError(name, `must be a URL starting with ${protocols.map((protocol) => `${protocol}//`).join(' or ')}`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigurationError(name, `must be a URL starting with ${protocols.map((protocol) => `${protocol}//`).join(' or ')}`);
+  }
+  return text;
+}
+
 function readList(text: string | undefined): string[] {
   return (text ?? '')
     .split(',')
@@ -90,7 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const host = env['HOST'] || '127.0.0.1';
   const port = readPort(env['PORT']);
   const databasePath = resolve(env['GATEHOUSE_DB'] || join(appRoot, 'data', 'gatehouse.db'));
-  mkdirSync(dirname(databasePath), { recursive: true });
+  const databaseUrl = readUrl(env, 'GATEHOUSE_DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = readUrl(env, 'GATEHOUSE_REDIS_URL', ['redis:', 'rediss:']);
+  if (databaseUrl === null) mkdirSync(dirname(databasePath), { recursive: true });
 
   const trustedProxies = readList(env['GATEHOUSE_TRUSTED_PROXIES']);
   try {
@@ -110,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   if (env['GATEHOUSE_KEK'] !== undefined && env['GATEHOUSE_KEK'] !== '') {
     keyEncryptionKeys = parseKeyEncryptionKeys(env['GATEHOUSE_KEK'], 'GATEHOUSE_KEK');
     keySource = 'env';
+  } else if (databaseUrl !== null) {
+    // A key file is per machine: an instance with another key could not open what its peers sealed.
+    throw new ConfigurationError('GATEHOUSE_KEK', 'is required with GATEHOUSE_DATABASE_URL: every instance must use the same key-encryption key');
   } else {
     keyFilePath = `${databasePath}.kek`;
     const loaded = loadOrCreateKeyFile(keyFilePath, warn);
@@ -139,5 +168,5 @@ export function loadConfig(env: NodeJS.ProcessEnv, warn: (line: string) => void 
   const logins = new Set([accounts.master.login, accounts.sub.login, accounts.panel.login]);
   if (logins.size !== 3) throw new ConfigurationError('GATEHOUSE_DEMO_LOGIN', 'the three demo logins must differ');
 
-  return { host, port, databasePath, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent, hmacNoncePolicy, maxFailuresPerIp };
+  return { host, port, databasePath, databaseUrl, redisUrl, keyEncryptionKeys, keySource, keyFilePath, trustedProxies, https, accounts, passwordCostExponent, hmacNoncePolicy, maxFailuresPerIp };
 }

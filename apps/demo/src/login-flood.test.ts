@@ -41,5 +41,5 @@ describe('a flood of failed logins', () => {
     for (const status of statuses) expect([400, 401, 429]).toContain(status);
     expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThan(0);
     expect((peak - baseline) / 2 ** 20).toBeLessThan(300);
-  });
+  }, 60_000); // no time is asserted: the limit only keeps a loaded machine from failing the run
 });

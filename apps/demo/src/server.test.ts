@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { useTemporaryDemos } from './__fixtures__/temporary-demos.js';
+import { spawnDemoProcess, useTemporaryDemos } from './__fixtures__/temporary-demos.js';
 import { startDemo } from './server.js';
 
 const { freshEnv, start, stop } = useTemporaryDemos('gatehouse-demo-');
@@ -25,7 +24,7 @@ describe('demo server', () => {
     expect(log).toMatch(/master user\s+demo \/ demo-password/);
     expect(log).toMatch(/sub-user\s+demo-sub \/ demo-password/);
     expect(log).toMatch(/panel admin\s+admin \/ admin-password/);
-    const accounts = demo.context.accounts.list();
+    const accounts = await demo.context.accounts.list();
     expect(accounts.map((account) => [account.login, account.role, account.parentId])).toEqual([
       ['demo', 'master', null],
       ['demo-sub', 'sub', accounts[0]?.id],
@@ -87,12 +86,12 @@ describe('demo server', () => {
       expiresAt: null,
     });
     expect(inserted.type).toBe('inserted');
-    const accountsBefore = first.context.accounts.list();
+    const accountsBefore = await first.context.accounts.list();
     await stop(first);
 
     const lines: string[] = [];
     const second = await start(env, lines);
-    expect(second.context.accounts.list()).toEqual(accountsBefore);
+    expect(await second.context.accounts.list()).toEqual(accountsBefore);
     expect(lines.join('\n')).toMatch(/passwords as set on first start/);
     expect(readFileSync(`${env['GATEHOUSE_DB']}.kek`, 'utf8')).toBe(keyBefore);
     const record = await second.context.credentials.findById('c_restart');
@@ -134,35 +133,9 @@ describe('demo server', () => {
   });
 });
 
-/** Starts the built dist/main.js in a child process; resolves with its URL once it listens. */
-async function spawnDemo(env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number } = {}) {
-  const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
-  const output = { text: '' };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output.text}`)), 20_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output.text += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output.text);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output.text}`)));
-  });
-  const stopped = async (): Promise<number | null> => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    return exited;
-  };
-  return { url, output, stop: stopped };
-}
-
 describe('demo entry point', () => {
   it('starts from the built dist/main.js, answers /healthz and stops on SIGTERM', async () => {
-    const demo = await spawnDemo(freshEnv());
+    const demo = await spawnDemoProcess(freshEnv());
     expect(await (await fetch(`${demo.url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await demo.stop()).toBe(0);
   }, 30_000);
@@ -175,7 +148,7 @@ describe('demo entry point', () => {
     chmodSync(dirname(path), 0o777); // SQLite still creates its -wal and -shm files beside it
     // root writes through file modes: run the demo as an unprivileged user then.
     const user = process.getuid?.() === 0 ? { uid: 65_534, gid: 65_534 } : {};
-    const demo = await spawnDemo(env, user);
+    const demo = await spawnDemoProcess(env, user);
     try {
       const health = await fetch(`${demo.url}/healthz`);
       expect(health.status).toBe(503);

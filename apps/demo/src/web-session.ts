@@ -344,7 +344,7 @@ export function mountWebSessionRoutes(api: Hono<DemoEnv>, context: DemoContext, 
   api.get('/auth/session', async (c) => {
     const decision = await sessions.guard(c);
     if (decision.type === 'refused') return toFetchResponse(decision.reply);
-    const account = decision.auth === null ? null : context.accounts.findById(Number(decision.auth.principal.id));
+    const account = decision.auth === null ? null : await context.accounts.findById(Number(decision.auth.principal.id));
     if (account === null) return toFetchResponse(envelopeError(401, 'Login required'));
     return toFetchResponse(renderSuccess(envelope, { login: account.login, role: account.role }));
   });

@@ -313,11 +313,32 @@ describe('withFailureThrottle', () => {
     expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
   });
 
-  it('denies access with STORE_UNAVAILABLE when the throttle store fails and credentials are present', async () => {
-    const broken = { ...createMemoryEphemeralStore(), get: async () => { throw new Error('down'); } } as EphemeralStore;
+  it('denies access with STORE_UNAVAILABLE when the throttle store fails and its answer matters', async () => {
+    const down = async (): Promise<never> => {
+      throw new Error('down');
+    };
+    const broken = { ...createMemoryEphemeralStore(), get: down, increment: down } as EphemeralStore;
     const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), broken);
-    expect(await guarded.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE', httpStatus: 503 } });
+    expect(await guarded.authenticate(request({ 'x-a': 'bad' }))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE', httpStatus: 503 } });
     expect((await guarded.authenticate(request())).type).toBe('absent');
+    const refuseAll = withFailureThrottle(headerKey('a', 'x-a', 'good'), broken, { ipLimit: 'refuse-all' });
+    expect(await refuseAll.authenticate(request({ 'x-a': 'good' }))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
+    const perCredential = withFailureThrottle(signedKey, broken, { maxFailuresPerCredential: 5 });
+    expect(await perCredential.authenticate(attempt('k1', 'secret-k1', '192.0.2.1'))).toMatchObject({ error: { code: 'STORE_UNAVAILABLE' } });
+  });
+
+  it('grants a valid credential no limit applies to without asking the store, so it keeps working while the store is down', async () => {
+    let reads = 0;
+    const broken = {
+      ...createMemoryEphemeralStore(),
+      get: async (): Promise<never> => {
+        reads++;
+        throw new Error('down');
+      },
+    } as EphemeralStore;
+    const guarded = withFailureThrottle(headerKey('a', 'x-a', 'good'), broken, { ipLimit: 'refuse-unproven' });
+    expect((await guarded.authenticate(request({ 'x-a': 'good' }))).type).toBe('authenticated');
+    expect(reads).toBe(0);
   });
 
   it('keeps a throttled client without credentials absent, so the next strategy in firstOf can answer', async () => {

@@ -49,9 +49,10 @@ export interface FailureThrottleOptions {
  * `maxFailuresPerCredential`, failures against one identified credential (a known API key with wrong
  * signatures, a known access hash from foreign IPs) are also counted per credential, so spreading them over
  * many IPs does not help either (per key and per IP; NIST SP 800-63B §5.2.2). Requests without such
- * credentials stay `absent`; successes are never counted. Counters are fixed windows. When credentials are present
- * and the throttle store fails (reading or counting), access is denied (`STORE_UNAVAILABLE`), as every store
- * failure does.
+ * credentials stay `absent`; successes are never counted. Counters are fixed windows. When credentials are present,
+ * the throttle store fails (reading or counting) and its answer matters, access is denied (`STORE_UNAVAILABLE`),
+ * as every store failure does; a valid credential that no limit applies to (`ipLimit: 'refuse-unproven'`, no
+ * `maxFailuresPerCredential`) is granted without asking the store.
  *
  * @example
  * ```ts
@@ -98,9 +99,13 @@ export function withFailureThrottle<P extends Principal>(
       // An IP is never spelled with "credential:" (no 'r', 'n', 't' or 'l' in IP text), so the keys cannot meet.
       const credentialId = outcome.type === 'authenticated' ? outcome.credential.id : outcome.credentialId;
       const credentialKey = credentialId === undefined || maxFailuresPerCredential === undefined ? undefined : `${prefix}credential:${credentialId}`;
+      // A valid credential no limit applies to (the IP limit spares proven credentials, and there is no
+      // per-credential limit) needs nothing from the store: nothing would be counted and nothing could refuse it,
+      // so high-entropy tokens keep working while the store is down.
+      if (outcome.type === 'authenticated' && ipLimit === 'refuse-unproven' && credentialKey === undefined) return outcome;
       try {
-        // Read even when a valid credential will pass: a throttle that cannot count fails closed, it never
-        // silently stops counting.
+        // Read whenever the answer depends on it: a throttle that cannot count fails closed, it never silently
+        // stops counting.
         const failures = await store.get(ipKey);
         const ipOverLimit = failures !== null && failures >= maxFailures;
         if (ipOverLimit && (outcome.type === 'rejected' || ipLimit === 'refuse-all')) return throttledLike(outcome, 'RATE_LIMITED');

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, vi } from 'vitest';
 import { startDemo, type RunningDemo, type StartDemoOptions } from '../server.js';
 
@@ -86,7 +88,7 @@ export interface SocketAnswer {
  * const answer = await requestOverSocket(demo, '/api/v1/system/status', { headers: { cookie }, from: '127.0.0.2' });
  * ```
  */
-export function requestOverSocket(demo: RunningDemo, path: string, options: SocketCall = {}): Promise<SocketAnswer> {
+export function requestOverSocket(demo: Pick<RunningDemo, 'port'>, path: string, options: SocketCall = {}): Promise<SocketAnswer> {
   const headers: Record<string, string> = {};
   let body: string | undefined;
   if (options.json !== undefined) {
@@ -120,4 +122,57 @@ export function requestOverSocket(demo: RunningDemo, path: string, options: Sock
     outgoing.on('error', reject);
     outgoing.end(body);
   });
+}
+
+/** A demo started from the built `dist/main.js` in a process of its own. */
+export interface DemoProcess {
+  readonly url: string;
+  /** The port, so {@link requestOverSocket} can reach it like an in-process demo. */
+  readonly port: number;
+  /** Everything it printed so far. */
+  readonly output: { text: string };
+  /** Sends SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the built demo (`dist/main.js`) in a child process with `env` added to this process's environment (as
+ * `user`, when given); resolves once it listens.
+ *
+ * @example
+ * ```ts
+ * const demo = await spawnDemoProcess(freshEnv());
+ * await fetch(`${demo.url}/healthz`);
+ * await demo.stop();
+ * ```
+ */
+export async function spawnDemoProcess(env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number } = {}): Promise<DemoProcess> {
+  const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  const output = { text: '' };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`demo did not start:\n${output.text}`));
+    }, 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output.text += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output.text);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited with ${code}:\n${output.text}`));
+    });
+  });
+  return { url, port: Number(new URL(url).port), output, stop };
 }

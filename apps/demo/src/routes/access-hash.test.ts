@@ -181,7 +181,7 @@ describe('access hash cookie routes of the demo (/api/v1, PUQ VPN control panel 
     expect(answer.text).not.toContain(cookie.split(';')[0]?.split('=')[1]);
     // The token is stored only as a digest.
     const token = (cookie.split(';')[0] as string).split('=')[1] as string;
-    const admin = plain.context.accounts.list().find((account) => account.role === 'panel');
+    const admin = (await plain.context.accounts.list()).find((account) => account.role === 'panel');
     const records = await plain.context.credentials.listByOwner(String(admin?.id), { strategy: 'demo-web-session' });
     expect(records).toHaveLength(1);
     expect(JSON.stringify(records)).not.toContain(token);

@@ -66,7 +66,7 @@ export function mountPanelApi(
     const decision = await sessions.guard(c);
     if (decision.type === 'refused') return decision.reply;
     const caller = decision.auth;
-    const account = caller === null ? null : accounts.findById(Number(caller.principal.id));
+    const account = caller === null ? null : await accounts.findById(Number(caller.principal.id));
     if (caller === null || account === null) return refuse(sessions.envelope, 'CREDENTIALS_INVALID');
     if (account.role !== 'panel' || caller.principal.attributes.role !== 'panel') return new AuthError('OPERATION_NOT_PERMITTED');
     return String(account.id);
@@ -84,7 +84,7 @@ export function mountPanelApi(
   // hash whose owner is no longer that is refused.
   const panelHash: MiddlewareHandler<DemoEnv & AuthEnv<Principal>> = async (c, next) => {
     const { credential, principal } = c.get('auth');
-    if (credential.kind !== ACCESS_HASH_KIND || accounts.findById(Number(principal.id))?.role !== 'panel') {
+    if (credential.kind !== ACCESS_HASH_KIND || (await accounts.findById(Number(principal.id)))?.role !== 'panel') {
       return toFetchResponse(refuse(strategy, 'CREDENTIALS_NOT_ACCEPTED_HERE'));
     }
     await next();

@@ -123,7 +123,7 @@ export function mountApexApi(
     const [userInfo, sendOrder] = APEX_RESOURCES.map((resource) => `${base}${resource.path}`) as [string, string];
     apex.post(userInfo, eitherSession, async (c) => {
       const { id } = c.get('auth').principal;
-      const account = ACCOUNT_ID.test(id) ? accounts.findById(Number(id)) : null;
+      const account = ACCOUNT_ID.test(id) ? await accounts.findById(Number(id)) : null;
       return toFetchResponse(account === null ? refuse(kit, 'CREDENTIALS_INVALID') : renderSuccess(sessions, apexUserInfo(account)));
     });
     apex.post(sendOrder, tradingSession, async (c) => {

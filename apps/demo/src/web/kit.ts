@@ -124,7 +124,7 @@ ${back === undefined ? '' : html`<p><a href="${back.href}">${back.text}</a></p>`
   const requireUser = async (c: WebContext): Promise<SignedIn | Response> => {
     const outcome = await sessions.authenticate(c);
     if (outcome.type === 'authenticated') {
-      const account = context.accounts.findById(Number(outcome.principal.id));
+      const account = await context.accounts.findById(Number(outcome.principal.id));
       if (account !== null && account.role === outcome.principal.attributes.role) return toViewer(account, outcome.credential.id);
     } else if (outcome.type === 'rejected') {
       if (outcome.error.code === 'RATE_LIMITED') {
@@ -196,7 +196,7 @@ ${back === undefined ? '' : html`<p><a href="${back.href}">${back.text}</a></p>`
     async viewerOf(c) {
       const outcome = await sessions.authenticate(c);
       if (outcome.type !== 'authenticated') return null;
-      const account = context.accounts.findById(Number(outcome.principal.id));
+      const account = await context.accounts.findById(Number(outcome.principal.id));
       return account !== null && account.role === outcome.principal.attributes.role ? toViewer(account, outcome.credential.id) : null;
     },
     isSameOrigin,

@@ -152,7 +152,7 @@ ${csrfInput(csrf.forLogin(nonce))}
       const form = await kit.readForm(c);
       const token = form === null || form === 'too-large' ? null : form.one(CSRF_FIELD);
       if (!csrf.verifySession(outcome.credential.id, token)) {
-        const account = context.accounts.findById(Number(outcome.principal.id));
+        const account = await context.accounts.findById(Number(outcome.principal.id));
         return kit.csrfRefused(c, account === null ? null : { login: account.login, csrf: csrf.forSession(outcome.credential.id) }, '/');
       }
       try {

@@ -1,0 +1,124 @@
+// A store whose server is down, silent, slow or read-only answers at once with a rejection (STORE_UNAVAILABLE
+// to a strategy) or `unavailable` from health(), never hangs, and recovers by itself.
+import { createServer, type Server, type Socket } from 'node:net';
+import { startPostgres, type PostgresServer } from '@gatehouse/test-servers';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRecord, testPool, uniqueSchema } from './fixtures/helpers.js';
+import { openPostgresStores } from './index.js';
+
+/** A TCP server that accepts connections and never answers: a hung or black-holed database. */
+async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('a server that stops and comes back', () => {
+  let postgres: PostgresServer;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+  afterAll(() => postgres.close());
+
+  it('rejects every call while it is down, reports unavailable, and works again once it is back, without reopening', async () => {
+    const stores = await openPostgresStores(postgres.url, { connectTimeoutInMilliseconds: 1000, queryTimeoutInMilliseconds: 1000 });
+    try {
+      const record = newRecord();
+      await stores.credentials.insert(record);
+      expect(await stores.ephemeral.setIfAbsent('nonce:1', 60)).toBe(true);
+      expect(await stores.credentials.health()).toEqual({ status: 'ok' });
+
+      await postgres.stop();
+      await expect(stores.credentials.findByDigest(record.digest)).rejects.toThrow();
+      await expect(stores.ephemeral.setIfAbsent('nonce:2', 60)).rejects.toThrow();
+      await expect(stores.credentials.insert(newRecord(), { maxActivePerOwner: 20, now: 0 })).rejects.toThrow();
+      expect(await stores.credentials.health()).toEqual({ status: 'unavailable', reason: expect.stringMatching(/^PostgreSQL: /) });
+      expect(await stores.ephemeral.health()).toMatchObject({ status: 'unavailable' });
+
+      await postgres.start();
+      expect((await stores.credentials.findByDigest(record.digest))?.id).toBe(record.id);
+      expect(await stores.ephemeral.setIfAbsent('nonce:1', 60)).toBe(false); // a clean restart keeps unlogged rows
+      expect(await stores.credentials.health()).toEqual({ status: 'ok' });
+    } finally {
+      await stores.close();
+    }
+  }, 60_000);
+});
+
+describe('a server that never answers', () => {
+  it('fails to open within the connect timeout, naming it', async () => {
+    const silent = await silentServer();
+    try {
+      await expect(
+        openPostgresStores(`postgres://gatehouse@127.0.0.1:${silent.port}/gatehouse`, { connectTimeoutInMilliseconds: 300 }),
+      ).rejects.toThrow(/timeout|within 300 ms/i);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('bounds the wait on a pool passed in that has no connect timeout of its own', async () => {
+    const silent = await silentServer();
+    const pool = new pg.Pool({ connectionString: `postgres://gatehouse@127.0.0.1:${silent.port}/gatehouse` });
+    pool.on('error', () => undefined);
+    try {
+      await expect(openPostgresStores(pool, { connectTimeoutInMilliseconds: 300 })).rejects.toThrow(
+        'could not get a PostgreSQL connection within 300 ms',
+      );
+    } finally {
+      await silent.close();
+      await pool.end().catch(() => undefined);
+    }
+  });
+});
+
+describe('a query that cannot finish', () => {
+  const pool = testPool();
+
+  it('rejects after the query timeout while another session locks the table, and the next calls work', async () => {
+    const schema = uniqueSchema('slow');
+    const stores = await openPostgresStores(pool, { schema, queryTimeoutInMilliseconds: 300 });
+    await stores.ephemeral.setIfAbsent('k', 60);
+    const holder = await pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE "${schema}".ephemeral IN ACCESS EXCLUSIVE MODE`);
+      await expect(stores.ephemeral.get('k')).rejects.toThrow(/timeout/i);
+      await expect(stores.ephemeral.increment('counter', 60)).rejects.toThrow(/timeout/i);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(await stores.ephemeral.get('k')).toBe(1);
+    expect(await stores.ephemeral.increment('counter', 60)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a read-only server', () => {
+  it('answers reads while health() reports that it cannot write', async () => {
+    const schema = uniqueSchema('readonly');
+    const writable = testPool();
+    const setup = await openPostgresStores(writable, { schema });
+    const record = newRecord();
+    await setup.credentials.insert(record);
+
+    const readOnly = testPool({ options: '-c default_transaction_read_only=on' });
+    const stores = await openPostgresStores(readOnly, { schema, migrations: 'verify' });
+    expect((await stores.credentials.findById(record.id))?.digest).toBe(record.digest);
+    expect(await stores.credentials.health()).toEqual({
+      status: 'unavailable',
+      reason: expect.stringMatching(/read-only transaction/),
+    });
+    await expect(stores.ephemeral.setIfAbsent('nonce', 60)).rejects.toThrow(/read-only/);
+  });
+});

@@ -1,0 +1,2 @@
+export { createRedisEphemeralStore, openRedisEphemeralStore } from './store.js';
+export type { RedisClient, RedisEphemeralStore, RedisEphemeralStoreOptions } from './store.js';
