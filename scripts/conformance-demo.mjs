@@ -1,6 +1,7 @@
 // Starts the demo on a free port with a fresh database, provisions the fixtures each scheme profile needs
 // through the demo's own routes, and runs the conformance CLI against it for the three scheme profiles,
-// keeping JSON and JUnit reports under .artifacts/conformance/. Exits non-zero on any unexpected result.
+// keeping JSON and JUnit reports under .artifacts/conformance/. Exits non-zero on any unexpected result or any
+// difference from the documented wire format.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -63,55 +64,30 @@ function runCli(args) {
 const { child, baseUrl } = await startDemo();
 let failed = false;
 try {
-  // Access hashes: the panel administrator creates one bound to 127.0.0.1 (where the kit connects from) and
-  // one bound to 127.0.0.2.
+  // The panel administrator's session: the kit makes, checks and deletes its own access hashes through the demo's
+  // management route with it.
   const login = await call(baseUrl, 'POST', '/api/v1/auth/login', { json: { login: 'admin', password: 'admin-password' } });
   const cookie = String(login.headers['set-cookie']).split(';')[0];
-  const createHash = async (name, ip) => {
-    const created = await call(baseUrl, 'POST', '/api/v1/access-hashes', { json: { name, ip }, headers: { cookie, origin: baseUrl } });
-    if (created.status !== 201 && created.status !== 200) throw new Error(`creating an access hash failed: ${JSON.stringify(created.body)}`);
-    return created.body.msg.hash;
-  };
-  const accessHash = await createHash('conformance', '127.0.0.1');
-  const foreignAccessHash = await createHash('conformance-foreign', '127.0.0.2');
-  const listed = await call(baseUrl, 'GET', '/api/v1/access-hashes', { headers: { cookie } });
-  const revokedAccessHash = await createHash('conformance-revoked', '127.0.0.1');
-  const revokedId = (await call(baseUrl, 'GET', '/api/v1/access-hashes', { headers: { cookie } })).body.msg.find((row) => !listed.body.msg.some((old) => old.id === row.id)).id;
-  await call(baseUrl, 'DELETE', `/api/v1/access-hashes/${revokedId}`, { headers: { cookie, 'content-type': 'application/json', origin: baseUrl } });
 
-  // HMAC keys for the master user: a full one, one without Trading, one restricted to 127.0.0.2.
-  const web = await call(baseUrl, 'POST', '/ap/WebAuthenticateUser', { json: { UserName: 'demo', Password: 'demo-password' } });
-  const aptoken = web.body.SessionToken;
-  const userId = web.body.User.UserId;
-  const addKey = async (permissions, allowedIps) => {
-    const added = await call(baseUrl, 'POST', '/ap/AddUserAPIKey', { json: { UserId: userId, Permissions: permissions, ...(allowedIps ? { AllowedIps: allowedIps } : {}) }, headers: { aptoken } });
-    if (added.status !== 200) throw new Error(`AddUserAPIKey failed: ${JSON.stringify(added.body)}`);
-    return added.body;
-  };
-  const full = await addKey(['Trading', 'Deposit', 'Withdraw']);
-  const limited = await addKey(['Deposit']);
-  const restricted = await addKey(['Trading'], ['127.0.0.2']);
+  // The other APEX user, for HMAC-USER-001 and HMAC-LEAK-001.
   const sub = await call(baseUrl, 'POST', '/ap/WebAuthenticateUser', { json: { UserName: 'demo-sub', Password: 'demo-password' } });
 
   const runs = [
-    ['nvx-hash@1', ['login=demo', 'password=demo-password', 'sub_login=demo-sub', 'sub_password=demo-password', 'panel_login=admin', 'panel_password=admin-password', 'query_hash=enabled']],
-    ['access-hash-cookie@1', [`access_hash=${accessHash}`, `foreign_access_hash=${foreignAccessHash}`, `revoked_access_hash=${revokedAccessHash}`, 'client_ip=127.0.0.1', 'foreign_ip=127.0.0.2']],
-    [
-      'hmac-signature@1',
-      [
-        `api_key=${full.APIKey}`, `api_secret=${full.APISecret}`, `nonce=${full.Nonce}`, `user_id=${userId}`, 'nonce_policy=unique',
-        `other_user_id=${sub.body.User.UserId}`,
-        `limited_api_key=${limited.APIKey}`, `limited_api_secret=${limited.APISecret}`, `limited_nonce=${limited.Nonce}`, 'permission_path=/ap/SendOrder',
-        `ip_restricted_api_key=${restricted.APIKey}`, `ip_restricted_api_secret=${restricted.APISecret}`, `ip_restricted_nonce=${restricted.Nonce}`, 'allowed_ip=127.0.0.2',
-      ],
-    ],
+    // The demo accepts ?hash= (it says so when it starts): it declares query_hash=enabled.
+    ['nvx-hash@2', ['login=demo', 'password=demo-password', 'sub_login=demo-sub', 'sub_password=demo-password', 'panel_login=admin', 'panel_password=admin-password'], ['query_hash=enabled']],
+    ['access-hash-cookie@2', ['client_ip=127.0.0.1', 'foreign_ip=127.0.0.2', 'management_path=/api/v1/access-hashes', `admin_header=Cookie: ${cookie}`]],
+    // The kit makes its own APEX keys (WebAuthenticateUser, AddUserAPIKey) and removes them (RemoveUserAPIKey); the
+    // demo was started with GATEHOUSE_HMAC_NONCE=unique, which it declares.
+    ['hmac-signature@2', ['login=demo', 'password=demo-password', 'permission=Trading', 'permission_path=/ap/SendOrder', `other_user_id=${sub.body.User.UserId}`], ['nonce_policy=unique']],
   ];
-  for (const [profile, fixtures] of runs) {
+  for (const [profile, fixtures, parameters = []] of runs) {
     const name = profile.replace('@', '-');
     console.log(`\nconformance: ${profile} against the demo at ${baseUrl}`);
     const code = await runCli([
-      'run', '--profile', profile, '--base-url', baseUrl,
+      // --strict-wire: Gatehouse's own choices are the profiles' defaults, so the demo differs from no wire rule.
+      'run', '--profile', profile, '--base-url', baseUrl, '--strict-wire',
       ...fixtures.flatMap((fixture) => ['--set', fixture]),
+      ...parameters.flatMap((parameter) => ['--param', parameter]),
       '--report-json', join(reports, `${name}.json`), '--report-junit', join(reports, `${name}.xml`),
     ]);
     if (code !== 0) failed = true;

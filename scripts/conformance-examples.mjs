@@ -4,7 +4,8 @@
 // JSON and JUnit reports under .artifacts/conformance/examples/<example>/, and stops it. Prints one summary
 // line per profile run; exits non-zero when a build fails, an example does not start or a run has an
 // unexpected result: every MUST and SHOULD case passes or is skipped for want of a capability, except a
-// failure an example expects in its own file, with the reason (only Next.js, for what its platform hides).
+// failure an example expects in its own file, with the reason (only Next.js, for what its platform hides), and
+// no reply differs from the documented wire format (--strict-wire).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,12 +27,12 @@ const NVX_FIXTURES = {
 
 /** The examples, the profiles each one serves, and how their fixtures are made. */
 const EXAMPLES = [
-  { name: 'express-nvx-hash', profiles: { 'nvx-hash@1': async () => NVX_FIXTURES } },
-  { name: 'fastify-access-hash-cookie', profiles: { 'access-hash-cookie@1': accessHashFixtures } },
-  { name: 'hono-hmac-signature', profiles: { 'hmac-signature@1': hmacFixtures } },
+  { name: 'express-nvx-hash', profiles: { 'nvx-hash@2': async () => NVX_FIXTURES } },
+  { name: 'fastify-access-hash-cookie', profiles: { 'access-hash-cookie@2': accessHashFixtures } },
+  { name: 'hono-hmac-signature', profiles: { 'hmac-signature@2': hmacFixtures } },
   // A MUST case Next.js cannot pass (it hands route handlers one Authorization field), expected with its reason.
-  { name: 'next-nvx-hash', profiles: { 'nvx-hash@1': async () => NVX_FIXTURES }, expect: 'conformance-expected.json' },
-  { name: 'node-http-first-of', profiles: { 'nvx-hash@1': async () => NVX_FIXTURES, 'access-hash-cookie@1': accessHashFixtures } },
+  { name: 'next-nvx-hash', profiles: { 'nvx-hash@2': async () => NVX_FIXTURES }, expect: 'conformance-expected.json' },
+  { name: 'node-http-first-of', profiles: { 'nvx-hash@2': async () => NVX_FIXTURES, 'access-hash-cookie@2': accessHashFixtures } },
 ];
 
 /** Runs a command to its end; its output is shown. */
@@ -143,40 +144,24 @@ function expectStatus(reply, statuses, what) {
   return reply.body;
 }
 
-/** Access hashes from the example's management routes: bound to 127.0.0.1 and 127.0.0.2, and a deleted one. */
-async function accessHashFixtures(baseUrl) {
-  const headers = { authorization: `Bearer ${adminToken}` };
-  const create = async (name, ip) =>
-    expectStatus(await call(baseUrl, 'POST', '/api/v1/access-hashes', { json: { name, ip }, headers }), [201], `creating access hash ${name}`).msg;
-  const live = await create('conformance', '127.0.0.1');
-  const foreign = await create('conformance-foreign', '127.0.0.2');
-  const revoked = await create('conformance-revoked', '127.0.0.1');
-  expectStatus(await call(baseUrl, 'DELETE', `/api/v1/access-hashes/${encodeURIComponent(revoked.id)}`, { headers }), [200], 'deleting an access hash');
-  return { access_hash: live.hash, foreign_access_hash: foreign.hash, revoked_access_hash: revoked.hash, client_ip: '127.0.0.1', foreign_ip: '127.0.0.2' };
+/**
+ * Access hashes through the example's management routes (`POST/DELETE /api/v1/access-hashes`, the administrator's
+ * bearer token): the kit makes them (bound to 127.0.0.1 and 127.0.0.2, and a deleted one), deletes one more to check
+ * revocation, and removes them when done.
+ */
+async function accessHashFixtures() {
+  return { management_path: '/api/v1/access-hashes', admin_token: adminToken, client_ip: '127.0.0.1', foreign_ip: '127.0.0.2' };
 }
 
-/** APEX keys of the master user from the example's own calls: a full one, one without Trading, one for 127.0.0.2 only. */
+/**
+ * The example's APEX accounts: the kit signs in as `demo` (WebAuthenticateUser), makes its own keys (AddUserAPIKey: a
+ * full one, one without Trading, one for 127.0.0.2 only) and removes them when done (RemoveUserAPIKey); `demo-2` is the
+ * other user.
+ */
 async function hmacFixtures(baseUrl) {
-  const signIn = async (userName) =>
-    expectStatus(await call(baseUrl, 'POST', '/ap/WebAuthenticateUser', { json: { UserName: userName, Password: 'demo-password' } }), [200], `WebAuthenticateUser ${userName}`);
-  const web = await signIn('demo');
-  const other = await signIn('demo-2');
-  const userId = web.User.UserId;
-  const addKey = async (permissions, allowedIps) =>
-    expectStatus(
-      await call(baseUrl, 'POST', '/ap/AddUserAPIKey', { json: { UserId: userId, Permissions: permissions, ...(allowedIps ? { AllowedIps: allowedIps } : {}) }, headers: { aptoken: web.SessionToken } }),
-      [200],
-      'AddUserAPIKey',
-    );
-  const full = await addKey(['Trading', 'Deposit', 'Withdraw']);
-  const limited = await addKey(['Deposit']);
-  const restricted = await addKey(['Trading'], ['127.0.0.2']);
-  for (const token of [web.SessionToken, other.SessionToken]) await call(baseUrl, 'POST', '/ap/LogOut', { headers: { aptoken: token } });
-  return {
-    api_key: full.APIKey, api_secret: full.APISecret, nonce: String(full.Nonce), user_id: String(userId), nonce_policy: 'unique', other_user_id: String(other.User.UserId),
-    limited_api_key: limited.APIKey, limited_api_secret: limited.APISecret, limited_nonce: String(limited.Nonce), permission_path: '/ap/SendOrder',
-    ip_restricted_api_key: restricted.APIKey, ip_restricted_api_secret: restricted.APISecret, ip_restricted_nonce: String(restricted.Nonce), allowed_ip: '127.0.0.2',
-  };
+  const other = expectStatus(await call(baseUrl, 'POST', '/ap/WebAuthenticateUser', { json: { UserName: 'demo-2', Password: 'demo-password' } }), [200], 'WebAuthenticateUser demo-2');
+  await call(baseUrl, 'POST', '/ap/LogOut', { headers: { aptoken: other.SessionToken } });
+  return { login: 'demo', password: 'demo-password', permission: 'Trading', permission_path: '/ap/SendOrder', other_user_id: String(other.User.UserId) };
 }
 
 /** One profile run: fixtures in a config file only this user can read (they hold passwords and secrets). */
@@ -187,9 +172,10 @@ async function runProfile(example, profile, baseUrl, fixtures, expect) {
   const config = join(secrets, `${example}-${name}.json`);
   writeFileSync(config, JSON.stringify({ profile, baseUrl, fixtures, ...(expect ? { expect: join(root, 'examples', example, expect) } : {}) }), { mode: 0o600 });
   const json = join(dir, `${name}.json`);
-  const { code, output } = await capture(process.execPath, [cli, 'run', '--config', config, '--report-json', json, '--report-junit', join(dir, `${name}.xml`)]);
+  // --strict-wire: the examples make Gatehouse's own choices, the profiles' defaults, so no wire rule may differ.
+  const { code, output } = await capture(process.execPath, [cli, 'run', '--config', config, '--strict-wire', '--report-json', json, '--report-junit', join(dir, `${name}.xml`)]);
   if (code !== 0) process.stdout.write(output);
-  let summary = { passed: 0, failed: 0, skipped: 0, unexpected: 0 };
+  let summary = { security: { passed: 0, failed: 0 }, wire: { matches: 0, differs: 0 }, skipped: 0, unexpected: 0 };
   let expectedFailures = [];
   try {
     const report = JSON.parse(readFileSync(json, 'utf8'));
@@ -221,7 +207,9 @@ try {
         if (code !== 0) failed = true;
         const expected = expectedFailures.length === 0 ? '' : ` (expected: ${expectedFailures.join(', ')})`;
         lines.push(
-          `${name.padEnd(27)} ${profile.padEnd(21)} ${code === 0 ? 'ok  ' : 'FAIL'} ${summary.passed} passed, ${summary.failed} failed${expected}, ${summary.skipped} skipped, ${summary.unexpected} unexpected (${((Date.now() - exampleStarted) / 1000).toFixed(1)} s)`,
+          `${name.padEnd(27)} ${profile.padEnd(21)} ${code === 0 ? 'ok  ' : 'FAIL'} ${summary.security.passed} passed, ${summary.security.failed} failed${expected}, ` +
+            `${summary.skipped} skipped, ${summary.unexpected} unexpected; wire ${summary.wire.matches} as documented, ${summary.wire.differs} different ` +
+            `(${((Date.now() - exampleStarted) / 1000).toFixed(1)} s)`,
         );
       }
     } catch (error) {

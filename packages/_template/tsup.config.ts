@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `./conformance`: the scheme's conformance cases, for `gatehouse-conformance run --scheme`.
+  entry: { index: 'src/index.ts', conformance: 'src/conformance-scheme.ts' },
   format: ['esm'],
   dts: true,
   clean: true,
@@ -9,4 +10,6 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   treeshake: true,
+  // The kit that runs the scheme provides it: never bundled, so its classes are the kit's own.
+  external: ['@gatehouse/conformance'],
 });

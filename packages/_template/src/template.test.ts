@@ -84,14 +84,24 @@ describe('template strategy: verify', () => {
     expect(JSON.stringify(events)).not.toContain(key.key);
   });
 
-  it('throttles an IP after failureThrottle.maxFailures wrong keys, answering in its own envelope', async () => {
+  it('throttles an IP after failureThrottle.maxFailures wrong keys, answering in its own envelope; a valid key still passes', async () => {
     const store = createMemoryCredentialStore();
     const strategy = templateKey({ store, failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 2 } });
     const key = await issued(createTemplateKeyManager({ store }));
     for (let i = 0; i < 2; i++) await strategy.authenticate(get({ 'x-template-key': '00'.repeat(32) }));
-    const throttled = await strategy.authenticate(get({ 'x-template-key': key.key }));
+    const throttled = await strategy.authenticate(get({ 'x-template-key': '11'.repeat(32) }));
     expect(throttled).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     expect(strategy.renderRefusal(throttled as AuthRefusal)).toMatchObject({ httpStatus: 429, body: { error: 'Too many requests' } });
+    // A key proves itself: junk from the same address (everyone behind one proxy) never locks it out.
+    expect((await strategy.authenticate(get({ 'x-template-key': key.key }))).type).toBe('authenticated');
+  });
+
+  it("with ipLimit: 'refuse-all', refuses even a valid key from a throttled IP", async () => {
+    const store = createMemoryCredentialStore();
+    const strategy = templateKey({ store, failureThrottle: { store: createMemoryEphemeralStore(), maxFailures: 2, ipLimit: 'refuse-all' } });
+    const key = await issued(createTemplateKeyManager({ store }));
+    for (let i = 0; i < 2; i++) await strategy.authenticate(get({ 'x-template-key': '00'.repeat(32) }));
+    expect(await strategy.authenticate(get({ 'x-template-key': key.key }))).toMatchObject({ error: { code: 'RATE_LIMITED' } });
   });
 
   it('refuses a store that is not a CredentialStore, and a bad header name, naming the option', () => {

@@ -30,6 +30,10 @@ export type ConformanceLevel = 'MUST' | 'SHOULD';
 export interface ConformanceCase<D> {
   /** Stable across releases, e.g. `CS-INSERT-001`; adopters disable cases by id. */
   readonly id: string;
+  /**
+   * How binding the case's security checks are. A case's wire checks (see {@link CaseContext.wire}) never fail a
+   * run by themselves: they report what differs from the vendor's documents.
+   */
   readonly level: ConformanceLevel;
   /**
    * The rule's source, e.g. `RFC 6265 §5.2`, a vendor's public document by title and address, or the
@@ -40,7 +44,59 @@ export interface ConformanceCase<D> {
   readonly title: string;
   /** Capabilities the driver must offer; without them the case is skipped, not failed. */
   readonly requires?: readonly string[];
-  run(driver: D): Promise<void>;
+  /** The declared server parameters (see {@link ParameterSpec}) whose values change what the case checks. */
+  readonly parameters?: readonly string[];
+  run(driver: D, context: CaseContext): Promise<void>;
+}
+
+/**
+ * What a case gets besides its driver: the server's declared parameters, and where to record wire differences.
+ *
+ * @example
+ * ```ts
+ * async run(driver, context) {
+ *   const reply = await driver.send(request);
+ *   security(reply.status !== 200, 'a forged key was accepted', 'accepted');
+ *   context.wire(reply.status === 400, () => `HTTP ${reply.status}, the Navixy "Errors" table says 400 for code 3`);
+ * }
+ * ```
+ */
+export interface CaseContext {
+  /** Every parameter of the profile: the value the server declared, or the profile's default (Gatehouse's choice). */
+  readonly parameters: Readonly<Record<string, string>>;
+  /**
+   * Records a difference from what the vendor's public documents state (an envelope, a status, a code), or from a
+   * declared parameter, when `condition` is false. The case goes on: a wire difference never hides a security
+   * check after it, and never fails the run unless the run is strict about wire fidelity.
+   */
+  wire(condition: unknown, message: string | (() => string)): void;
+}
+
+/**
+ * A silent zone of the vendors' documents, or a point where they contradict each other, that a server decides
+ * for itself: the server declares its choice as a parameter, and the cases check the choice it declared. The
+ * default is Gatehouse's own choice. A parameter never weakens a security rule; it only says which of the
+ * documented-silent behaviours to expect.
+ *
+ * @example
+ * ```ts
+ * const conflict: ParameterSpec = {
+ *   name: 'source_conflict',
+ *   values: ['reject', 'precedence'],
+ *   default: 'reject',
+ *   description: 'two sources carry different hashes: refused, or the header wins',
+ *   silence: 'Navixy API docs, "Authentication" list three places for a hash but not what two different ones mean',
+ * };
+ * ```
+ */
+export interface ParameterSpec {
+  readonly name: string;
+  /** The values a server may declare; `default` is one of them. */
+  readonly values: readonly string[];
+  readonly default: string;
+  readonly description: string;
+  /** Why this is the server's choice: what the vendor's documents leave open, cited by title and address. */
+  readonly silence: string;
 }
 
 /**
@@ -58,21 +114,43 @@ export interface ConformanceProfile<D> {
   readonly id: string;
   readonly title: string;
   readonly cases: readonly ConformanceCase<D>[];
+  /** The server parameters the profile's cases read. */
+  readonly parameters?: readonly ParameterSpec[];
   /** The capabilities a driver offers, derived from what it provides (e.g. `credentialed`). */
   capabilitiesOf?(driver: D): readonly string[];
 }
 
 /**
- * Thrown by a case when the implementation under test breaks the case's rule. The message says what was
- * expected and what happened, and never repeats a secret.
+ * What kind of failure a case found:
+ * - `accepted`: a bad, foreign, replayed, revoked, ambiguous or oversized credential was let in (security);
+ * - `leaked`: a reply echoed a secret, or told credentials apart (security);
+ * - `broken`: the implementation broke a rule of the contract otherwise (a crash, a wrong store answer, a
+ *   malformed reply where the contract states one).
  *
  * @example
  * ```ts
- * throw new ConformanceFailure('insert #21 returned {"type":"inserted"}, expected limit-exceeded');
+ * const kind: FailureKind = 'accepted';
+ * ```
+ */
+export type FailureKind = 'accepted' | 'leaked' | 'broken';
+
+/**
+ * Thrown by a case when the implementation under test breaks the case's rule. The message says what was
+ * expected and what happened, and never repeats a secret; `kind` says what sort of failure it is.
+ *
+ * @example
+ * ```ts
+ * throw new ConformanceFailure('a revoked key was accepted: HTTP 200', { kind: 'accepted' });
  * ```
  */
 export class ConformanceFailure extends Error {
   override readonly name = 'ConformanceFailure';
+  readonly kind: FailureKind;
+
+  constructor(message: string, options: { readonly kind?: FailureKind } = {}) {
+    super(message);
+    this.kind = options.kind ?? 'broken';
+  }
 }
 
 /**

@@ -1,12 +1,22 @@
 // Internal assertion helpers shared by the profiles. Not exported from the package.
-import { ConformanceFailure } from './case.js';
+import { ConformanceFailure, type FailureKind } from './case.js';
 
-export function fail(message: string): never {
-  throw new ConformanceFailure(message);
+export function fail(message: string, kind: FailureKind = 'broken'): never {
+  throw new ConformanceFailure(message, { kind });
 }
 
-export function check(condition: unknown, message: string | (() => string)): asserts condition {
-  if (!condition) fail(typeof message === 'string' ? message : message());
+export function check(condition: unknown, message: string | (() => string), kind: FailureKind = 'broken'): asserts condition {
+  if (!condition) fail(typeof message === 'string' ? message : message(), kind);
+}
+
+/** A security check: `condition` false means a credential that must be refused was let in. */
+export function neverAccepted(condition: unknown, message: string | (() => string)): asserts condition {
+  check(condition, message, 'accepted');
+}
+
+/** A security check: `condition` false means a reply leaked a secret or told credentials apart. */
+export function neverLeaked(condition: unknown, message: string | (() => string)): asserts condition {
+  check(condition, message, 'leaked');
 }
 
 /** A short, readable rendering of a value for failure messages. */

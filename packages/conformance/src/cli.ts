@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `gatehouse-conformance` bin: Node's files, streams and the HTTP drivers wired into runCli (src/cli/main.ts),
-// where the logic lives and is tested.
+// The `gatehouse-conformance` bin: Node's files, streams, the HTTP drivers, module loading (`--scheme`) and a shell
+// (`--fixtures-command`) wired into runCli (src/cli/main.ts), where the logic lives and is tested.
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createHttpDriver, HTTP_FIXTURES } from './http/index.js';
+import { createHttpDriver } from './http/index.js';
+import { runShellCommand } from './cli/command.js';
 import { runCli } from './cli/main.js';
+import { importSchemeModule } from './cli/modules.js';
 
 function packageVersion(): string {
   try {
@@ -36,5 +38,10 @@ process.exitCode = await runCli(
     readFile: (path) => readFile(path, 'utf8'),
     writeFile: (path, text) => writeFile(path, text, 'utf8'),
   },
-  { http: { createHttpDriver, HTTP_FIXTURES }, version: packageVersion() },
+  {
+    http: { createHttpDriver },
+    loadModule: (specifier) => importSchemeModule(specifier, process.cwd()),
+    runCommand: (command, env) => runShellCommand(command, env),
+    version: packageVersion(),
+  },
 );

@@ -1,30 +1,43 @@
 export { ConformanceFailure, ConformanceSkip } from './case.js';
-export type { ConformanceCase, ConformanceLevel, ConformanceProfile } from './case.js';
-export { formatSummary, runProfile, summarize } from './run.js';
+export type { CaseContext, ConformanceCase, ConformanceLevel, ConformanceProfile, FailureKind, ParameterSpec } from './case.js';
+export { formatSummary, resolveParameters, runProfile, summarize } from './run.js';
 export type { CaseResult, RunProfileOptions, RunSummary } from './run.js';
+export { ServerThrottledError } from './scheme.js';
+export type { ConformanceScheme, HttpDriverHandle, HttpFixtureSpec, HttpSchemeContext, RawExchange, RawWireSender } from './scheme.js';
+export { schemes } from './schemes/index.js';
+export type { SchemeDriverOf, SchemeId } from './schemes/index.js';
 export { credentialStoreV1 } from './profiles/credential-store.js';
 export type { CredentialStoreDriver } from './profiles/credential-store.js';
 export { ephemeralStoreV1 } from './profiles/ephemeral-store.js';
 export type { EphemeralStoreContext, EphemeralStoreDriver } from './profiles/ephemeral-store.js';
 export { strategyContractV1 } from './profiles/strategy-contract.js';
 export type { CredentialedRequest, StrategyContractDriver, ToAuthRequest } from './profiles/strategy-contract.js';
-export { nvxHashV1 } from './profiles/nvx-hash.js';
-export type { NvxCapability, NvxFixtures, NvxHashDriver } from './profiles/nvx-hash.js';
-export { nvxInProcessDriver } from './drivers/nvx-in-process.js';
-export type { NvxInProcessDriverOptions } from './drivers/nvx-in-process.js';
-export { accessHashCookieV1 } from './profiles/access-hash-cookie.js';
-export type { AccessHashCapability, AccessHashDriver, AccessHashFixtures } from './profiles/access-hash-cookie.js';
-export { accessHashInProcessDriver } from './drivers/access-hash-in-process.js';
-export type { AccessHashInProcessDriverOptions } from './drivers/access-hash-in-process.js';
-export { hmacSignatureV1 } from './profiles/hmac-signature.js';
-export type { HmacCapability, HmacFixtures, HmacIpRestrictedKeyFixture, HmacKeyFixture, HmacSignatureDriver } from './profiles/hmac-signature.js';
-export { hmacInProcessDriver } from './drivers/hmac-in-process.js';
+export { nvxHashScheme, nvxHashV2, nvxInProcessDriver, NVX_PARAMETERS } from './schemes/nvx-hash/index.js';
+export type { NvxCapability, NvxFixtures, NvxHashDriver, NvxInProcessDriverOptions, NvxRawConnection } from './schemes/nvx-hash/index.js';
+export { ACCESS_HASH_HTTP_FIXTURES, ACCESS_HASH_PARAMETERS, accessHashCookieScheme, accessHashCookieV2, accessHashInProcessDriver } from './schemes/access-hash-cookie/index.js';
+export type {
+  AccessHashCapability,
+  AccessHashDriver,
+  AccessHashFixtures,
+  AccessHashInProcessDriverOptions,
+  AccessHashRawConnection,
+  RevocableAccessHash,
+} from './schemes/access-hash-cookie/index.js';
+export { HMAC_HTTP_FIXTURES, HMAC_PARAMETERS, hmacInProcessDriver, hmacSignatureScheme, hmacSignatureV2 } from './schemes/hmac-signature/index.js';
 export type {
   HmacAuthenticatedOutcome,
   HmacAuthenticateEndpoint,
+  HmacCapability,
+  HmacFixtures,
   HmacInProcessDriverOptions,
+  HmacIpRestrictedKeyFixture,
+  HmacKeyFixture,
+  HmacParameters,
+  HmacRawConnection,
   HmacSessionEndpoint,
-} from './drivers/hmac-in-process.js';
+  HmacSignatureDriver,
+} from './schemes/hmac-signature/index.js';
+export { CONFORMANCE_ORIGIN } from './drivers/wire.js';
 export type { WireResponse, WireSender, WireSendOptions } from './drivers/wire.js';
 export { profiles } from './profiles/index.js';
 export type { DriverOf, ProfileId } from './profiles/index.js';

@@ -4,7 +4,9 @@ import {
   ConformanceFailure,
   formatSummary,
   profiles,
+  resolveParameters,
   runProfile,
+  schemes,
   strategyContractV1,
   summarize,
   type ConformanceProfile,
@@ -104,18 +106,64 @@ describe('runProfile', () => {
 });
 
 describe('summarize and formatSummary', () => {
-  it('count results by status and render exactly "N passed, N failed, N skipped"', async () => {
+  it('count results by status and kind, and render "N passed, N failed, N skipped; N with wire differences"', async () => {
     const results = await runProfile(toy, { value: 3 });
-    expect(summarize(results)).toEqual({ passed: 2, failed: 1, skipped: 1 });
-    expect(formatSummary(summarize(results))).toBe('2 passed, 1 failed, 1 skipped');
-    expect(formatSummary(results)).toBe('2 passed, 1 failed, 1 skipped');
-    expect(formatSummary({ passed: 0, failed: 0, skipped: 0 })).toBe('0 passed, 0 failed, 0 skipped');
+    expect(summarize(results)).toEqual({ passed: 2, failed: 1, skipped: 1, accepted: 0, leaked: 0, wireDifferences: 0 });
+    expect(formatSummary(summarize(results))).toBe('2 passed, 1 failed, 1 skipped; 0 with wire differences');
+    expect(formatSummary(results)).toBe('2 passed, 1 failed, 1 skipped; 0 with wire differences');
+    expect(formatSummary({ passed: 0, failed: 2, skipped: 0, accepted: 1, leaked: 1, wireDifferences: 3 })).toBe('0 passed, 2 failed (1 accepted a bad credential, 1 leaked), 0 skipped; 3 with wire differences');
+  });
+});
+
+describe('security verdicts, wire differences and parameters', () => {
+  const verdicts: ConformanceProfile<{ readonly status: number }> = {
+    id: 'verdicts@1',
+    title: 'Verdicts',
+    parameters: [{ name: 'refusal_status', values: ['401', '403'], default: '401', description: 'the status of a refusal', silence: 'RFC 9110 leaves it open' }],
+    cases: [
+      { id: 'VER-KEY-001', level: 'MUST', ref: 'test', title: 'a forged key is never accepted', run: async ({ status }, context) => {
+        context.wire(String(status) === context.parameters['refusal_status'], () => `HTTP ${status}, declared ${context.parameters['refusal_status'] ?? ''}`);
+        if (status === 200) throw new ConformanceFailure('a forged key was accepted: HTTP 200', { kind: 'accepted' });
+      } },
+      { id: 'VER-KEY-002', level: 'MUST', ref: 'test', title: 'no wire check', run: async () => undefined },
+      { id: 'VER-KEY-003', level: 'MUST', ref: 'test', title: 'fails after a wire difference', run: async (_driver, context) => {
+        context.wire(false, 'first difference');
+        context.wire(false, 'second difference');
+        throw Object.assign(new Error('echoed the key'), { name: 'ConformanceFailure', kind: 'leaked' });
+      } },
+    ],
+  };
+
+  it('records wire differences without failing the case, and each failure\'s kind (also from another copy of the kit)', async () => {
+    const results = await runProfile(verdicts, { status: 403 });
+    expect(results.map(({ id, status, failureKind, wire, wireDifferences, message }) => ({ id, status, failureKind, wire, wireDifferences, message }))).toEqual([
+      { id: 'VER-KEY-001', status: 'passed', failureKind: null, wire: 'differs', wireDifferences: ['HTTP 403, declared 401'], message: null },
+      { id: 'VER-KEY-002', status: 'passed', failureKind: null, wire: 'not-checked', wireDifferences: [], message: null },
+      { id: 'VER-KEY-003', status: 'failed', failureKind: 'leaked', wire: 'differs', wireDifferences: ['first difference', 'second difference'], message: 'echoed the key' },
+    ]);
+    const accepted = await runProfile(verdicts, { status: 200 }, { parameters: { refusal_status: '403' } });
+    expect(accepted[0]).toMatchObject({ status: 'failed', failureKind: 'accepted', wire: 'differs' });
+    expect(summarize(accepted)).toMatchObject({ failed: 2, accepted: 1, leaked: 1, wireDifferences: 2 });
+  });
+
+  it('gives the cases the declared parameters, defaults filled in', async () => {
+    const results = await runProfile(verdicts, { status: 403 }, { parameters: { refusal_status: '403' } });
+    expect(results[0]).toMatchObject({ wire: 'matches', wireDifferences: [] });
+  });
+
+  it('resolveParameters refuses unknown names and values outside the declared ones, naming them', () => {
+    const specs = verdicts.parameters ?? [];
+    expect(resolveParameters(specs)).toEqual({ refusal_status: '401' });
+    expect(() => resolveParameters(specs, { refusal: '401' })).toThrow(/unknown parameter "refusal"; parameters: refusal_status/);
+    expect(() => resolveParameters(specs, { refusal_status: '500' })).toThrow(/refusal_status must be "401" or "403", got "500"/);
+    expect(() => resolveParameters([], { any: 'x' })).toThrow(/this profile has none/);
   });
 });
 
 describe('the profiles registry', () => {
   it('holds every profile under its own versioned id', () => {
-    expect(Object.keys(profiles)).toEqual(['access-hash-cookie@1', 'credential-store@1', 'ephemeral-store@1', 'hmac-signature@1', 'nvx-hash@1', 'strategy-contract@1']);
+    expect(Object.keys(profiles)).toEqual(['credential-store@1', 'ephemeral-store@1', 'strategy-contract@1', ...Object.keys(schemes)].sort());
+    for (const [id, scheme] of Object.entries(schemes)) expect(profiles[id as keyof typeof profiles]).toBe(scheme.profile);
     for (const [id, profile] of Object.entries(profiles)) expect(profile.id).toBe(id);
   });
 

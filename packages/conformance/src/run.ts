@@ -1,5 +1,14 @@
 import { ConfigurationError } from '@gatehouse/auth-core';
-import { ConformanceFailure, ConformanceSkip, type ConformanceCase, type ConformanceLevel, type ConformanceProfile } from './case.js';
+import {
+  ConformanceFailure,
+  ConformanceSkip,
+  type CaseContext,
+  type ConformanceCase,
+  type ConformanceLevel,
+  type ConformanceProfile,
+  type FailureKind,
+  type ParameterSpec,
+} from './case.js';
 
 /**
  * Options of {@link runProfile}.
@@ -18,6 +27,11 @@ export interface RunProfileOptions {
   readonly timeoutInMilliseconds?: number;
   /** Called with each result as soon as its case has finished (or been skipped), in profile order. */
   readonly onResult?: (result: CaseResult) => void;
+  /**
+   * The server's declared parameters (see the profile's `parameters`): unknown names and values outside a
+   * parameter's `values` throw; a parameter not given takes its default.
+   */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -26,16 +40,23 @@ export interface RunProfileOptions {
  * @example
  * ```ts
  * const result: CaseResult = { id: 'CS-FIND-001', level: 'MUST', title: 'findByDigest returns null for an unknown digest',
- *   status: 'passed', message: null, durationInMilliseconds: 0.4 };
+ *   status: 'passed', failureKind: null, message: null, wire: 'not-checked', wireDifferences: [], durationInMilliseconds: 0.4 };
  * ```
  */
 export interface CaseResult {
   readonly id: string;
   readonly level: ConformanceLevel;
   readonly title: string;
+  /** `failed`: a security check or a contract check failed (see `failureKind`). Wire differences never fail a case. */
   readonly status: 'passed' | 'failed' | 'skipped';
+  /** What kind of failure, when `failed`: `accepted` and `leaked` are security failures. */
+  readonly failureKind: FailureKind | null;
   /** Why it failed or was skipped; `null` when it passed. */
   readonly message: string | null;
+  /** `differs` when a check of what the vendor documents did not hold; `not-checked` when the case has none or did not run. */
+  readonly wire: 'matches' | 'differs' | 'not-checked';
+  /** Each wire difference found, in the order found. */
+  readonly wireDifferences: readonly string[];
   readonly durationInMilliseconds: number;
 }
 
@@ -44,13 +65,45 @@ export interface CaseResult {
  *
  * @example
  * ```ts
- * const summary: RunSummary = { passed: 31, failed: 1, skipped: 1 };
+ * const summary: RunSummary = { passed: 31, failed: 1, skipped: 1, accepted: 1, leaked: 0, wireDifferences: 2 };
  * ```
  */
 export interface RunSummary {
   readonly passed: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Failed cases that let a bad credential in. */
+  readonly accepted: number;
+  /** Failed cases whose replies leaked a secret or told credentials apart. */
+  readonly leaked: number;
+  /** Cases (passed or failed) with at least one wire difference. */
+  readonly wireDifferences: number;
+}
+
+/**
+ * Checks declared parameters against a profile's specs and fills in defaults; a `ConfigurationError` names the
+ * parameter that is unknown or out of range.
+ *
+ * @example
+ * ```ts
+ * resolveParameters(nvxHashV2.parameters ?? [], { source_conflict: 'precedence' });
+ * ```
+ */
+export function resolveParameters(specs: readonly ParameterSpec[], given: Readonly<Record<string, string>> = {}): Readonly<Record<string, string>> {
+  if (given === null || typeof given !== 'object') throw new ConfigurationError('parameters', 'must be an object of parameter names to values');
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  for (const [name, value] of Object.entries(given)) {
+    const spec = byName.get(name);
+    if (spec === undefined) {
+      throw new ConfigurationError('parameters', `unknown parameter ${JSON.stringify(name)}${specs.length === 0 ? ' (this profile has none)' : `; parameters: ${specs.map((one) => one.name).join(', ')}`}`);
+    }
+    if (typeof value !== 'string' || !spec.values.includes(value)) {
+      throw new ConfigurationError('parameters', `${name} must be ${spec.values.map((one) => JSON.stringify(one)).join(' or ')}, got ${JSON.stringify(value)}`);
+    }
+  }
+  const resolved: Record<string, string> = {};
+  for (const spec of specs) resolved[spec.name] = given[spec.name] ?? spec.default;
+  return Object.freeze(resolved);
 }
 
 /**
@@ -108,8 +161,59 @@ export function isConformanceSkip(error: unknown): error is ConformanceSkip {
   return error instanceof ConformanceSkip || (error instanceof Error && error.name === 'ConformanceSkip');
 }
 
+/**
+ * Tells whether a case failed a rule ({@link ConformanceFailure}), also when the failure comes from another copy
+ * of the kit (a scheme package loaded with `--scheme` may bring its own), and reads its kind. Internal to the
+ * package's entries.
+ *
+ * @example
+ * ```ts
+ * const kind = failureKindOf(error); // 'accepted', 'leaked' or 'broken'
+ * ```
+ */
+export function isConformanceFailure(error: unknown): error is ConformanceFailure {
+  return error instanceof ConformanceFailure || (error instanceof Error && error.name === 'ConformanceFailure');
+}
+
+const FAILURE_KINDS: readonly FailureKind[] = ['accepted', 'leaked', 'broken'];
+
+/** The kind of a case's failure: a {@link ConformanceFailure}'s own kind, `broken` for anything else thrown. */
+export function failureKindOf(error: unknown): FailureKind {
+  if (!isConformanceFailure(error)) return 'broken';
+  const kind = (error as { kind?: unknown }).kind;
+  return FAILURE_KINDS.includes(kind as FailureKind) ? (kind as FailureKind) : 'broken';
+}
+
+/**
+ * A case's {@link CaseContext} and what it recorded: the wire differences, and how many wire checks ran. Shared by
+ * {@link runProfile} and the vitest entry. Internal to the package's entries.
+ *
+ * @example
+ * ```ts
+ * const recorder = createCaseContext({ source_conflict: 'reject' });
+ * await testCase.run(driver, recorder.context);
+ * recorder.differences; // ['HTTP 401, the Navixy "Errors" table says 400 for code 3']
+ * ```
+ */
+export function createCaseContext(parameters: Readonly<Record<string, string>>): {
+  readonly context: CaseContext;
+  readonly differences: readonly string[];
+  readonly checks: () => number;
+} {
+  const differences: string[] = [];
+  let checks = 0;
+  const context: CaseContext = {
+    parameters,
+    wire(condition, message) {
+      checks++;
+      if (!condition) differences.push(typeof message === 'string' ? message : message());
+    },
+  };
+  return { context, differences, checks: () => checks };
+}
+
 function describeError(error: unknown): string {
-  if (error instanceof ConformanceFailure) return error.message;
+  if (isConformanceFailure(error)) return error.message;
   if (error instanceof Error) return `unexpected ${error.name}: ${error.message}`;
   return `unexpected throw of a non-Error: ${String(error)}`;
 }
@@ -137,7 +241,7 @@ async function runWithTimeout(action: () => Promise<void>, timeoutInMilliseconds
  * ```ts
  * import { credentialStoreV1, formatSummary, runProfile, summarize } from '@gatehouse/conformance';
  * const results = await runProfile(credentialStoreV1, { createStore: () => createMemoryCredentialStore() });
- * console.log(formatSummary(summarize(results))); // e.g. '34 passed, 0 failed, 0 skipped'
+ * console.log(formatSummary(summarize(results))); // e.g. '34 passed, 0 failed, 0 skipped; 0 with wire differences'
  * ```
  */
 export async function runProfile<D>(
@@ -149,27 +253,33 @@ export async function runProfile<D>(
   if (!(Number.isFinite(timeoutInMilliseconds) && timeoutInMilliseconds > 0)) {
     throw new ConfigurationError('timeoutInMilliseconds', 'must be a positive number');
   }
+  const parameters = resolveParameters(profile.parameters ?? [], options.parameters);
   const results: CaseResult[] = [];
   for (const { testCase, skipReason } of planProfile(profile, driver, options)) {
     const { id, level, title } = testCase;
     if (skipReason !== null) {
-      const result: CaseResult = { id, level, title, status: 'skipped', message: skipReason, durationInMilliseconds: 0 };
+      const result: CaseResult = { id, level, title, status: 'skipped', failureKind: null, message: skipReason, wire: 'not-checked', wireDifferences: [], durationInMilliseconds: 0 };
       results.push(result);
       options.onResult?.(result);
       continue;
     }
+    const recorder = createCaseContext(parameters);
     const started = performance.now();
     let message: string | null = null;
+    let failureKind: FailureKind | null = null;
     let skipped = false;
     try {
-      await runWithTimeout(() => testCase.run(driver), timeoutInMilliseconds);
+      await runWithTimeout(() => testCase.run(driver, recorder.context), timeoutInMilliseconds);
     } catch (error) {
       skipped = isConformanceSkip(error);
       message = skipped ? (error as Error).message : describeError(error);
+      if (!skipped) failureKind = failureKindOf(error);
     }
     const durationInMilliseconds = performance.now() - started;
     const status = skipped ? 'skipped' : message === null ? 'passed' : 'failed';
-    const result: CaseResult = { id, level, title, status, message, durationInMilliseconds };
+    const wireDifferences = [...recorder.differences];
+    const wire = skipped || recorder.checks() === 0 ? 'not-checked' : wireDifferences.length > 0 ? 'differs' : 'matches';
+    const result: CaseResult = { id, level, title, status, failureKind, message, wire, wireDifferences: skipped ? [] : wireDifferences, durationInMilliseconds };
     results.push(result);
     options.onResult?.(result);
   }
@@ -189,25 +299,34 @@ export function summarize(results: readonly CaseResult[]): RunSummary {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  let accepted = 0;
+  let leaked = 0;
+  let wireDifferences = 0;
   for (const result of results) {
     if (result.status === 'passed') passed++;
     else if (result.status === 'failed') failed++;
     else skipped++;
+    if (result.failureKind === 'accepted') accepted++;
+    if (result.failureKind === 'leaked') leaked++;
+    if (result.wire === 'differs') wireDifferences++;
   }
-  return { passed, failed, skipped };
+  return { passed, failed, skipped, accepted, leaked, wireDifferences };
 }
 
 /**
- * Renders a summary (or the results it is computed from) as `N passed, N failed, N skipped`.
+ * Renders a summary (or the results it is computed from) as `N passed, N failed, N skipped; N with wire
+ * differences`, naming the security failures among the failed.
  *
  * @example
  * ```ts
- * formatSummary({ passed: 30, failed: 1, skipped: 2 }); // '30 passed, 1 failed, 2 skipped'
+ * formatSummary({ passed: 30, failed: 1, skipped: 2, accepted: 1, leaked: 0, wireDifferences: 0 });
+ * // '30 passed, 1 failed (1 accepted a bad credential), 2 skipped; 0 with wire differences'
  * ```
  */
 export function formatSummary(summary: RunSummary | readonly CaseResult[]): string {
-  const { passed, failed, skipped } = isResultList(summary) ? summarize(summary) : summary;
-  return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+  const { passed, failed, skipped, accepted, leaked, wireDifferences } = isResultList(summary) ? summarize(summary) : summary;
+  const kinds = [accepted > 0 ? `${accepted} accepted a bad credential` : '', leaked > 0 ? `${leaked} leaked` : ''].filter((part) => part !== '');
+  return `${passed} passed, ${failed} failed${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}, ${skipped} skipped; ${wireDifferences} with wire differences`;
 }
 
 function isResultList(value: RunSummary | readonly CaseResult[]): value is readonly CaseResult[] {

@@ -1,8 +1,12 @@
-import { createMemoryCredentialStore, type AuthEvent, type CredentialStore } from '@gatehouse/auth-core';
-import type { AccessHashFixtures } from '@gatehouse/conformance';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuthError, createAuthGuard, createMemoryCredentialStore, createRouteKitHandler, type AuthEvent, type CredentialStore } from '@gatehouse/auth-core';
+import { createNodeRequestAdapter, writeNodeReply } from '@gatehouse/auth-core/node';
+import { accessHashCookieV2, accessHashInProcessDriver, runProfile, type AccessHashFixtures, type CaseResult } from '@gatehouse/conformance';
+import { createHttpDriver } from '@gatehouse/conformance/http';
 import { describeConformance } from '@gatehouse/conformance/vitest';
-import { describe } from 'vitest';
-import { accessHashCookie, createAccessHashManager, renderAccessHashError, type AccessHashManager } from './index.js';
+import { describe, expect, it } from 'vitest';
+import { accessHashCookie, createAccessHashManager, createAccessHashRoutes, renderAccessHashError, renderAccessHashSuccess, type AccessHashManager } from './index.js';
 
 /** The address the kit's requests come from, and the one every `accessHash` is bound to. */
 const CLIENT_IP = '203.0.113.7';
@@ -52,17 +56,77 @@ function fixtureFactory(manager: AccessHashManager): { setup: () => Promise<Acce
   };
 }
 
-describe('accessHashCookie against access-hash-cookie@1', () => {
+function inProcessDriver(): ReturnType<typeof accessHashInProcessDriver> {
   const store = createMemoryCredentialStore();
   const { setup, revoke } = fixtureFactory(createAccessHashManager({ store }));
-  describeConformance({
-    profile: 'access-hash-cookie@1',
+  return accessHashInProcessDriver({
     strategy: accessHashCookie({ store }),
     render: renderAccessHashError,
     setup,
     storeFailure: async () => ({ strategy: accessHashCookie({ store: failingStore() }) }),
     revoke,
   });
+}
+
+const wireDifferences = (results: readonly CaseResult[]): string[] => results.flatMap((result) => result.wireDifferences.map((difference) => `${result.id}: ${difference}`));
+
+describe('accessHashCookie against access-hash-cookie@2', () => {
+  describeConformance({ profile: 'access-hash-cookie@2', driver: inProcessDriver(), parameters: { refusal_status: 'by-kind' } });
+
+  // The defaults are Gatehouse's choices; its statuses (401, 400, 403, 503 by kind) are checked exactly once declared.
+  for (const parameters of [{}, { refusal_status: 'by-kind' }]) {
+    it(`passes every case with zero wire differences under ${JSON.stringify(parameters)}`, async () => {
+      const results = await runProfile(accessHashCookieV2, inProcessDriver(), { parameters });
+      expect(results.filter((result) => result.status === 'failed')).toEqual([]);
+      expect(wireDifferences(results)).toEqual([]);
+      // In-process there is no connection to frame requests on.
+      expect(results.filter((result) => result.status === 'skipped').map((result) => result.id)).toEqual(['AHC-DESYNC-001', 'AHC-DESYNC-002']);
+    });
+  }
+});
+
+describe('accessHashCookie and its route kit over HTTP, against access-hash-cookie@2', () => {
+  it('passes with hashes the kit makes and deletes through POST/DELETE /api/v1/access-hashes, zero wire differences, nothing left behind', async () => {
+    const store = createMemoryCredentialStore();
+    const strategy = accessHashCookie({ store });
+    const manager = createAccessHashManager({ store });
+    const adminToken = 'conformance-admin-token';
+    const routes = createRouteKitHandler(
+      createAccessHashRoutes({ manager, authorize: async (request) => (request.header('authorization') === `Bearer ${adminToken}` ? 'admin' : new AuthError('CREDENTIALS_MISSING')) }),
+    );
+    const guard = createAuthGuard(strategy);
+    const toAuthRequest = createNodeRequestAdapter();
+    const server: Server = createServer((req, res) => {
+      void (async () => {
+        const auth = toAuthRequest(req);
+        const managed = await routes(auth);
+        if (managed !== null) return writeNodeReply(res, managed);
+        const decision = await guard(auth);
+        writeNodeReply(res, decision.type === 'refused' ? decision.reply : renderAccessHashSuccess({ version: '1.0' }));
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const parameters = { refusal_status: 'by-kind' };
+      const handle = await createHttpDriver('access-hash-cookie@2', { baseUrl, fixtures: { management_path: '/api/v1/access-hashes', admin_token: adminToken }, parameters });
+      let results: CaseResult[];
+      try {
+        results = await runProfile(accessHashCookieV2, handle.driver, { capabilities: handle.capabilities, parameters });
+      } finally {
+        await handle.cleanup();
+      }
+      expect(results.filter((result) => result.status === 'failed')).toEqual([]);
+      expect(wireDifferences(results)).toEqual([]);
+      const ran = new Set(results.filter((result) => result.status === 'passed').map((result) => result.id));
+      for (const id of ['AHC-REVOKE-001', 'AHC-HASH-003', 'AHC-DESYNC-001', 'AHC-DESYNC-002', 'AHC-IP-002', 'AHC-IP-009']) expect(ran).toContain(id);
+      const left = await manager.list('admin');
+      expect(left.ok && left.value).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
 });
 
 describe('accessHashCookie against the AuthStrategy contract', () => {

@@ -1,20 +1,36 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
+  createAuthGuard,
   createFetchRequestAdapter,
   createMemoryCredentialStore,
   createMemoryEphemeralStore,
+  createRouteKitHandler,
   type AuthEvent,
   type CredentialStore,
 } from '@gatehouse/auth-core';
 import { createSecretSealer, randomBytes } from '@gatehouse/auth-core/crypto';
-import type { HmacFixtures, HmacInProcessDriverOptions, HmacKeyFixture } from '@gatehouse/conformance';
-import { describeConformance } from '@gatehouse/conformance/vitest';
-import { describe } from 'vitest';
+import { createNodeRequestAdapter, writeNodeReply } from '@gatehouse/auth-core/node';
 import {
+  hmacInProcessDriver,
+  hmacSignatureScheme,
+  hmacSignatureV2,
+  runProfile,
+  type HmacFixtures,
+  type HmacInProcessDriverOptions,
+  type HmacKeyFixture,
+} from '@gatehouse/conformance';
+import { createHttpDriver } from '@gatehouse/conformance/http';
+import { describeConformance } from '@gatehouse/conformance/vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createApexRoutes,
   createHmacKeyManager,
   hmacSession,
   hmacSignature,
   renderApexError,
   renderAuthenticateUserError,
+  renderApexSuccess,
   renderAuthenticateUserSuccess,
   requirePermission,
   signAuthenticateUser,
@@ -91,7 +107,7 @@ function serverFor(noncePolicy: HmacNoncePolicy): HmacInProcessDriverOptions {
       await issue(otherUserId, { permissions: [PERMISSION] });
       const ipRestrictedKey = { ...(await issue(userId, { permissions: [PERMISSION], allowedIps: [ALLOWED_IP] })), allowedIp: ALLOWED_IP };
       const limitedKey = await issue(userId, { permissions: [] });
-      return { ...main, noncePolicy, otherUserId, ipRestrictedKey, limitedKey, permissionPath: PERMISSION_PATH, clientIp: CLIENT_IP };
+      return { ...main, otherUserId, ipRestrictedKey, limitedKey, permissionPath: PERMISSION_PATH, clientIp: CLIENT_IP };
     },
     storeFailure: async () => ({
       authenticate: { strategy: hmacSignature({ store: failingStore(), ...verifierOptions }) },
@@ -106,9 +122,75 @@ function serverFor(noncePolicy: HmacNoncePolicy): HmacInProcessDriverOptions {
   };
 }
 
+// Gatehouse's own choices are hmac-signature@2's defaults: only the nonce policy is declared, and a wire
+// difference fails the test (strictWire), so the package matches the documents and its declared choices exactly.
 for (const noncePolicy of ['unique', 'increasing', 'issued'] as const) {
-  describe(`hmacSignature + hmacSession with noncePolicy '${noncePolicy}' against hmac-signature@1`, () => {
-    describeConformance({ profile: 'hmac-signature@1', ...serverFor(noncePolicy) });
+  describe(`hmacSignature + hmacSession with noncePolicy '${noncePolicy}' against hmac-signature@2`, () => {
+    describeConformance({ scheme: hmacSignatureScheme, driver: hmacInProcessDriver(serverFor(noncePolicy)), parameters: { nonce_policy: noncePolicy }, strictWire: true });
+  });
+}
+
+/** The APEX route kit and two application calls (`GetUserInfo`, `SendOrder` needing `Trading`) on node:http. */
+function serveApex(noncePolicy: HmacNoncePolicy): Promise<{ server: Server; manager: HmacKeyManager }> {
+  const store = createMemoryCredentialStore();
+  const sealer = createSecretSealer([randomBytes(32)]);
+  const ephemeralStore = createMemoryEphemeralStore();
+  const manager = createHmacKeyManager({ store, sealer, permissions: ['Trading', 'Deposit', 'Withdraw'] });
+  const kit = createApexRoutes({
+    authenticateUser: hmacSignature({ store, sealer, noncePolicy, ...(noncePolicy === 'issued' ? {} : { ephemeralStore }) }),
+    sessions: hmacSession({ store, sessionKinds: ['api', 'web'] }),
+    manager,
+    verifyLogin: async (userName, password) => (userName === 'alice' && password === 'alice-password' ? { userId: '7', userName: 'alice' } : null),
+  });
+  const answerKit = createRouteKitHandler(kit);
+  const application = hmacSession({ store });
+  const anySession = createAuthGuard(application);
+  const trading = createAuthGuard(application, { require: PERMISSION });
+  const toAuthRequest = createNodeRequestAdapter();
+  const server = createServer((req, res) => {
+    void (async () => {
+      const request = toAuthRequest(req);
+      const kitReply = await answerKit(request);
+      if (kitReply !== null) return writeNodeReply(res, kitReply);
+      const guard = request.path === PERMISSION_PATH ? trading : request.path === '/ap/GetUserInfo' ? anySession : null;
+      if (guard === null) return writeNodeReply(res, { httpStatus: 404, headers: {}, body: { result: false, errormsg: 'Resource Not Found', errorcode: 104, detail: null } });
+      const decision = await guard(request);
+      if (decision.type === 'refused') return writeNodeReply(res, decision.reply);
+      return writeNodeReply(res, renderApexSuccess({ UserId: decision.auth?.principal.id ?? null, result: true }));
+    })();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, manager })));
+}
+
+for (const noncePolicy of ['unique', 'increasing'] as const) {
+  describe(`createApexRoutes on node:http with noncePolicy '${noncePolicy}' against hmac-signature@2 over HTTP`, () => {
+    let server: Server;
+    let manager: HmacKeyManager;
+    beforeAll(async () => {
+      ({ server, manager } = await serveApex(noncePolicy));
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('passes every case it can run, with zero wire differences, the kit making and removing its own keys through the routes', async () => {
+      const { port } = server.address() as AddressInfo;
+      const parameters = { nonce_policy: noncePolicy };
+      const handle = await createHttpDriver(hmacSignatureScheme, {
+        baseUrl: `http://127.0.0.1:${port}`,
+        fixtures: { login: 'alice', password: 'alice-password', permission: PERMISSION, permission_path: PERMISSION_PATH },
+        parameters,
+      });
+      try {
+        const results = await runProfile(hmacSignatureV2, handle.driver, { capabilities: handle.capabilities, parameters });
+        expect(results.filter((result) => result.status === 'failed')).toEqual([]);
+        expect(results.filter((result) => result.wire === 'differs')).toEqual([]);
+        const ran = results.filter((result) => result.status === 'passed').map((result) => result.id);
+        expect(ran).toEqual(expect.arrayContaining(['HMAC-KEY-002', 'HMAC-SESSION-006', 'HMAC-IP-001', 'HMAC-IP-002', 'HMAC-PERM-001', 'HMAC-DESYNC-001', 'HMAC-REQ-010']));
+      } finally {
+        await handle.cleanup();
+      }
+      const left = await manager.list('7');
+      expect(left.ok && left.value).toEqual([]);
+    }, 120_000);
   });
 }
 

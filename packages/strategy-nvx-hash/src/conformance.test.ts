@@ -1,8 +1,8 @@
-import { createMemoryCredentialStore, type AuthEvent, type CredentialStore, type ManageResult } from '@gatehouse/auth-core';
-import type { NvxFixtures } from '@gatehouse/conformance';
+import { createMemoryCredentialStore, createRouteKitHandler, type AuthEvent, type CredentialStore, type ManageResult } from '@gatehouse/auth-core';
+import { nvxInProcessDriver, type NvxFixtures } from '@gatehouse/conformance';
 import { describeConformance } from '@gatehouse/conformance/vitest';
 import { describe } from 'vitest';
-import { createNvxHashManager, nvxHash, renderNvxError, type NvxHashManager, type NvxOwner, type NvxSession } from './index.js';
+import { createNvxHashManager, createNvxRoutes, nvxHash, renderNvxError, type NvxHashManager, type NvxOwner, type NvxSession } from './index.js';
 
 /** A store whose lookups fail, as a database that is down or timing out. */
 function failingStore(): CredentialStore {
@@ -28,7 +28,7 @@ async function sessionOf(started: Promise<ManageResult<NvxSession>>): Promise<Nv
 }
 
 /** Issues fresh hashes of every kind for one conformance case: a new master user, sub-user and panel account. */
-function fixtureFactory(manager: NvxHashManager, queryHash: 'enabled' | 'disabled'): () => Promise<NvxFixtures> {
+function fixtureFactory(manager: NvxHashManager): () => Promise<NvxFixtures> {
   let accounts = 0;
   return async () => {
     accounts++;
@@ -50,21 +50,27 @@ function fixtureFactory(manager: NvxHashManager, queryHash: 'enabled' | 'disable
       panelSessionHash: panel.hash,
       revokedApiKey,
       endedSessionHash: ended.hash,
-      queryHash,
     };
   };
 }
 
+// Gatehouse's own choices are nvx-hash@2's defaults: only query_hash follows allowQueryHash.
 for (const allowQueryHash of [false, true]) {
-  describe(`nvxHash with allowQueryHash: ${allowQueryHash}`, () => {
+  describe(`nvxHash with allowQueryHash: ${allowQueryHash}, with its key routes`, () => {
     const store = createMemoryCredentialStore();
     const manager = createNvxHashManager({ store });
+    const strategy = nvxHash({ store, allowQueryHash });
     describeConformance({
-      profile: 'nvx-hash@1',
-      strategy: nvxHash({ store, allowQueryHash }),
-      render: renderNvxError,
-      setup: fixtureFactory(manager, allowQueryHash ? 'enabled' : 'disabled'),
-      storeFailure: async () => ({ strategy: nvxHash({ store: failingStore(), allowQueryHash }) }),
+      profile: 'nvx-hash@2',
+      driver: nvxInProcessDriver({
+        strategy,
+        render: renderNvxError,
+        setup: fixtureFactory(manager),
+        routes: createRouteKitHandler(createNvxRoutes({ strategy, manager, verifyLogin: async () => null })),
+        storeFailure: async () => ({ strategy: nvxHash({ store: failingStore(), allowQueryHash }) }),
+      }),
+      parameters: { query_hash: allowQueryHash ? 'enabled' : 'disabled' },
+      strictWire: true,
     });
   });
 }

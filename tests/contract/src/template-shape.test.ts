@@ -27,17 +27,38 @@ const TEMPLATE = join(packages, '_template');
 const STRATEGIES = readdirSync(packages).filter((name) => name.startsWith('strategy-'));
 
 const readJson = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+
+/**
+ * A new scheme ships its conformance cases itself (`src/conformance-scheme.ts`, the `./conformance` entry, an
+ * optional peer dependency on the kit); the three built-in schemes have theirs inside @gatehouse/conformance.
+ */
+const SHIPS_OWN_CONFORMANCE = { file: 'conformance-scheme.ts', entry: './conformance', kit: '@gatehouse/conformance' } as const;
+const withoutOwnConformance = (field: string, value: unknown): unknown => {
+  if (field !== 'exports' && field !== 'peerDependencies') return value;
+  if (typeof value !== 'object' || value === null) return value;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  if (field === 'exports') delete copy[SHIPS_OWN_CONFORMANCE.entry];
+  if (field === 'peerDependencies') delete copy[SHIPS_OWN_CONFORMANCE.kit];
+  return copy;
+};
 const sourceFiles = (folder: string): string[] =>
   readdirSync(join(folder, 'src')).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'));
 
 describe('every strategy package has the template shape', () => {
+  it('the template ships its own conformance scheme, as a scheme from outside the kit does', () => {
+    const manifest = readJson(join(TEMPLATE, 'package.json'));
+    expect(existsSync(join(TEMPLATE, 'src', SHIPS_OWN_CONFORMANCE.file))).toBe(true);
+    expect((manifest['exports'] as Record<string, unknown>)[SHIPS_OWN_CONFORMANCE.entry]).toBeDefined();
+    expect(manifest['peerDependenciesMeta']).toEqual({ [SHIPS_OWN_CONFORMANCE.kit]: { optional: true } });
+  });
+
   it('finds the three strategies', () => {
     expect(STRATEGIES.sort()).toEqual(['strategy-access-hash-cookie', 'strategy-hmac-signature', 'strategy-nvx-hash']);
   });
 
   it.each(STRATEGIES)('%s has every source file of the template, a README and a conformance test', (name) => {
     const folder = join(packages, name);
-    const missing = sourceFiles(TEMPLATE).filter((file) => !existsSync(join(folder, 'src', file)));
+    const missing = sourceFiles(TEMPLATE).filter((file) => file !== SHIPS_OWN_CONFORMANCE.file && !existsSync(join(folder, 'src', file)));
     expect(missing).toEqual([]);
     expect(existsSync(join(folder, 'README.md'))).toBe(true);
     expect(existsSync(join(folder, 'src', 'conformance.test.ts'))).toBe(true);
@@ -54,7 +75,7 @@ describe('every strategy package has the template shape', () => {
     const own = readJson(join(packages, name, 'package.json'));
     const reference = readJson(join(TEMPLATE, 'package.json'));
     for (const field of ['type', 'sideEffects', 'engines', 'files', 'exports', 'peerDependencies']) {
-      expect(own[field], `${name} ${field}`).toEqual(reference[field]);
+      expect(own[field], `${name} ${field}`).toEqual(withoutOwnConformance(field, reference[field]));
     }
     const devDependencies = own['devDependencies'] as Record<string, string>;
     for (const [dependency, range] of Object.entries(reference['devDependencies'] as Record<string, string>)) {

@@ -6,7 +6,7 @@ describe('parseArguments', () => {
   it('parses run with every option, in both --flag value and --flag=value forms', () => {
     const command = parseArguments([
       'run',
-      '--profile', 'nvx-hash@1',
+      '--profile', 'nvx-hash@2',
       '--base-url=http://127.0.0.1:3000',
       '--set', 'login=demo',
       '--set=password=a=b=c',
@@ -17,17 +17,27 @@ describe('parseArguments', () => {
       '--timeout', '5000',
       '--report-json', 'out.json',
       '--report-junit', 'out.xml',
+      '--param', 'source_conflict=precedence',
+      '--param=refusal_status= 403 ',
+      '--scheme', '@acme/widget/conformance',
+      '--scheme=./dist/conformance.js',
+      '--fixtures-command', './provision.sh --json',
+      '--strict-wire',
     ]);
     expect(command).toEqual({
       kind: 'run',
       args: {
-        profile: 'nvx-hash@1',
+        profile: 'nvx-hash@2',
         baseUrl: 'http://127.0.0.1:3000',
         config: 'conformance.json',
         expect: 'expected.json',
         reportJson: 'out.json',
         reportJunit: 'out.xml',
+        fixturesCommand: './provision.sh --json',
         sets: [['login', 'demo'], ['password', 'a=b=c']],
+        params: [['source_conflict', 'precedence'], ['refusal_status', '403']],
+        schemes: ['@acme/widget/conformance', './dist/conformance.js'],
+        strictWire: true,
         disable: ['NVX-HDR-001', 'NVX-HDR-002', 'NVX-HDR-003'],
         timeoutInMilliseconds: 5000,
       },
@@ -35,14 +45,14 @@ describe('parseArguments', () => {
   });
 
   it('leaves out what was not given', () => {
-    expect(parseArguments(['run'])).toEqual({ kind: 'run', args: { sets: [], disable: [] } });
+    expect(parseArguments(['run'])).toEqual({ kind: 'run', args: { sets: [], params: [], schemes: [], strictWire: false, disable: [] } });
   });
 
   it('parses list, profiles, help and version', () => {
-    expect(parseArguments(['list', '--profile', 'hmac-signature@1'])).toEqual({ kind: 'list', profile: 'hmac-signature@1', json: false });
-    expect(parseArguments(['list', '--json', '--profile=nvx-hash@1'])).toEqual({ kind: 'list', profile: 'nvx-hash@1', json: true });
-    expect(parseArguments(['profiles'])).toEqual({ kind: 'profiles', json: false });
-    expect(parseArguments(['profiles', '--json'])).toEqual({ kind: 'profiles', json: true });
+    expect(parseArguments(['list', '--profile', 'hmac-signature@2'])).toEqual({ kind: 'list', profile: 'hmac-signature@2', json: false, schemes: [] });
+    expect(parseArguments(['list', '--json', '--profile=nvx-hash@2', '--scheme', 'a', '--scheme', 'b'])).toEqual({ kind: 'list', profile: 'nvx-hash@2', json: true, schemes: ['a', 'b'] });
+    expect(parseArguments(['profiles'])).toEqual({ kind: 'profiles', json: false, schemes: [] });
+    expect(parseArguments(['profiles', '--json', '--scheme=./x.js'])).toEqual({ kind: 'profiles', json: true, schemes: ['./x.js'] });
     expect(parseArguments([])).toEqual({ kind: 'help', topic: 'main' });
     expect(parseArguments(['--help'])).toEqual({ kind: 'help', topic: 'main' });
     expect(parseArguments(['-h'])).toEqual({ kind: 'help', topic: 'main' });
@@ -61,7 +71,7 @@ describe('parseArguments', () => {
     [['run', '--profile'], /--profile needs a value/],
     [['run', '--profile', 'a', '--profile', 'b'], /--profile given more than once/],
     [['run', '--profile', ''], /--profile must not be empty/],
-    [['run', 'nvx-hash@1'], /unexpected argument "nvx-hash@1"/],
+    [['run', 'nvx-hash@2'], /unexpected argument "nvx-hash@2"/],
     [['run', '--timeout', '0'], /--timeout must be a whole number/],
     [['run', '--timeout', '1.5'], /--timeout must be a whole number/],
     [['run', '--timeout', 'soon'], /--timeout must be a whole number/],
@@ -71,6 +81,12 @@ describe('parseArguments', () => {
     [['list'], /--profile <id> is required/],
     [['list', '--set', 'a=b'], /unknown option --set/],
     [['profiles', 'extra'], /unexpected argument/],
+    [['run', '--param', 'nothing'], /--param expects name=value/],
+    [['run', '--param', '=x'], /--param expects name=value/],
+    [['run', '--scheme', ' '], /--scheme needs a module/],
+    [['run', '--strict-wire=yes'], /--strict-wire takes no value/],
+    [['run', '--fixtures-command', ''], /--fixtures-command must not be empty/],
+    [['list', '--param', 'a=b'], /unknown option --param/],
   ])('refuses %j with a usage error', (argv, message) => {
     expect(() => parseArguments(argv)).toThrow(UsageError);
     expect(() => parseArguments(argv)).toThrow(message);

@@ -9,6 +9,14 @@ export interface RunArguments {
   readonly config?: string;
   /** `--set name=value`, in order. */
   readonly sets: readonly (readonly [string, string])[];
+  /** `--param name=value`, in order: the server's declared parameters. */
+  readonly params: readonly (readonly [string, string])[];
+  /** `--scheme <module>`, in order: modules whose schemes are added to the kit's. */
+  readonly schemes: readonly string[];
+  /** `--fixtures-command <command>`: a shell command that prints fixtures as a JSON object. */
+  readonly fixturesCommand?: string;
+  /** `--strict-wire`: a case with wire differences counts as failed unless expected. */
+  readonly strictWire: boolean;
   readonly expect?: string;
   readonly disable: readonly string[];
   readonly timeoutInMilliseconds?: number;
@@ -20,8 +28,8 @@ export interface RunArguments {
 export type Command =
   | { readonly kind: 'help'; readonly topic: HelpTopic }
   | { readonly kind: 'version' }
-  | { readonly kind: 'profiles'; readonly json: boolean }
-  | { readonly kind: 'list'; readonly profile: string; readonly json: boolean }
+  | { readonly kind: 'profiles'; readonly json: boolean; readonly schemes: readonly string[] }
+  | { readonly kind: 'list'; readonly profile: string; readonly json: boolean; readonly schemes: readonly string[] }
   | { readonly kind: 'run'; readonly args: RunArguments };
 
 export type HelpTopic = 'main' | 'run' | 'list' | 'profiles';
@@ -38,6 +46,10 @@ const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--base-url': { value: true },
   '--config': { value: true },
   '--set': { value: true, repeatable: true },
+  '--param': { value: true, repeatable: true },
+  '--scheme': { value: true, repeatable: true },
+  '--fixtures-command': { value: true },
+  '--strict-wire': { value: false },
   '--expect': { value: true },
   '--disable': { value: true, repeatable: true },
   '--timeout': { value: true },
@@ -48,11 +60,13 @@ const RUN_FLAGS: Readonly<Record<string, FlagSpec>> = {
 
 const LIST_FLAGS: Readonly<Record<string, FlagSpec>> = {
   '--profile': { value: true },
+  '--scheme': { value: true, repeatable: true },
   '--json': { value: false },
   '--help': { value: false },
 };
 
 const PROFILES_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  '--scheme': { value: true, repeatable: true },
   '--json': { value: false },
   '--help': { value: false },
 };
@@ -148,11 +162,32 @@ export function parseSet(text: string): [string, string] {
 }
 
 /**
+ * Splits `--param name=value` at the first `=`. Parameters are not secrets: messages may repeat them.
+ *
+ * @example
+ * ```ts
+ * parseParam('source_conflict=precedence'); // ['source_conflict', 'precedence']
+ * ```
+ */
+export function parseParam(text: string): [string, string] {
+  const equals = text.indexOf('=');
+  const name = equals === -1 ? '' : text.slice(0, equals).trim();
+  if (equals === -1 || name === '') throw new UsageError(`--param expects name=value (a declared parameter), got ${JSON.stringify(text)}`);
+  return [name, text.slice(equals + 1).trim()];
+}
+
+function schemeList(command: string, parsed: Parsed): string[] {
+  const schemes = parsed.get('--scheme') ?? [];
+  if (schemes.some((one) => one.trim() === '')) throw new UsageError(`${command}: --scheme needs a module (a package name or a file path)`);
+  return schemes;
+}
+
+/**
  * Parses the command line (without `node` and the script).
  *
  * @example
  * ```ts
- * parseArguments(['list', '--profile', 'nvx-hash@1', '--json']); // { kind: 'list', profile: 'nvx-hash@1', json: true }
+ * parseArguments(['list', '--profile', 'nvx-hash@2', '--json']); // { kind: 'list', profile: 'nvx-hash@2', json: true, schemes: [] }
  * ```
  */
 export function parseArguments(argv: readonly string[]): Command {
@@ -174,20 +209,20 @@ export function parseArguments(argv: readonly string[]): Command {
     case 'profiles': {
       const parsed = parseFlags('profiles', rest, PROFILES_FLAGS);
       if (parsed.has('--help')) return { kind: 'help', topic: 'profiles' };
-      return { kind: 'profiles', json: parsed.has('--json') };
+      return { kind: 'profiles', json: parsed.has('--json'), schemes: schemeList('profiles', parsed) };
     }
     case 'list': {
       const parsed = parseFlags('list', rest, LIST_FLAGS);
       if (parsed.has('--help')) return { kind: 'help', topic: 'list' };
       const profile = nonEmpty('list', '--profile', single(parsed, '--profile'));
       if (profile === undefined) throw new UsageError('list: --profile <id> is required (see `gatehouse-conformance profiles`)');
-      return { kind: 'list', profile, json: parsed.has('--json') };
+      return { kind: 'list', profile, json: parsed.has('--json'), schemes: schemeList('list', parsed) };
     }
     case 'run': {
       const parsed = parseFlags('run', rest, RUN_FLAGS);
       if (parsed.has('--help')) return { kind: 'help', topic: 'run' };
       const timeout = single(parsed, '--timeout');
-      type TextKey = 'profile' | 'baseUrl' | 'config' | 'expect' | 'reportJson' | 'reportJunit';
+      type TextKey = 'profile' | 'baseUrl' | 'config' | 'expect' | 'reportJson' | 'reportJunit' | 'fixturesCommand';
       const optional = (flag: string, key: TextKey): Partial<Record<TextKey, string>> => {
         const value = nonEmpty('run', flag, single(parsed, flag));
         return value === undefined ? {} : { [key]: value };
@@ -201,7 +236,11 @@ export function parseArguments(argv: readonly string[]): Command {
         ...optional('--expect', 'expect'),
         ...optional('--report-json', 'reportJson'),
         ...optional('--report-junit', 'reportJunit'),
+        ...optional('--fixtures-command', 'fixturesCommand'),
         sets: (parsed.get('--set') ?? []).map(parseSet),
+        params: (parsed.get('--param') ?? []).map(parseParam),
+        schemes: schemeList('run', parsed),
+        strictWire: parsed.has('--strict-wire'),
         disable,
         ...(timeout === undefined ? {} : { timeoutInMilliseconds: parseTimeout(timeout, '--timeout') }),
       };

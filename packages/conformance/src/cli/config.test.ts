@@ -16,9 +16,13 @@ describe('parseConfigFile', () => {
     const config = parseConfigFile(
       JSON.stringify({
         $schema: 'ignored',
-        profile: 'nvx-hash@1',
+        profile: 'nvx-hash@2',
         baseUrl: 'http://127.0.0.1:3000',
         fixtures: { login: 'demo', user_id: 1, flag: true },
+        parameters: { source_conflict: 'precedence' },
+        fixturesCommand: './provision.sh',
+        schemes: ['./schemes/widget.js', '../up.mjs', '@acme/widget/conformance', '/opt/scheme.js'],
+        strictWire: true,
         expect: 'expected.json',
         disable: ['NVX-HDR-001', ' NVX-HDR-002 '],
         timeout: 5000,
@@ -26,9 +30,13 @@ describe('parseConfigFile', () => {
       '/etc/conformance/config.json',
     );
     expect(config).toEqual({
-      profile: 'nvx-hash@1',
+      profile: 'nvx-hash@2',
       baseUrl: 'http://127.0.0.1:3000',
       fixtures: { login: 'demo', user_id: '1', flag: 'true' },
+      parameters: { source_conflict: 'precedence' },
+      fixturesCommand: './provision.sh',
+      schemes: [resolve('/etc/conformance', 'schemes/widget.js'), resolve('/etc', 'up.mjs'), '@acme/widget/conformance', '/opt/scheme.js'],
+      strictWire: true,
       expect: { path: resolve('/etc/conformance', 'expected.json') },
       disable: ['NVX-HDR-001', 'NVX-HDR-002'],
       timeoutInMilliseconds: 5000,
@@ -37,7 +45,8 @@ describe('parseConfigFile', () => {
 
   it('keeps inline expectations for later parsing, and an empty file is fine', () => {
     expect(parseConfigFile('{"expect":{"NVX-HDR-001":"reason"}}', 'c.json').expect).toEqual({ inline: { 'NVX-HDR-001': 'reason' }, source: '--config c.json "expect"' });
-    expect(parseConfigFile('{}', 'c.json')).toEqual({ fixtures: {}, disable: [] });
+    expect(parseConfigFile('{}', 'c.json')).toEqual({ fixtures: {}, parameters: {}, schemes: [], disable: [] });
+    expect(parseConfigFile('{"schemes":"@acme/widget"}', 'c.json').schemes).toEqual(['@acme/widget']);
   });
 
   it.each([
@@ -54,6 +63,12 @@ describe('parseConfigFile', () => {
     ['{"timeout":"5s"}', /"timeout" must be a number/],
     ['{"timeout":0}', /"timeout" must be a whole number/],
     ['{"expect":""}', /"expect" must not be empty/],
+    ['{"parameters":[]}', /"parameters" must be an object/],
+    ['{"parameters":{"source_conflict":1}}', /parameter "source_conflict" must be a string/],
+    ['{"schemes":[""]}', /"schemes" must be a module/],
+    ['{"schemes":{"a":1}}', /"schemes" must be a module/],
+    ['{"strictWire":"yes"}', /"strictWire" must be true or false/],
+    ['{"fixturesCommand":""}', /"fixturesCommand" must be a non-empty string/],
   ])('refuses %s', (text, message) => {
     expect(() => parseConfigFile(text, 'c.json')).toThrow(UsageError);
     expect(() => parseConfigFile(text, 'c.json')).toThrow(message);
@@ -67,9 +82,13 @@ describe('parseConfigFile', () => {
 describe('mergeSettings', () => {
   const config = parseConfigFile(
     JSON.stringify({
-      profile: 'nvx-hash@1',
+      profile: 'nvx-hash@2',
       baseUrl: 'http://file:3000',
       fixtures: { login: 'file-login', password: 'file-password' },
+      parameters: { source_conflict: 'precedence' },
+      fixturesCommand: './provision.sh',
+      schemes: ['./dist/conformance.js', '@acme/widget/conformance'],
+      strictWire: true,
       expect: { 'NVX-HDR-001': 'reason' },
       disable: ['NVX-HDR-001'],
       timeout: 1000,
@@ -78,11 +97,17 @@ describe('mergeSettings', () => {
   );
 
   it('takes everything from the file when no flag is given', () => {
-    const settings = mergeSettings({ sets: [], disable: [] }, config);
+    const settings = mergeSettings({ sets: [], params: [], schemes: [], strictWire: false, disable: [] }, config);
     expect(settings).toEqual({
-      profile: 'nvx-hash@1',
+      profile: 'nvx-hash@2',
       baseUrl: 'http://file:3000',
       fixtures: { login: 'file-login', password: 'file-password' },
+      configFixtures: { login: 'file-login', password: 'file-password' },
+      setFixtures: {},
+      parameters: { source_conflict: 'precedence' },
+      fixturesCommand: './provision.sh',
+      schemes: [resolve('dist/conformance.js'), '@acme/widget/conformance'],
+      strictWire: true,
       expect: { inline: { 'NVX-HDR-001': 'reason' }, source: '--config c.json "expect"' },
       disable: ['NVX-HDR-001'],
       timeoutInMilliseconds: 1000,
@@ -91,12 +116,16 @@ describe('mergeSettings', () => {
     });
   });
 
-  it('lets flags override: scalars replace, --set replaces single fixtures (last wins), --disable adds', () => {
+  it('lets flags override: scalars replace, --set and --param replace single entries (last wins), --disable and --scheme add', () => {
     const settings = mergeSettings(
       {
-        profile: 'hmac-signature@1',
+        profile: 'hmac-signature@2',
         baseUrl: 'http://flag:4000',
         sets: [['login', 'one'], ['login', 'two'], ['extra', 'x']],
+        params: [['source_conflict', 'reject'], ['other', 'x']],
+        schemes: ['@acme/widget/conformance', './more.js'],
+        fixturesCommand: './other.sh',
+        strictWire: false,
         expect: 'expected.json',
         disable: ['NVX-HDR-002', 'NVX-HDR-001'],
         timeoutInMilliseconds: 2000,
@@ -106,9 +135,15 @@ describe('mergeSettings', () => {
       config,
     );
     expect(settings).toEqual({
-      profile: 'hmac-signature@1',
+      profile: 'hmac-signature@2',
       baseUrl: 'http://flag:4000',
       fixtures: { login: 'two', password: 'file-password', extra: 'x' },
+      configFixtures: { login: 'file-login', password: 'file-password' },
+      setFixtures: { login: 'two', extra: 'x' },
+      parameters: { source_conflict: 'reject', other: 'x' },
+      fixturesCommand: './other.sh',
+      schemes: [resolve('dist/conformance.js'), '@acme/widget/conformance', './more.js'],
+      strictWire: true,
       expect: { path: 'expected.json' },
       disable: ['NVX-HDR-001', 'NVX-HDR-002'],
       timeoutInMilliseconds: 2000,
@@ -118,24 +153,33 @@ describe('mergeSettings', () => {
   });
 
   it('works without a config file', () => {
-    expect(mergeSettings({ sets: [['login', 'demo']], disable: [] }, null)).toMatchObject({ profile: undefined, fixtures: { login: 'demo' }, expect: undefined, disable: [] });
+    expect(mergeSettings({ sets: [['login', 'demo']], params: [], schemes: [], strictWire: true, disable: [] }, null)).toMatchObject({
+      profile: undefined,
+      fixtures: { login: 'demo' },
+      parameters: {},
+      fixturesCommand: undefined,
+      schemes: [],
+      strictWire: true,
+      expect: undefined,
+      disable: [],
+    });
   });
 });
 
 describe('validateFixtures', () => {
   it('accepts the required fixtures with optional ones, and leaves defaults to the driver', () => {
-    expect(validateFixtures('nvx-hash@1', { login: 'demo', password: 'pw', query_hash: 'enabled' }, SPECS)).toEqual({ login: 'demo', password: 'pw', query_hash: 'enabled' });
+    expect(validateFixtures('nvx-hash@2', { login: 'demo', password: 'pw', query_hash: 'enabled' }, SPECS)).toEqual({ login: 'demo', password: 'pw', query_hash: 'enabled' });
   });
 
   it('refuses an unknown name, listing every valid one', () => {
-    expect(() => validateFixtures('nvx-hash@1', { login: 'demo', password: 'pw', pasword: 'x' }, SPECS)).toThrow(
-      'nvx-hash@1 has no fixture "pasword"; valid fixtures: login, password, resource, base_path, query_hash',
+    expect(() => validateFixtures('nvx-hash@2', { login: 'demo', password: 'pw', pasword: 'x' }, SPECS)).toThrow(
+      'nvx-hash@2 has no fixture "pasword"; valid fixtures: login, password, resource, base_path, query_hash',
     );
-    expect(() => validateFixtures('nvx-hash@1', { a: '1', b: '2', login: 'x', password: 'y' }, SPECS)).toThrow(/no fixtures "a", "b"/);
+    expect(() => validateFixtures('nvx-hash@2', { a: '1', b: '2', login: 'x', password: 'y' }, SPECS)).toThrow(/no fixtures "a", "b"/);
   });
 
   it('refuses missing required fixtures (also empty ones), naming each with its description', () => {
-    const attempt = (): unknown => validateFixtures('nvx-hash@1', { password: '' }, SPECS);
+    const attempt = (): unknown => validateFixtures('nvx-hash@2', { password: '' }, SPECS);
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(/needs the fixtures login, password \(--set name=value/);
     expect(attempt).toThrow(/login: a master user/);
@@ -143,12 +187,12 @@ describe('validateFixtures', () => {
   });
 
   it('never repeats a value', () => {
-    expect(() => validateFixtures('nvx-hash@1', { login: 'demo', password: 'pw', wrong: 's3cr3t' }, SPECS)).not.toThrow(/s3cr3t/);
+    expect(() => validateFixtures('nvx-hash@2', { login: 'demo', password: 'pw', wrong: 's3cr3t' }, SPECS)).not.toThrow(/s3cr3t/);
   });
 
   it('treats prototype names as unknown fixtures', () => {
     const fixtures = parseConfigFile('{"fixtures":{"__proto__":"x","login":"a","password":"b"}}', 'c.json').fixtures;
-    expect(() => validateFixtures('nvx-hash@1', fixtures, SPECS)).toThrow(/no fixture "__proto__"/);
+    expect(() => validateFixtures('nvx-hash@2', fixtures, SPECS)).toThrow(/no fixture "__proto__"/);
   });
 });
 

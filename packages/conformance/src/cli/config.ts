@@ -6,25 +6,33 @@ import { parseTimeout } from './args.js';
 import { type HttpFixtureSpec, UsageError } from './types.js';
 
 /**
- * A config file, parsed: `{ "profile"?, "baseUrl"?, "fixtures"?, "expect"?, "disable"?, "timeout"? }`. `expect`
- * is a path to an expectations file (relative to the config file) or the expectations themselves.
+ * A config file, parsed: `{ "profile"?, "baseUrl"?, "fixtures"?, "parameters"?, "fixturesCommand"?, "schemes"?,
+ * "strictWire"?, "expect"?, "disable"?, "timeout"? }`. `expect` is a path to an expectations file (relative to the
+ * config file) or the expectations themselves; a `schemes` entry starting with `./` or `../` is relative to the
+ * config file too.
  *
  * @example
  * ```ts
- * const config: ConfigFile = { profile: 'nvx-hash@1', fixtures: { login: 'demo' }, disable: [] };
+ * const config: ConfigFile = { profile: 'nvx-hash@2', fixtures: { login: 'demo' }, parameters: {}, schemes: [], disable: [] };
  * ```
  */
 export interface ConfigFile {
   readonly profile?: string;
   readonly baseUrl?: string;
   readonly fixtures: Readonly<Record<string, string>>;
+  /** The server's declared parameters. */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly fixturesCommand?: string;
+  /** Scheme modules, relative paths already resolved against the config file's folder. */
+  readonly schemes: readonly string[];
+  readonly strictWire?: boolean;
   /** A path (already resolved against the config file's folder) or inline expectations. */
   readonly expect?: { readonly path: string } | { readonly inline: unknown; readonly source: string };
   readonly disable: readonly string[];
   readonly timeoutInMilliseconds?: number;
 }
 
-const CONFIG_KEYS = ['$schema', 'profile', 'baseUrl', 'fixtures', 'expect', 'disable', 'timeout'];
+const CONFIG_KEYS = ['$schema', 'profile', 'baseUrl', 'fixtures', 'parameters', 'fixturesCommand', 'schemes', 'strictWire', 'expect', 'disable', 'timeout'];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -35,7 +43,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  *
  * @example
  * ```ts
- * parseConfigFile('{"profile":"nvx-hash@1","fixtures":{"login":"demo"}}', 'conformance.json');
+ * parseConfigFile('{"profile":"nvx-hash@2","fixtures":{"login":"demo"}}', 'conformance.json');
  * ```
  */
 export function parseConfigFile(text: string, path: string): ConfigFile {
@@ -50,7 +58,7 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
   if (unknown.length > 0) {
     throw new UsageError(`--config ${path}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')} (valid: ${CONFIG_KEYS.slice(1).join(', ')})`);
   }
-  const stringField = (key: 'profile' | 'baseUrl'): string | undefined => {
+  const stringField = (key: 'profile' | 'baseUrl' | 'fixturesCommand'): string | undefined => {
     const value = raw[key];
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--config ${path}: "${key}" must be a non-empty string`);
@@ -66,6 +74,28 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
       else throw new UsageError(`--config ${path}: fixture "${name}" must be a string (or a number or boolean)`);
     }
   }
+
+  const parameters: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (raw['parameters'] !== undefined) {
+    if (!isPlainObject(raw['parameters'])) throw new UsageError(`--config ${path}: "parameters" must be an object of name → value`);
+    for (const [name, value] of Object.entries(raw['parameters'])) {
+      if (typeof value !== 'string') throw new UsageError(`--config ${path}: parameter "${name}" must be a string`);
+      parameters[name] = value;
+    }
+  }
+
+  const rawSchemes = raw['schemes'];
+  let schemes: string[] = [];
+  if (rawSchemes !== undefined) {
+    const list: unknown[] = Array.isArray(rawSchemes) ? rawSchemes : [rawSchemes];
+    if (!list.every((one): one is string => typeof one === 'string' && one.trim() !== '')) {
+      throw new UsageError(`--config ${path}: "schemes" must be a module (a package name or a file path) or an array of them`);
+    }
+    schemes = list.map((one) => (/^\.\.?[\\/]/.test(one) ? resolve(dirname(path), one) : one));
+  }
+
+  const rawStrictWire = raw['strictWire'];
+  if (rawStrictWire !== undefined && typeof rawStrictWire !== 'boolean') throw new UsageError(`--config ${path}: "strictWire" must be true or false`);
 
   let expect: ConfigFile['expect'];
   const rawExpect = raw['expect'];
@@ -94,10 +124,15 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
 
   const profile = stringField('profile');
   const baseUrl = stringField('baseUrl');
+  const fixturesCommand = stringField('fixturesCommand');
   return {
     ...(profile === undefined ? {} : { profile }),
     ...(baseUrl === undefined ? {} : { baseUrl }),
     fixtures,
+    parameters,
+    ...(fixturesCommand === undefined ? {} : { fixturesCommand }),
+    schemes,
+    ...(rawStrictWire === undefined ? {} : { strictWire: rawStrictWire }),
     ...(expect === undefined ? {} : { expect }),
     disable,
     ...(timeoutInMilliseconds === undefined ? {} : { timeoutInMilliseconds }),
@@ -115,7 +150,16 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
 export interface RunSettings {
   readonly profile: string | undefined;
   readonly baseUrl: string | undefined;
+  /** The config file's fixtures with the `--set` ones over them (a fixtures command's output goes in between). */
   readonly fixtures: Readonly<Record<string, string>>;
+  /** The config file's fixtures alone. */
+  readonly configFixtures: Readonly<Record<string, string>>;
+  /** The `--set` fixtures alone. */
+  readonly setFixtures: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly fixturesCommand: string | undefined;
+  readonly schemes: readonly string[];
+  readonly strictWire: boolean;
   readonly expect: ConfigFile['expect'] | undefined;
   readonly disable: readonly string[];
   readonly timeoutInMilliseconds: number | undefined;
@@ -124,23 +168,34 @@ export interface RunSettings {
 }
 
 /**
- * Merges the flags over the config file: `--profile`, `--base-url`, `--expect` and `--timeout` replace the file's
- * values; `--set` replaces single fixtures (the last `--set` of a name wins); `--disable` adds to the file's list.
+ * Merges the flags over the config file: `--profile`, `--base-url`, `--expect`, `--fixtures-command` and
+ * `--timeout` replace the file's values; `--set` and `--param` replace single fixtures and parameters (the last
+ * of a name wins); `--disable` and `--scheme` add to the file's lists; `--strict-wire` turns strictness on.
  *
  * @example
  * ```ts
- * mergeSettings({ sets: [['login', 'demo']], disable: [] }, { fixtures: { login: 'x', password: 'p' }, disable: [] });
+ * mergeSettings({ sets: [['login', 'demo']], params: [], schemes: [], strictWire: false, disable: [] }, { fixtures: { login: 'x', password: 'p' }, parameters: {}, schemes: [], disable: [] });
  * // fixtures: { login: 'demo', password: 'p' }
  * ```
  */
 export function mergeSettings(args: RunArguments, config: ConfigFile | null): RunSettings {
-  const fixtures: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(config?.fixtures ?? {})) fixtures[name] = value;
-  for (const [name, value] of args.sets) fixtures[name] = value;
+  const configFixtures: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(config?.fixtures ?? {})) configFixtures[name] = value;
+  const setFixtures: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of args.sets) setFixtures[name] = value;
+  const parameters: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of Object.entries(config?.parameters ?? {})) parameters[name] = value;
+  for (const [name, value] of args.params) parameters[name] = value;
   return {
     profile: args.profile ?? config?.profile,
     baseUrl: args.baseUrl ?? config?.baseUrl,
-    fixtures,
+    fixtures: Object.assign(Object.create(null) as Record<string, string>, configFixtures, setFixtures),
+    configFixtures,
+    setFixtures,
+    parameters,
+    fixturesCommand: args.fixturesCommand ?? config?.fixturesCommand,
+    schemes: [...new Set([...(config?.schemes ?? []), ...args.schemes])],
+    strictWire: args.strictWire || config?.strictWire === true,
     expect: args.expect !== undefined ? { path: args.expect } : config?.expect,
     disable: [...new Set([...(config?.disable ?? []), ...args.disable])],
     timeoutInMilliseconds: args.timeoutInMilliseconds ?? config?.timeoutInMilliseconds,
@@ -156,7 +211,7 @@ export function mergeSettings(args: RunArguments, config: ConfigFile | null): Ru
  *
  * @example
  * ```ts
- * validateFixtures('nvx-hash@1', { login: 'demo' }, HTTP_FIXTURES['nvx-hash@1']); // throws: missing password, …
+ * validateFixtures('nvx-hash@2', { login: 'demo' }, HTTP_FIXTURES['nvx-hash@2']); // throws: missing password, …
  * ```
  */
 export function validateFixtures(

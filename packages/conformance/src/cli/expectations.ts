@@ -1,6 +1,6 @@
 // Expected failures, as web-platform-tests keeps them: a case listed with a reason may fail without failing the
 // run, and a listed case that passes is unexpected too, so a stale expectation is noticed and removed.
-import type { ConformanceLevel } from '../case.js';
+import type { ConformanceLevel, FailureKind } from '../case.js';
 import type { CaseResult } from '../run.js';
 import { UsageError } from './types.js';
 
@@ -13,8 +13,8 @@ export type Expectations = ReadonlyMap<string, string>;
  *
  * @example
  * ```ts
- * parseExpectations({ 'NVX-BODY-007': 'our proxy caps bodies first' }, 'expectations.json');
- * parseExpectations([{ id: 'NVX-BODY-007', reason: 'our proxy caps bodies first' }], 'expectations.json');
+ * parseExpectations({ 'NVX-BODY-006': 'our proxy caps bodies first' }, 'expectations.json');
+ * parseExpectations([{ id: 'NVX-BODY-006', reason: 'our proxy caps bodies first' }], 'expectations.json');
  * ```
  */
 export function parseExpectations(value: unknown, source: string): Map<string, string> {
@@ -48,7 +48,7 @@ export function parseExpectations(value: unknown, source: string): Map<string, s
  *
  * @example
  * ```ts
- * parseExpectationsText('{"NVX-BODY-007":"our proxy caps bodies first"}', 'expectations.json');
+ * parseExpectationsText('{"NVX-BODY-006":"our proxy caps bodies first"}', 'expectations.json');
  * ```
  */
 export function parseExpectationsText(text: string, source: string): Map<string, string> {
@@ -66,7 +66,7 @@ export function parseExpectationsText(text: string, source: string): Map<string,
  *
  * @example
  * ```ts
- * checkCaseIds(['NVX-HDR-999'], nvxHashV1, '--expect x.json'); // throws: nvx-hash@1 has no case NVX-HDR-999
+ * checkCaseIds(['NVX-HDR-999'], nvxHashV2, '--expect x.json'); // throws: nvx-hash@2 has no case NVX-HDR-999
  * ```
  */
 export function checkCaseIds(ids: Iterable<string>, profile: { readonly id: string; readonly cases: readonly { readonly id: string }[] }, source: string): void {
@@ -78,12 +78,14 @@ export function checkCaseIds(ids: Iterable<string>, profile: { readonly id: stri
 }
 
 /**
- * One case's result as reported: what happened, what was expected, and whether the difference matters.
+ * One case's result as reported: what happened (its security verdict and its wire fidelity), what was expected,
+ * and whether the difference matters.
  *
  * @example
  * ```ts
- * const judged: JudgedResult = { id: 'NVX-BODY-007', level: 'SHOULD', title: '…', status: 'failed', expected: 'fail',
- *   unexpected: false, message: 'expected HTTP 412 …', reason: 'our proxy caps bodies first', durationInMilliseconds: 3.2 };
+ * const judged: JudgedResult = { id: 'NVX-BODY-006', level: 'MUST', title: '…', status: 'failed', failureKind: 'accepted',
+ *   wire: 'not-checked', wireDifferences: [], expected: 'fail', unexpected: false, message: 'HTTP 200 …',
+ *   reason: 'our proxy answers first', durationInMilliseconds: 3.2 };
  * ```
  */
 export interface JudgedResult {
@@ -91,8 +93,14 @@ export interface JudgedResult {
   readonly level: ConformanceLevel;
   readonly title: string;
   readonly status: CaseResult['status'];
+  /** `accepted` or `leaked` (security), or `broken`, when the case failed; otherwise `null`. */
+  readonly failureKind: FailureKind | null;
+  readonly wire: CaseResult['wire'];
+  readonly wireDifferences: readonly string[];
   /** `fail` for an expected failure, `skip` for a disabled case, otherwise `pass`. */
   readonly expected: 'pass' | 'fail' | 'skip';
+  /** Whether the case counts as failed: it failed, or (under `--strict-wire`) it passed with wire differences. */
+  readonly failing: boolean;
   /** A failure that was not expected, or an expected failure that passed. */
   readonly unexpected: boolean;
   readonly message: string | null;
@@ -103,23 +111,29 @@ export interface JudgedResult {
 
 /**
  * Judges one result against the expectations: a failure (MUST or SHOULD) is unexpected unless expected; an
- * expected failure that passes is unexpected; skipped cases never are.
+ * expected failure that passes is unexpected; skipped cases never are. Wire differences never fail a case, except
+ * with `strictWire`: then a case with wire differences counts as failed.
  *
  * @example
  * ```ts
- * judge(result, new Map([['NVX-BODY-007', 'our proxy caps bodies first']]), new Set());
+ * judge(result, new Map([['NVX-BODY-006', 'our proxy caps bodies first']]), new Set(), { strictWire: false });
  * ```
  */
-export function judge(result: CaseResult, expectations: Expectations, disabled: ReadonlySet<string>): JudgedResult {
+export function judge(result: CaseResult, expectations: Expectations, disabled: ReadonlySet<string>, options: { readonly strictWire?: boolean } = {}): JudgedResult {
   const reason = expectations.get(result.id) ?? null;
   const expected = disabled.has(result.id) ? 'skip' : reason !== null ? 'fail' : 'pass';
-  const unexpected = (result.status === 'failed' && expected !== 'fail') || (result.status === 'passed' && expected === 'fail');
+  const failing = result.status === 'failed' || (options.strictWire === true && result.status === 'passed' && result.wire === 'differs');
+  const unexpected = (failing && expected !== 'fail') || (!failing && result.status === 'passed' && expected === 'fail');
   return {
     id: result.id,
     level: result.level,
     title: result.title,
     status: result.status,
+    failureKind: result.failureKind,
+    wire: result.wire,
+    wireDifferences: result.wireDifferences,
     expected,
+    failing,
     unexpected,
     message: result.message,
     reason: expected === 'fail' ? reason : null,

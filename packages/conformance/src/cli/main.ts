@@ -1,16 +1,18 @@
 // `gatehouse-conformance`: the commands, wired to injected I/O so that tests drive them without a server.
 import type { ConformanceProfile } from '../case.js';
 import { profiles as kitProfiles } from '../profiles/index.js';
-import { formatSummary, runProfile } from '../run.js';
+import { resolveParameters, runProfile } from '../run.js';
+import type { ConformanceScheme, HttpDriverHandle } from '../scheme.js';
+import { describeSchemeProblem, schemes as kitSchemes } from '../schemes/index.js';
 import { parseArguments, type RunArguments } from './args.js';
 import { mergeSettings, parseConfigFile, validateBaseUrl, validateFixtures, type ConfigFile, type RunSettings } from './config.js';
 import { checkCaseIds, judge, parseExpectations, parseExpectationsText, type Expectations, type JudgedResult } from './expectations.js';
-import { caseListing, formatCaseTable, formatProgressLine, formatUnexpected } from './output.js';
+import { caseListing, formatCaseTable, formatProgressLines, formatRunSummary, formatUnexpected } from './output.js';
 import { buildJsonReport, renderJunit, type RunRecord } from './report.js';
-import { TOOL, UsageError, type CliContext, type CliIo, type HttpDriverHandle, type HttpDrivers } from './types.js';
+import { RunError, TOOL, UsageError, type CliContext, type CliIo, type HttpDrivers } from './types.js';
 import { usage } from './usage.js';
 
-export type { CliContext, CliIo, HttpDriverHandle, HttpDriverOptions, HttpDrivers, HttpFixtureSpec } from './types.js';
+export type { CliContext, CliIo, CommandOutcome, HttpDriverHandle, HttpDriverOptions, HttpDrivers, HttpFixtureSpec } from './types.js';
 
 /** The exit codes of the CLI. */
 export const EXIT = { ok: 0, unexpected: 1, usage: 2 } as const;
@@ -19,9 +21,21 @@ type Profiles = Readonly<Record<string, ConformanceProfile<unknown>>>;
 
 interface Resolved {
   readonly io: CliIo;
+  readonly context: CliContext;
   readonly http: HttpDrivers | undefined;
-  readonly profiles: Profiles;
   readonly version: string;
+}
+
+/** A scheme the run knows, and where it came from: `null` for the kit's own, else the `--scheme` module. */
+interface RegisteredScheme {
+  readonly scheme: ConformanceScheme<unknown>;
+  readonly module: string | null;
+}
+
+/** Every profile a command knows: the schemes (built in and loaded) and the in-process-only profiles. */
+interface Registry {
+  readonly schemes: ReadonlyMap<string, RegisteredScheme>;
+  readonly inProcess: Profiles;
 }
 
 function describeError(error: unknown): string {
@@ -31,39 +45,111 @@ function describeError(error: unknown): string {
   return cause instanceof Error && cause.message !== '' && !error.message.includes(cause.message) ? `${error.message} (${cause.message})` : error.message;
 }
 
-function findProfile(profiles: Profiles, id: string): ConformanceProfile<unknown> {
-  const profile = Object.hasOwn(profiles, id) ? profiles[id] : undefined;
-  if (profile === undefined) throw new UsageError(`unknown profile ${JSON.stringify(id)} (profiles: ${Object.keys(profiles).join(', ')})`);
-  return profile;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** The schemes a `--scheme` module exports: its default export and its `conformanceSchemes`, each a scheme or an array. */
+function schemesOfModule(namespace: unknown, module: string): ConformanceScheme<unknown>[] {
+  const exports = isObject(namespace) ? namespace : {};
+  const found: ConformanceScheme<unknown>[] = [];
+  let exported = 0;
+  for (const name of ['conformanceSchemes', 'default'] as const) {
+    const value = exports[name];
+    if (value === undefined) continue;
+    // A CommonJS module's default export is its whole `module.exports`, `conformanceSchemes` included.
+    if (name === 'default' && isObject(value) && 'conformanceSchemes' in value && !('profile' in value)) continue;
+    exported++;
+    const list: unknown[] = Array.isArray(value) ? value : [value];
+    for (const [index, one] of list.entries()) {
+      const problem = describeSchemeProblem(one);
+      const where = name === 'default' ? 'its default export' : '`conformanceSchemes`';
+      if (problem !== null) throw new UsageError(`--scheme ${module}: ${where}${Array.isArray(value) ? `[${index}]` : ''} is not a ConformanceScheme: ${problem}`);
+      if (!found.includes(one as ConformanceScheme<unknown>)) found.push(one as ConformanceScheme<unknown>);
+    }
+  }
+  if (exported === 0) {
+    throw new UsageError(`--scheme ${module}: exports no scheme (export a ConformanceScheme, or an array of them, as the default export or as \`conformanceSchemes\`)`);
+  }
+  if (found.length === 0) throw new UsageError(`--scheme ${module}: exports an empty list of schemes`);
+  return found;
 }
 
-function httpProfileIds(context: Resolved): string[] {
-  return context.http === undefined ? [] : Object.keys(context.http.HTTP_FIXTURES);
+async function buildRegistry(resolved: Resolved, modules: readonly string[]): Promise<Registry> {
+  const builtIn = resolved.context.schemes ?? (Object.values(kitSchemes) as ConformanceScheme<unknown>[]);
+  const registered = new Map<string, RegisteredScheme>();
+  for (const scheme of builtIn) registered.set(scheme.profile.id, { scheme, module: null });
+  const inProcess: Record<string, ConformanceProfile<unknown>> = {};
+  for (const [id, profile] of Object.entries(resolved.context.profiles ?? (kitProfiles as unknown as Profiles))) {
+    if (!registered.has(id)) inProcess[id] = profile;
+  }
+  for (const module of modules) {
+    const load = resolved.context.loadModule;
+    if (load === undefined) throw new UsageError(`--scheme ${module}: loading scheme modules is not available here`);
+    let namespace: unknown;
+    try {
+      namespace = await load(module);
+    } catch (error) {
+      throw new UsageError(`--scheme ${module}: cannot load (${describeError(error)})`);
+    }
+    for (const scheme of schemesOfModule(namespace, module)) {
+      const id = scheme.profile.id;
+      const existing = registered.get(id);
+      if (existing?.scheme === scheme) continue;
+      if (existing !== undefined || Object.hasOwn(inProcess, id)) {
+        const owner = existing === undefined || existing.module === null ? 'the kit' : `--scheme ${existing.module}`;
+        throw new UsageError(`--scheme ${module}: profile ${JSON.stringify(id)} is already registered by ${owner}`);
+      }
+      registered.set(id, { scheme, module });
+    }
+  }
+  return { schemes: registered, inProcess };
 }
 
-function listProfiles(context: Resolved, json: boolean): number {
-  const httpIds = new Set(httpProfileIds(context));
-  const rows = Object.values(context.profiles).map((profile) => ({
-    id: profile.id,
-    title: profile.title,
-    cases: profile.cases.length,
-    http: httpIds.has(profile.id),
-  }));
+function allIds(registry: Registry): string[] {
+  return [...registry.schemes.keys(), ...Object.keys(registry.inProcess)].sort();
+}
+
+function findProfile(registry: Registry, id: string): { profile: ConformanceProfile<unknown>; registered: RegisteredScheme | null } {
+  const registered = registry.schemes.get(id);
+  if (registered !== undefined) return { profile: registered.scheme.profile, registered };
+  const profile = Object.hasOwn(registry.inProcess, id) ? registry.inProcess[id] : undefined;
+  if (profile === undefined) throw new UsageError(`unknown profile ${JSON.stringify(id)} (profiles: ${allIds(registry).join(', ')})`);
+  return { profile, registered: null };
+}
+
+function runsOverHttp(resolved: Resolved, registered: RegisteredScheme | null | undefined): boolean {
+  return resolved.http !== undefined && registered !== null && registered !== undefined && typeof registered.scheme.createHttpDriver === 'function';
+}
+
+async function listProfiles(resolved: Resolved, json: boolean, modules: readonly string[]): Promise<number> {
+  const registry = await buildRegistry(resolved, modules);
+  const rows = allIds(registry).map((id) => {
+    const { profile, registered } = findProfile(registry, id);
+    return {
+      id,
+      title: profile.title,
+      cases: profile.cases.length,
+      parameters: (profile.parameters ?? []).length,
+      http: runsOverHttp(resolved, registered),
+      module: registered?.module ?? null,
+    };
+  });
   if (json) {
-    context.io.out(JSON.stringify(rows, null, 2));
+    resolved.io.out(JSON.stringify(rows, null, 2));
     return EXIT.ok;
   }
   const width = Math.max(...rows.map((row) => row.id.length));
   for (const row of rows) {
-    context.io.out(`${row.id.padEnd(width)}  ${row.title} (${row.cases} cases; ${row.http ? 'HTTP: gatehouse-conformance run' : 'in-process only: @gatehouse/conformance/vitest'})`);
+    const how = row.http ? 'HTTP: gatehouse-conformance run' : 'in-process only: @gatehouse/conformance/vitest';
+    const parameters = row.parameters > 0 ? `, ${row.parameters} parameter${row.parameters === 1 ? '' : 's'}` : '';
+    resolved.io.out(`${row.id.padEnd(width)}  ${row.title} (${row.cases} cases${parameters}; ${how})${row.module === null ? '' : ` from --scheme ${row.module}`}`);
   }
   return EXIT.ok;
 }
 
-function listCases(context: Resolved, profileId: string, json: boolean): number {
-  const profile = findProfile(context.profiles, profileId);
-  if (json) context.io.out(JSON.stringify(caseListing(profile), null, 2));
-  else for (const line of formatCaseTable(profile)) context.io.out(line);
+async function listCases(resolved: Resolved, profileId: string, json: boolean, modules: readonly string[]): Promise<number> {
+  const { profile } = findProfile(await buildRegistry(resolved, modules), profileId);
+  if (json) resolved.io.out(JSON.stringify(caseListing(profile), null, 2));
+  else for (const line of formatCaseTable(profile)) resolved.io.out(line);
   return EXIT.ok;
 }
 
@@ -84,30 +170,29 @@ async function loadExpectations(io: CliIo, expect: RunSettings['expect']): Promi
   return { expectations: parseExpectations(expect.inline, expect.source), source: expect.source };
 }
 
-/** Everything `run` has checked before it contacts the server. */
+/** Everything `run` has checked before it contacts the server or runs the fixtures command. */
 interface PreparedRun {
-  readonly profile: ConformanceProfile<unknown>;
+  readonly scheme: ConformanceScheme<unknown>;
+  readonly module: string | null;
   readonly http: HttpDrivers;
+  readonly settings: RunSettings;
   readonly baseUrl: string;
-  readonly fixtures: Record<string, string>;
+  /** Every parameter with the value the run uses. */
+  readonly parameters: Readonly<Record<string, string>>;
   readonly expectations: Expectations;
-  readonly disable: readonly string[];
-  readonly timeoutInMilliseconds: number | undefined;
-  readonly reportJson: string | undefined;
-  readonly reportJunit: string | undefined;
 }
 
-async function prepareRun(context: Resolved, args: RunArguments): Promise<PreparedRun> {
+async function prepareRun(resolved: Resolved, args: RunArguments): Promise<PreparedRun> {
   let config: ConfigFile | null = null;
-  if (args.config !== undefined) config = parseConfigFile(await readText(context.io, args.config, '--config'), args.config);
+  if (args.config !== undefined) config = parseConfigFile(await readText(resolved.io, args.config, '--config'), args.config);
   const settings = mergeSettings(args, config);
+  const registry = await buildRegistry(resolved, settings.schemes);
 
   if (settings.profile === undefined) throw new UsageError('run: --profile <id> is required (or "profile" in --config)');
-  const profile = findProfile(context.profiles, settings.profile);
-  const http = context.http;
-  const specs = http !== undefined && Object.hasOwn(http.HTTP_FIXTURES, profile.id) ? http.HTTP_FIXTURES[profile.id] : undefined;
-  if (http === undefined || specs === undefined) {
-    const httpIds = httpProfileIds(context);
+  const { profile, registered } = findProfile(registry, settings.profile);
+  const http = resolved.http;
+  if (registered === null || http === undefined || !runsOverHttp(resolved, registered)) {
+    const httpIds = [...registry.schemes.values()].filter((one) => runsOverHttp(resolved, one)).map((one) => one.scheme.profile.id);
     throw new UsageError(
       `run: ${profile.id} runs in-process only, not over HTTP: use describeConformance({ profile: '${profile.id}', … }) ` +
         `from @gatehouse/conformance/vitest, or runProfile() from @gatehouse/conformance` +
@@ -116,21 +201,53 @@ async function prepareRun(context: Resolved, args: RunArguments): Promise<Prepar
   }
   if (settings.baseUrl === undefined) throw new UsageError('run: --base-url <url> is required (or "baseUrl" in --config)');
   const baseUrl = validateBaseUrl(settings.baseUrl);
-  const fixtures = validateFixtures(profile.id, settings.fixtures, specs);
-  const { expectations, source } = await loadExpectations(context.io, settings.expect);
+  let parameters: Readonly<Record<string, string>>;
+  try {
+    parameters = resolveParameters(profile.parameters ?? [], settings.parameters);
+  } catch (error) {
+    const message = describeError(error).replace(/^Invalid option `parameters`: /, '');
+    throw new UsageError(`run: ${profile.id}: ${message} (--param name=value or "parameters" in --config; see \`${TOOL} list --profile ${profile.id}\`)`);
+  }
+  // Fixture names are checked before the fixtures command runs; required ones once its output is in.
+  const scheme = registered.scheme;
+  validateFixtures(profile.id, settings.fixtures, scheme.fixtures.map((spec) => ({ ...spec, required: false })));
+  const { expectations, source } = await loadExpectations(resolved.io, settings.expect);
   checkCaseIds(expectations.keys(), profile, source);
   checkCaseIds(settings.disable, profile, '--disable');
-  return {
-    profile,
-    http,
-    baseUrl,
-    fixtures,
-    expectations,
-    disable: settings.disable,
-    timeoutInMilliseconds: settings.timeoutInMilliseconds,
-    reportJson: settings.reportJson,
-    reportJunit: settings.reportJunit,
-  };
+  return { scheme, module: registered.module, http, settings, baseUrl, parameters, expectations };
+}
+
+/** Runs the fixtures command and reads the JSON object it prints. Never repeats a value. */
+async function fixturesFromCommand(resolved: Resolved, command: string, baseUrl: string, profileId: string): Promise<Record<string, string>> {
+  const runCommand = resolved.context.runCommand;
+  if (runCommand === undefined) throw new UsageError('--fixtures-command is not available here');
+  let outcome;
+  try {
+    outcome = await runCommand(command, { GATEHOUSE_BASE_URL: baseUrl, GATEHOUSE_PROFILE: profileId });
+  } catch (error) {
+    throw new RunError(`--fixtures-command could not run: ${describeError(error)}`);
+  }
+  const stderr = outcome.stderr.trim();
+  const stderrText = stderr === '' ? ' (it wrote nothing to stderr)' : `; its stderr:\n${stderr.length > 4000 ? `…${stderr.slice(-4000)}` : stderr}`;
+  if (outcome.timedOut === true) throw new RunError(`--fixtures-command took too long and was stopped${stderrText}`);
+  if (outcome.exitCode !== 0) {
+    const how = outcome.exitCode === null ? `was ended by ${outcome.signal ?? 'a signal'}` : `exited with code ${outcome.exitCode}`;
+    throw new RunError(`--fixtures-command failed: it ${how}${stderrText}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(outcome.stdout);
+  } catch (error) {
+    throw new RunError(`--fixtures-command did not print JSON (${(error as Error).message}); it must print one object of fixture names to values${stderrText}`);
+  }
+  if (!isObject(value) || Array.isArray(value)) throw new RunError('--fixtures-command must print one JSON object of fixture names to values');
+  const fixtures: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, one] of Object.entries(value)) {
+    if (typeof one === 'string') fixtures[name] = one;
+    else if ((typeof one === 'number' && Number.isFinite(one)) || typeof one === 'boolean') fixtures[name] = String(one);
+    else throw new RunError(`--fixtures-command: fixture "${name}" must be a string (or a number or boolean)`);
+  }
+  return fixtures;
 }
 
 async function writeReport(io: CliIo, path: string, text: string, flag: string): Promise<void> {
@@ -141,30 +258,47 @@ async function writeReport(io: CliIo, path: string, text: string, flag: string):
   }
 }
 
-async function run(context: Resolved, args: RunArguments): Promise<number> {
-  const { io } = context;
-  const prepared = await prepareRun(context, args);
-  const { profile, baseUrl, expectations } = prepared;
-  const disabled = new Set(prepared.disable);
+const isThrottled = (error: unknown): boolean => error instanceof Error && error.name === 'ServerThrottledError';
+
+/** `the server throttled the run: …`, without saying so twice when the error already does. */
+function throttledMessage(error: Error): string {
+  const detail = error.message.replace(/^the server throttled the run\s*(?:\(([^)]*)\))?\s*:?\s*/, (_match, what: string | undefined) => (what === undefined ? '' : `${what}: `));
+  return `the server throttled the run: ${detail}`;
+}
+
+async function run(resolved: Resolved, args: RunArguments): Promise<number> {
+  const { io } = resolved;
+  const prepared = await prepareRun(resolved, args);
+  const { scheme, settings, baseUrl, expectations, parameters } = prepared;
+  const { profile } = scheme;
+  const disabled = new Set(settings.disable);
   const colour = io.color ?? io.isTTY ?? false;
   const now = (): Date => io.now?.() ?? new Date();
+  const timeout = settings.timeoutInMilliseconds === undefined ? {} : { timeoutInMilliseconds: settings.timeoutInMilliseconds };
+
+  let fixtures: Record<string, string> = { ...settings.fixtures };
+  if (settings.fixturesCommand !== undefined) {
+    const fromCommand = await fixturesFromCommand(resolved, settings.fixturesCommand, baseUrl, profile.id);
+    fixtures = { ...settings.configFixtures, ...fromCommand, ...settings.setFixtures };
+  }
+  fixtures = validateFixtures(profile.id, fixtures, scheme.fixtures);
 
   const startedAt = now();
-  let handle: HttpDriverHandle;
+  let handle: HttpDriverHandle<unknown>;
   try {
-    handle = await prepared.http.createHttpDriver(profile.id, {
-      baseUrl,
-      fixtures: prepared.fixtures,
-      ...(prepared.timeoutInMilliseconds === undefined ? {} : { timeoutInMilliseconds: prepared.timeoutInMilliseconds }),
-    });
+    handle = await prepared.http.createHttpDriver(scheme, { baseUrl, fixtures, parameters: settings.parameters, ...timeout });
   } catch (error) {
     // The driver refuses options it finds wrong with a ConfigurationError naming the option: a usage error.
     if (error instanceof Error && error.name === 'ConfigurationError') throw new UsageError(`run: ${describeError(error)}`);
-    io.err(`${TOOL}: could not start ${profile.id} against ${baseUrl}: ${describeError(error)}`);
-    return EXIT.unexpected;
+    if (isThrottled(error)) throw new RunError(throttledMessage(error as Error));
+    throw new RunError(`could not start ${profile.id} against ${baseUrl}: ${describeError(error)}`);
   }
 
-  io.out(`${TOOL} ${context.version}: ${profile.id} against ${baseUrl}`);
+  io.out(`${TOOL} ${resolved.version}: ${profile.id} against ${baseUrl}${prepared.module === null ? '' : ` (scheme from ${prepared.module})`}`);
+  const declared = Object.keys(parameters);
+  if (declared.length > 0) {
+    io.out(`parameters: ${declared.map((name) => `${name}=${parameters[name]}${Object.hasOwn(settings.parameters, name) ? '' : ' (default)'}`).join(', ')}`);
+  }
   const judged: JudgedResult[] = [];
   let crashed: unknown = null;
   try {
@@ -172,13 +306,14 @@ async function run(context: Resolved, args: RunArguments): Promise<number> {
     // per case by the cases themselves).
     const capabilities = [...new Set([...(profile.capabilitiesOf?.(handle.driver) ?? []), ...handle.capabilities])];
     await runProfile(profile, handle.driver, {
-      disable: prepared.disable,
+      disable: settings.disable,
       capabilities,
-      ...(prepared.timeoutInMilliseconds === undefined ? {} : { timeoutInMilliseconds: prepared.timeoutInMilliseconds }),
+      parameters: settings.parameters,
+      ...timeout,
       onResult(result) {
-        const judgedResult = judge(result, expectations, disabled);
+        const judgedResult = judge(result, expectations, disabled, { strictWire: settings.strictWire });
         judged.push(judgedResult);
-        io.out(formatProgressLine(judgedResult, colour));
+        for (const line of formatProgressLines(judgedResult, colour)) io.out(line);
       },
     });
   } catch (error) {
@@ -187,23 +322,34 @@ async function run(context: Resolved, args: RunArguments): Promise<number> {
     try {
       await handle.cleanup();
     } catch (error) {
-      io.err(`${TOOL}: clean-up after the run failed: ${describeError(error)}`);
+      io.err(`${TOOL}: clean-up after the run failed: ${isThrottled(error) ? throttledMessage(error as Error) : describeError(error)}`);
     }
   }
-  if (crashed !== null) {
-    io.err(`${TOOL}: the run stopped: ${describeError(crashed)}`);
-    return EXIT.unexpected;
-  }
+  if (crashed !== null) throw new RunError(isThrottled(crashed) ? throttledMessage(crashed as Error) : `the run stopped: ${describeError(crashed)}`);
   const finishedAt = now();
 
   io.out('');
-  io.out(formatSummary(judged));
+  io.out(formatRunSummary(judged, settings.strictWire));
   const unexpectedLine = formatUnexpected(judged);
   if (unexpectedLine !== null) io.out(unexpectedLine);
+  const throttledCases = judged.filter((result) => result.status === 'failed' && (result.message ?? '').includes('ServerThrottledError')).length;
+  if (throttledCases > 0) {
+    io.err(`${TOOL}: the server throttled the run: ${throttledCases} case${throttledCases === 1 ? '' : 's'} got HTTP 429; raise its failure limits for the address the kit runs from`);
+  }
 
-  const record: RunRecord = { version: context.version, profile: profile.id, profileTitle: profile.title, baseUrl, startedAt, finishedAt, results: judged };
-  if (prepared.reportJson !== undefined) await writeReport(io, prepared.reportJson, `${JSON.stringify(buildJsonReport(record), null, 2)}\n`, '--report-json');
-  if (prepared.reportJunit !== undefined) await writeReport(io, prepared.reportJunit, renderJunit(record), '--report-junit');
+  const record: RunRecord = {
+    version: resolved.version,
+    profile: profile.id,
+    profileTitle: profile.title,
+    baseUrl,
+    parameters,
+    strictWire: settings.strictWire,
+    startedAt,
+    finishedAt,
+    results: judged,
+  };
+  if (settings.reportJson !== undefined) await writeReport(io, settings.reportJson, `${JSON.stringify(buildJsonReport(record), null, 2)}\n`, '--report-json');
+  if (settings.reportJunit !== undefined) await writeReport(io, settings.reportJunit, renderJunit(record), '--report-junit');
   return judged.some((result) => result.unexpected) ? EXIT.unexpected : EXIT.ok;
 }
 
@@ -214,29 +360,27 @@ async function run(context: Resolved, args: RunArguments): Promise<number> {
  *
  * @example
  * ```ts
- * const code = await runCli(['run', '--profile', 'nvx-hash@1', '--base-url', 'http://127.0.0.1:3000', '--set', 'login=demo'], io, { http });
+ * const code = await runCli(['run', '--profile', 'nvx-hash@2', '--base-url', 'http://127.0.0.1:3000', '--set', 'login=demo'], io, { http });
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo, context: CliContext = {}): Promise<number> {
-  const resolved: Resolved = {
-    io,
-    http: context.http,
-    profiles: context.profiles ?? (kitProfiles as unknown as Profiles),
-    version: context.version ?? '0.0.0',
-  };
+  const resolved: Resolved = { io, context, http: context.http, version: context.version ?? '0.0.0' };
   try {
     const command = parseArguments(argv);
     switch (command.kind) {
-      case 'help':
-        io.out(usage(command.topic, resolved.http?.HTTP_FIXTURES));
+      case 'help': {
+        const builtIn = context.schemes ?? (Object.values(kitSchemes) as ConformanceScheme<unknown>[]);
+        const fixtures = resolved.http === undefined ? undefined : Object.fromEntries(builtIn.filter((one) => one.createHttpDriver !== undefined).map((one) => [one.profile.id, one.fixtures]));
+        io.out(usage(command.topic, fixtures));
         return EXIT.ok;
+      }
       case 'version':
         io.out(resolved.version);
         return EXIT.ok;
       case 'profiles':
-        return listProfiles(resolved, command.json);
+        return await listProfiles(resolved, command.json, command.schemes);
       case 'list':
-        return listCases(resolved, command.profile, command.json);
+        return await listCases(resolved, command.profile, command.json, command.schemes);
       case 'run':
         return await run(resolved, command.args);
     }

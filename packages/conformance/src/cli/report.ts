@@ -1,5 +1,7 @@
 // The reports of a run: JSON (the CLI's own format) and JUnit XML (for CI test dashboards).
+import type { FailureKind } from '../case.js';
 import type { JudgedResult } from './expectations.js';
+import { countResults } from './output.js';
 import { TOOL } from './types.js';
 
 /**
@@ -7,8 +9,8 @@ import { TOOL } from './types.js';
  *
  * @example
  * ```ts
- * const report: JsonReport = buildJsonReport({ version: '0.1.0', profile: 'nvx-hash@1', baseUrl: 'http://127.0.0.1:3000',
- *   startedAt: new Date(), finishedAt: new Date(), results });
+ * const report: JsonReport = buildJsonReport({ version: '0.1.0', profile: 'nvx-hash@2', baseUrl: 'http://127.0.0.1:3000',
+ *   parameters: {}, strictWire: false, startedAt: new Date(), finishedAt: new Date(), results });
  * ```
  */
 export interface JsonReport {
@@ -16,15 +18,24 @@ export interface JsonReport {
   readonly version: string;
   readonly profile: string;
   readonly baseUrl: string;
+  /** Every parameter of the profile with the value the run used: the server's declared one, or the default. */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Whether wire differences counted as failures (`--strict-wire`). */
+  readonly strictWire: boolean;
   /** ISO 8601, UTC. */
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly summary: { readonly passed: number; readonly failed: number; readonly skipped: number; readonly unexpected: number };
+  readonly summary: JsonReportSummary;
   readonly results: readonly {
     readonly id: string;
     readonly level: 'MUST' | 'SHOULD';
     readonly title: string;
     readonly status: 'passed' | 'failed' | 'skipped';
+    /** `accepted` or `leaked` (security) or `broken`, when the case failed; otherwise `null`. */
+    readonly failureKind: FailureKind | null;
+    /** Whether what the vendor's documents state held: `matches`, `differs`, or `not-checked`. */
+    readonly wire: 'matches' | 'differs' | 'not-checked';
+    readonly wireDifferences: readonly string[];
     readonly expected: 'pass' | 'fail' | 'skip';
     readonly unexpected: boolean;
     readonly message: string | null;
@@ -34,6 +45,22 @@ export interface JsonReport {
   }[];
 }
 
+/**
+ * The counts of a JSON report: security verdicts, wire fidelity, skips and unexpected results.
+ *
+ * @example
+ * ```ts
+ * const summary: JsonReportSummary = { security: { passed: 47, failed: 1, accepted: 1, leaked: 0, broken: 0 },
+ *   wire: { matches: 30, differs: 2, notChecked: 19 }, skipped: 3, unexpected: 1 };
+ * ```
+ */
+export interface JsonReportSummary {
+  readonly security: { readonly passed: number; readonly failed: number; readonly accepted: number; readonly leaked: number; readonly broken: number };
+  readonly wire: { readonly matches: number; readonly differs: number; readonly notChecked: number };
+  readonly skipped: number;
+  readonly unexpected: number;
+}
+
 /** What a report is made from. */
 export interface RunRecord {
   readonly version: string;
@@ -41,31 +68,24 @@ export interface RunRecord {
   /** The profile's title, the JUnit test suite's name. */
   readonly profileTitle?: string;
   readonly baseUrl: string;
+  /** The parameters the run used (declared or default). */
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly strictWire: boolean;
   readonly startedAt: Date;
   readonly finishedAt: Date;
   readonly results: readonly JudgedResult[];
 }
 
 /**
- * Counts results by status, and the unexpected ones.
+ * Counts results: security verdicts, wire fidelity, skips and the unexpected ones.
  *
  * @example
  * ```ts
- * summarizeJudged(results); // { passed: 48, failed: 1, skipped: 2, unexpected: 0 }
+ * summarizeJudged(results); // { security: { passed: 48, failed: 1, accepted: 1, leaked: 0, broken: 0 }, wire: { … }, skipped: 2, unexpected: 0 }
  * ```
  */
-export function summarizeJudged(results: readonly JudgedResult[]): JsonReport['summary'] {
-  let passed = 0;
-  let failed = 0;
-  let skipped = 0;
-  let unexpected = 0;
-  for (const result of results) {
-    if (result.status === 'passed') passed++;
-    else if (result.status === 'failed') failed++;
-    else skipped++;
-    if (result.unexpected) unexpected++;
-  }
-  return { passed, failed, skipped, unexpected };
+export function summarizeJudged(results: readonly JudgedResult[]): JsonReportSummary {
+  return countResults(results);
 }
 
 const round = (milliseconds: number): number => Math.round(milliseconds * 1000) / 1000;
@@ -84,6 +104,8 @@ export function buildJsonReport(record: RunRecord): JsonReport {
     version: record.version,
     profile: record.profile,
     baseUrl: record.baseUrl,
+    parameters: { ...record.parameters },
+    strictWire: record.strictWire,
     startedAt: record.startedAt.toISOString(),
     finishedAt: record.finishedAt.toISOString(),
     summary: summarizeJudged(record.results),
@@ -92,6 +114,9 @@ export function buildJsonReport(record: RunRecord): JsonReport {
       level: result.level,
       title: result.title,
       status: result.status,
+      failureKind: result.failureKind,
+      wire: result.wire,
+      wireDifferences: [...result.wireDifferences],
       expected: result.expected,
       unexpected: result.unexpected,
       message: result.message,
@@ -149,12 +174,21 @@ export function escapeXmlText(text: string): string {
 
 const seconds = (milliseconds: number): string => (milliseconds / 1000).toFixed(3);
 
+/** The JUnit failure type of a failed case: `security:accepted`, `security:leaked` or `broken`. */
+function failureType(result: JudgedResult): string {
+  const kind = result.failureKind ?? 'broken';
+  return kind === 'broken' ? 'broken' : `security:${kind}`;
+}
+
 /**
- * Renders a run as JUnit XML: one `<testsuites>` with one `<testsuite>` (the profile), one `<testcase>` per case
- * named `<id> <title>` with classname `<profile>`. A failed case carries `<failure>` (type `failure`, or
- * `expected-failure` for a failure listed in the expectations); an expected failure that passed carries
- * `<failure type="unexpected-pass">`, so dashboards show it as the CLI does; a skipped case carries `<skipped>`.
- * The `failures` attributes count the `<failure>` elements.
+ * Renders a run as JUnit XML: one `<testsuites>` with one `<testsuite>` (the profile; its properties name the
+ * profile, base URL, tool, `strictWire` and every parameter as `parameter:<name>`), one `<testcase>` per case
+ * named `<id> <title>` with classname `<profile>`. A failed case carries `<failure type="security:accepted">`
+ * (or `security:leaked`, `broken`); under `--strict-wire` a case that passed with wire differences carries
+ * `<failure type="wire">`; a failure listed in the expectations is `type="expected-failure"` (its kind and reason
+ * in the text); an expected failure that passed carries `<failure type="unexpected-pass">`, so dashboards show
+ * what the CLI shows; a skipped case carries `<skipped>`. Wire differences that are not a failure are listed in
+ * `<system-out>`, one `wire: …` line each. The `failures` attributes count the `<failure>` elements.
  *
  * @example
  * ```ts
@@ -164,7 +198,7 @@ const seconds = (milliseconds: number): string => (milliseconds / 1000).toFixed(
 export function renderJunit(record: RunRecord): string {
   const { results } = record;
   const time = seconds(results.reduce((total, result) => total + result.durationInMilliseconds, 0));
-  const failures = results.filter((result) => result.status === 'failed' || (result.status === 'passed' && result.unexpected)).length;
+  const failures = results.filter((result) => result.failing || (result.status === 'passed' && result.unexpected)).length;
   const skipped = results.filter((result) => result.status === 'skipped').length;
   const attributes = (pairs: readonly (readonly [string, string | number])[]): string =>
     pairs.map(([name, value]) => ` ${name}="${escapeXmlAttribute(String(value))}"`).join('');
@@ -175,31 +209,45 @@ export function renderJunit(record: RunRecord): string {
     ['skipped', skipped],
     ['time', time],
   ] as const;
+  const property = (name: string, value: string): string => `      <property${attributes([['name', name], ['value', value]])}/>`;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attributes([['name', TOOL], ...counts])}>`,
     `  <testsuite${attributes([['name', record.profileTitle ?? record.profile], ...counts, ['timestamp', record.startedAt.toISOString()]])}>`,
     '    <properties>',
-    `      <property${attributes([['name', 'profile'], ['value', record.profile]])}/>`,
-    `      <property${attributes([['name', 'baseUrl'], ['value', record.baseUrl]])}/>`,
-    `      <property${attributes([['name', 'tool'], ['value', `${TOOL} ${record.version}`]])}/>`,
+    property('profile', record.profile),
+    property('baseUrl', record.baseUrl),
+    property('tool', `${TOOL} ${record.version}`),
+    property('strictWire', String(record.strictWire)),
+    ...Object.entries(record.parameters).map(([name, value]) => property(`parameter:${name}`, value)),
     '    </properties>',
   ];
   for (const result of results) {
     const open = `    <testcase${attributes([['name', `${result.id} ${result.title}`], ['classname', record.profile], ['time', seconds(result.durationInMilliseconds)]])}`;
-    const message = result.message ?? '';
-    if (result.status === 'failed') {
-      const type = result.expected === 'fail' ? 'expected-failure' : 'failure';
-      const text = result.reason === null ? message : `${message}\n\nExpected to fail: ${result.reason}`;
-      lines.push(`${open}>`, `      <failure${attributes([['message', message], ['type', type]])}>${escapeXmlText(text)}</failure>`, '    </testcase>');
+    const inner: string[] = [];
+    const wireText = result.wireDifferences.map((difference) => `wire: ${difference}`).join('\n');
+    let wireInFailure = false;
+    if (result.failing) {
+      const wireOnly = result.status === 'passed';
+      const type = wireOnly ? 'wire' : failureType(result);
+      const message = wireOnly ? `${result.wireDifferences.length} wire difference${result.wireDifferences.length === 1 ? '' : 's'} (--strict-wire)` : (result.message ?? '');
+      wireInFailure = wireOnly;
+      const body = wireOnly ? wireText : message;
+      if (result.expected === 'fail') {
+        const text = `${type}: ${body}\n\nExpected to fail: ${result.reason ?? ''}`;
+        inner.push(`      <failure${attributes([['message', message], ['type', 'expected-failure']])}>${escapeXmlText(text)}</failure>`);
+      } else {
+        inner.push(`      <failure${attributes([['message', message], ['type', type]])}>${escapeXmlText(body)}</failure>`);
+      }
     } else if (result.status === 'skipped') {
-      lines.push(`${open}>`, `      <skipped${attributes([['message', message]])}/>`, '    </testcase>');
+      inner.push(`      <skipped${attributes([['message', result.message ?? '']])}/>`);
     } else if (result.unexpected) {
       const text = `expected to fail (${result.reason ?? ''}), but passed: remove it from the expectations`;
-      lines.push(`${open}>`, `      <failure${attributes([['message', text], ['type', 'unexpected-pass']])}/>`, '    </testcase>');
-    } else {
-      lines.push(`${open}/>`);
+      inner.push(`      <failure${attributes([['message', text], ['type', 'unexpected-pass']])}/>`);
     }
+    if (result.wireDifferences.length > 0 && !wireInFailure) inner.push(`      <system-out>${escapeXmlText(wireText)}</system-out>`);
+    if (inner.length === 0) lines.push(`${open}/>`);
+    else lines.push(`${open}>`, ...inner, '    </testcase>');
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');

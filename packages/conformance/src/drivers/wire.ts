@@ -1,5 +1,5 @@
 // What a wire-level driver exchanges: a Fetch `Request` in, a status and a parsed body out. The per-scheme
-// profiles (`nvx-hash@1`, ...) speak only this, so the same cases run in-process and, through an HTTP driver,
+// profiles (`nvx-hash@2`, ...) speak only this, so the same cases run in-process and, through an HTTP driver,
 // against a live server.
 
 /**

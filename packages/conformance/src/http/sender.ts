@@ -3,9 +3,12 @@
 // the server's HTTP layer does to an oversized request (431, 413, a reset connection) into a reply.
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { ConfigurationError } from '@gatehouse/auth-core';
 import { ConformanceSkip } from '../case.js';
-import { fieldLinesOf, type WireResponse, type WireSender, type WireSendOptions } from '../drivers/wire.js';
+import { fieldLinesOf, type WireResponse, type WireSendOptions } from '../drivers/wire.js';
+import type { RawExchange, RawWireSender } from '../scheme.js';
 
 /** A dotted quad with no leading zeros, e.g. `127.0.0.2`. */
 const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
@@ -50,9 +53,58 @@ export interface HttpSenderOptions {
   readonly bindSourceAddress: boolean;
 }
 
-/** A {@link WireSender} over HTTP, with a way to close its kept-alive connections. */
-export interface HttpSender extends WireSender {
+/** A {@link WireSender} over HTTP that can also write raw bytes, with a way to close its kept-alive connections. */
+export interface HttpSender extends RawWireSender {
   close(): void;
+}
+
+/**
+ * Splits what a server sent on one connection into HTTP/1.1 responses (status, headers, body by `Content-Length`
+ * or chunked). A response cut short is not counted.
+ */
+export function parseRawResponses(bytes: Uint8Array): RawExchange['responses'] {
+  const text = new TextDecoder('latin1').decode(bytes);
+  const responses: { status: number; headers: Record<string, string>; body: string }[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const headEnd = text.indexOf('\r\n\r\n', at);
+    if (headEnd === -1) break;
+    const [statusLine = '', ...headerLines] = text.slice(at, headEnd).split('\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1];
+    if (status === undefined) break;
+    const headers: Record<string, string> = {};
+    for (const line of headerLines) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    let bodyStart = headEnd + 4;
+    let body = '';
+    if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+      let cursor = bodyStart;
+      for (;;) {
+        const sizeEnd = text.indexOf('\r\n', cursor);
+        if (sizeEnd === -1) return responses;
+        const size = parseInt(text.slice(cursor, sizeEnd), 16);
+        if (!Number.isFinite(size)) return responses;
+        if (size === 0) {
+          const trailerEnd = text.indexOf('\r\n\r\n', sizeEnd - 2);
+          bodyStart = trailerEnd === -1 ? sizeEnd + 2 : trailerEnd + 4;
+          break;
+        }
+        if (sizeEnd + 2 + size > text.length) return responses;
+        body += text.slice(sizeEnd + 2, sizeEnd + 2 + size);
+        cursor = sizeEnd + 2 + size + 2;
+      }
+      at = bodyStart;
+    } else {
+      const length = Number(headers['content-length'] ?? '0');
+      if (!Number.isFinite(length) || bodyStart + length > text.length) break;
+      body = text.slice(bodyStart, bodyStart + length);
+      at = bodyStart + length;
+    }
+    responses.push({ status: Number(status), headers, body });
+  }
+  return responses;
 }
 
 /** Reply bodies are read up to this many bytes; the rest is dropped. */
@@ -196,7 +248,56 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
     });
   }
 
+  function sendRaw(bytes: Uint8Array, rawOptions: { readonly waitInMilliseconds?: number } = {}): Promise<RawExchange> {
+    const wait = rawOptions.waitInMilliseconds ?? Math.min(timeoutInMilliseconds, 3_000);
+    return new Promise<RawExchange>((resolve, reject) => {
+      const received: Uint8Array[] = [];
+      let closed = false;
+      let settled = false;
+      const socket: Socket = secure ? connectTls({ host: hostname, port, servername: hostname }) : connectTcp({ host: hostname, port });
+      const finish = (): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        let total = 0;
+        for (const chunk of received) total += chunk.length;
+        const all = new Uint8Array(total);
+        let offset = 0;
+        for (const chunk of received) {
+          all.set(chunk, offset);
+          offset += chunk.length;
+        }
+        resolve({ responses: parseRawResponses(all), closed });
+      };
+      const timer = setTimeout(finish, wait);
+      socket.on(secure ? 'secureConnect' : 'connect', () => socket.write(bytes));
+      socket.on('data', (chunk: Uint8Array) => received.push(chunk));
+      socket.on('end', () => {
+        closed = true;
+        finish();
+      });
+      socket.on('close', () => {
+        closed = true;
+        finish();
+      });
+      socket.on('error', (error: Error) => {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && RESET_CODES.has(code)) {
+          closed = true;
+          finish();
+          return;
+        }
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new Error(`cannot reach ${origin}: ${describeError(error)}`));
+      });
+    });
+  }
+
   return {
+    sendRaw,
     async send(request, sendOptions) {
       const localAddress = sourceAddress(sendOptions);
       const url = new URL(request.url);

@@ -1,5 +1,5 @@
 // Requests described by their parts, built into Fetch `Request`s and exchanged through a WireSender. Shared by
-// the per-scheme wire profiles (`nvx-hash@1`, `access-hash-cookie@1`, `hmac-signature@1`); internal to the package.
+// the per-scheme wire profiles (`nvx-hash@2`, `access-hash-cookie@2`, `hmac-signature@2`); internal to the package.
 import { ConformanceFailure } from '../case.js';
 import { show } from '../check.js';
 import { attachFieldLines, CONFORMANCE_ORIGIN, type WireResponse, type WireSender } from '../drivers/wire.js';
