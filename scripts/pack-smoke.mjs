@@ -355,14 +355,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import signatures from '@gatehouse/conformance/vectors/hmac-signature/signatures.json' with { type: 'json' };
 import { encodeHex, hmacSha256 } from '@gatehouse/auth-core/crypto';
 
-const listing = JSON.parse(execFileSync('npx', ['--no-install', 'gatehouse-conformance', 'list', '--profile', 'nvx-hash@1', '--json'], { encoding: 'utf8' }));
-assert.equal(listing.profile, 'nvx-hash@1');
+const listing = JSON.parse(execFileSync('npx', ['--no-install', 'gatehouse-conformance', 'list', '--profile', 'nvx-hash@2', '--json'], { encoding: 'utf8' }));
+assert.equal(listing.profile, 'nvx-hash@2');
 assert.ok(listing.cases.length > 30);
 const usage = spawnSync('npx', ['--no-install', 'gatehouse-conformance', 'run', '--profile', 'credential-store@1', '--base-url', 'http://127.0.0.1:1'], { encoding: 'utf8' });
 assert.equal(usage.status, 2);
 assert.match(usage.stderr, /in-process only/);
 for (const vector of signatures.vectors) assert.equal(encodeHex(hmacSha256(vector.apiSecret, vector.message)), vector.signature);
-console.log('installed with auth-core from tarballs; the gatehouse-conformance bin listed nvx-hash@1 and the shipped HMAC vectors verify');
+console.log('installed with auth-core from tarballs; the gatehouse-conformance bin listed nvx-hash@2 and the shipped HMAC vectors verify');
 `,
 );
 
@@ -586,6 +586,81 @@ export const kitRoutes: RouteHandlers = routeKit(kit, options);
 export const { DELETE } = notFound(strategy);
 `,
 );
+
+// The networked stores, each installed alone with its client from npm, against real servers started here
+// (the test-servers workspace package: Debian's PostgreSQL and Redis on free ports of 127.0.0.1).
+const { startPostgres, startRedis } = await import(join(root, 'tests', 'servers', 'dist', 'index.js'));
+const [postgresServer, redisServer] = await Promise.all([startPostgres(), startRedis()]);
+try {
+  installAndRun(
+    'store-postgres',
+    ['@gatehouse/auth-core', '@gatehouse/store-postgres', 'pg@^8', '@types/node@^20'],
+    `
+import assert from 'node:assert/strict';
+import { createSecretDigester } from '@gatehouse/auth-core/crypto';
+import { applyPostgresMigrations, openPostgresStores, POSTGRES_SCHEMA_VERSION } from '@gatehouse/store-postgres';
+
+const url = ${JSON.stringify(postgresServer.url)};
+await applyPostgresMigrations(url, { schema: 'smoke' });
+const stores = await openPostgresStores(url, { schema: 'smoke', migrations: 'verify' });
+const digest = createSecretDigester();
+const record = { id: 'k1', digest: digest('token'), strategy: 'nvx-hash', kind: 'api-key', ownerId: 'u1', parentId: null, label: 'Key', hint: 'toke',
+  scopes: [], allowedIps: [], sealedSecret: null, attributes: { accountType: 'master' }, createdAt: Date.now(), expiresAt: null };
+assert.deepEqual(await stores.credentials.insert(record, { maxActivePerOwner: 1, now: Date.now() }), { type: 'inserted' });
+assert.deepEqual(await stores.credentials.insert({ ...record, id: 'k2', digest: digest('other') }, { maxActivePerOwner: 1, now: Date.now() }), { type: 'limit-exceeded', limit: 1 });
+assert.equal((await stores.credentials.findByDigest(digest('token')))?.id, 'k1');
+assert.equal(await stores.credentials.revoke('k1', Date.now()), true);
+assert.equal(await stores.ephemeral.setIfAbsent('nonce:1', 60), true);
+assert.equal(await stores.ephemeral.setIfAbsent('nonce:1', 60), false);
+assert.deepEqual(await stores.credentials.health(), { status: 'ok' });
+await stores.close();
+console.log('installed alone with auth-core and pg from npm: schema version ' + POSTGRES_SCHEMA_VERSION + ' applied, the limit held, a nonce counted once, health ok');
+`,
+    `
+import { openPostgresStores, type PostgresStores, type PostgresStoresOptions } from '@gatehouse/store-postgres';
+import type { CredentialStore, EphemeralStore } from '@gatehouse/auth-core';
+import pg from 'pg';
+const options: PostgresStoresOptions = { schema: 'gatehouse', queryTimeoutInMilliseconds: 1000 };
+const stores: PostgresStores = await openPostgresStores(new pg.Pool({ connectionString: 'postgres://localhost/app' }), options);
+export const credentials: CredentialStore = stores.credentials;
+export const ephemeral: EphemeralStore = stores.ephemeral;
+`,
+  );
+
+  installAndRun(
+    'store-redis',
+    // ioredis's own declarations import redis-errors, which has no types: with skipLibCheck off, a project needs them.
+    ['@gatehouse/auth-core', '@gatehouse/store-redis', 'ioredis@^6', '@types/node@^20', '@types/redis-errors'],
+    `
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { createRedisEphemeralStore, openRedisEphemeralStore } from '@gatehouse/store-redis';
+
+const url = ${JSON.stringify(redisServer.url)};
+const ephemeral = await openRedisEphemeralStore(url, { keyPrefix: 'smoke:' });
+assert.equal(await ephemeral.setIfAbsent('nonce:1', 60), true);
+assert.equal(await ephemeral.setIfAbsent('nonce:1', 60), false);
+assert.equal(await ephemeral.increment('failures', 900), 1);
+assert.equal(await ephemeral.setIfGreater('high-water', 1_700_000_000_123, null), true);
+assert.deepEqual(await ephemeral.health(), { status: 'ok' });
+await ephemeral.close();
+const own = new Redis(url);
+assert.equal(await createRedisEphemeralStore(own, { keyPrefix: 'smoke:' }).get('nonce:1'), 1);
+own.disconnect();
+console.log('installed alone with auth-core and ioredis from npm: a nonce counted once across two clients, health ok');
+`,
+    `
+import { Cluster, Redis } from 'ioredis';
+import type { EphemeralStore } from '@gatehouse/auth-core';
+import { createRedisEphemeralStore, type RedisEphemeralStoreOptions } from '@gatehouse/store-redis';
+const options: RedisEphemeralStoreOptions = { keyPrefix: 'api:auth:', commandTimeoutInMilliseconds: 500 };
+export const single: EphemeralStore = createRedisEphemeralStore(new Redis('redis://127.0.0.1:6379', { lazyConnect: true }), options);
+export const cluster: EphemeralStore = createRedisEphemeralStore(new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true }), options);
+`,
+  );
+} finally {
+  await Promise.all([postgresServer.close(), redisServer.close()]);
+}
 
 rmSync(work, { recursive: true, force: true });
 console.log(`packed ${published.length} packages: ${published.join(', ')}`);

@@ -128,7 +128,9 @@ export function renderReport(results: BenchResults): string {
         `divided by the count (strings, record objects and indexes included). Verify: NVX \`authenticate\` on ${formatCount(pool)} prepared AuthRequests in random order ` +
         '(for the large store, distinct credentials sampled uniformly; for the small one, each credential equally often: the same number of request objects either way), ' +
         'each store in its own process, measured in alternating rounds. ' +
-        'SQLite: a file database (WAL), filled in one transaction through `store.insert`; each call timed on its own.',
+        'SQLite: a file database (WAL), filled in one transaction through `store.insert`; each call timed on its own. ' +
+        'PostgreSQL (`@gatehouse/store-postgres`) and Redis (`@gatehouse/store-redis`): servers started for the run on loopback, ' +
+        'the same records bulk-loaded, the same calls timed one by one through the stores; the nonce table times a fresh nonce and a failure count in each ephemeral store.',
     );
     lines.push('');
     lines.push(renderScale(results.scale));

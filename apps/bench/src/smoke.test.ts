@@ -54,9 +54,15 @@ describe('pnpm bench (smoke run)', () => {
     const scale = results.scale;
     expect(scale).toBeDefined();
     expect([scale!.small.opsPerSecond, scale!.large.opsPerSecond, scale!.large.primitiveOpsPerSecond, scale!.large.bytesPerCredential, scale!.slowdown].every(positive)).toBe(true);
-    for (const summary of [scale!.sqlite.findByDigest, scale!.sqlite.verifyRepeat, scale!.sqlite.verifyFirstUse]) {
-      expect([summary.p50, summary.p99].every(positive)).toBe(true);
+    for (const store of [scale!.sqlite, scale!.postgres]) {
+      for (const summary of [store.findByDigest, store.verifyRepeat, store.verifyFirstUse]) {
+        expect([summary.p50, summary.p99].every(positive)).toBe(true);
+      }
     }
+    expect(scale!.ephemeral.map((entry) => entry.store)).toEqual(['sqlite', 'postgres', 'redis']);
+    for (const entry of scale!.ephemeral) expect([entry.setIfAbsent.p50, entry.setIfAbsent.p99, entry.increment.p99].every(positive)).toBe(true);
+    expect(markdown).toMatch(/PostgreSQL \d+ p50/);
+    expect(markdown).toContain('Redis (Lua script, loopback)');
 
     expect(markdown).toContain('## Targets');
     expect(markdown).toContain(`${results.machine.cores} cores`);

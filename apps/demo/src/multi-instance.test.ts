@@ -3,7 +3,7 @@
 // scheme's own envelope and both recover without a restart.
 import { createHmac } from 'node:crypto';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '@gatehouse/test-servers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requestOverSocket, spawnDemoProcess, type DemoProcess, type SocketAnswer, type SocketCall } from './__fixtures__/temporary-demos.js';
 
 const MAX_FAILURES = 5;
@@ -33,6 +33,11 @@ beforeAll(async () => {
   // Started together on an empty database: migrations and the demo accounts must come out once.
   [a, b] = await Promise.all([spawnDemoProcess(env), spawnDemoProcess(env)]);
 }, 120_000);
+
+afterEach(({ task }) => {
+  // A demo that died (it must not, whatever the servers do) shows why.
+  if (task.result?.state === 'fail') for (const demo of [a, b]) console.error(demo?.output.text);
+});
 
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);

@@ -101,6 +101,8 @@ export function postgresDemoSql(pool: pg.Pool, queryTimeoutInMilliseconds: numbe
     },
     async createTables({ postgres }) {
       const client = await pool.connect();
+      // A connection the server ends while it is checked out emits 'error'; the pool listens only to idle ones.
+      client.on('error', () => undefined);
       try {
         // A session lock taken before the transaction, so a second instance starting at the same moment sees the
         // first one's tables (CREATE TABLE IF NOT EXISTS alone can collide).

@@ -24,13 +24,14 @@ function parseIpv4Into(text: string, out: Uint8Array, offset: number): boolean {
 function parseIpv6Into(text: string, out: Uint8Array): boolean {
   const doubleColon = text.indexOf('::');
   if (doubleColon !== -1 && text.indexOf('::', doubleColon + 1) !== -1) return false;
-  const parseGroups = (part: string): number[] | null => {
+  // A dotted IPv4 piece may only end the whole address (RFC 4291 §2.2): never in the part before `::`.
+  const parseGroups = (part: string, mayEndDotted: boolean): number[] | null => {
     if (part === '') return [];
     const groups: number[] = [];
     const pieces = part.split(':');
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i] as string;
-      if (i === pieces.length - 1 && piece.includes('.')) {
+      if (mayEndDotted && i === pieces.length - 1 && piece.includes('.')) {
         const v4 = new Uint8Array(4);
         if (!parseIpv4Into(piece, v4, 0)) return null;
         groups.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
@@ -43,12 +44,12 @@ function parseIpv6Into(text: string, out: Uint8Array): boolean {
   };
   let groups: number[];
   if (doubleColon === -1) {
-    const all = parseGroups(text);
+    const all = parseGroups(text, true);
     if (all === null || all.length !== 8) return false;
     groups = all;
   } else {
-    const head = parseGroups(text.slice(0, doubleColon));
-    const tail = parseGroups(text.slice(doubleColon + 2));
+    const head = parseGroups(text.slice(0, doubleColon), false);
+    const tail = parseGroups(text.slice(doubleColon + 2), true);
     if (head === null || tail === null) return false;
     const missing = 8 - head.length - tail.length;
     if (missing < 1) return false;

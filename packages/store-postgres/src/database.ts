@@ -80,12 +80,24 @@ export function createDatabase(
   pool: pg.Pool,
   timeouts: { readonly connectInMilliseconds: number; readonly queryInMilliseconds: number },
 ): Database {
+  // node-postgres emits 'error' on a checked-out client whose connection breaks (a server shutting down, a reset
+  // socket) and its pool listens only to idle ones: unheard, that event ends the process. The failure itself
+  // reaches the caller as the query's rejection, and the connection is then destroyed.
+  const guarded = new WeakSet<pg.PoolClient>();
+  const guard = (client: pg.PoolClient): pg.PoolClient => {
+    if (!guarded.has(client)) {
+      client.on('error', () => undefined);
+      guarded.add(client);
+    }
+    return client;
+  };
+
   const acquire = async (): Promise<pg.PoolClient> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     const pending = pool.connect();
     try {
-      return await Promise.race([
+      const client = await Promise.race([
         pending,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
@@ -94,6 +106,7 @@ export function createDatabase(
           }, timeouts.connectInMilliseconds);
         }),
       ]);
+      return guard(client);
     } catch (error) {
       // A connection that arrives after the timer fired goes straight back to the pool.
       if (timedOut) pending.then((late) => late.release(), () => undefined);

@@ -5,6 +5,7 @@ import { startPostgres, type PostgresServer } from '@gatehouse/test-servers';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRecord, testPool, uniqueSchema } from './fixtures/helpers.js';
+import { createDatabase } from './database.js';
 import { openPostgresStores } from './index.js';
 
 /** A TCP server that accepts connections and never answers: a hung or black-holed database. */
@@ -120,5 +121,22 @@ describe('a read-only server', () => {
       reason: expect.stringMatching(/read-only transaction/),
     });
     await expect(stores.ephemeral.setIfAbsent('nonce', 60)).rejects.toThrow(/read-only/);
+  });
+});
+
+describe('a connection the server ends while the store holds it', () => {
+  const pool = testPool();
+
+  it('rejects the call and keeps the process alive (node-postgres would otherwise throw an unhandled error event)', async () => {
+    const db = createDatabase(pool, { connectInMilliseconds: 1000, queryInMilliseconds: 1000 });
+    const attempt = db.transaction(async (connection) => {
+      const { rows } = await connection.query<{ pid: number }>({ name: null, text: 'SELECT pg_backend_pid() AS pid' });
+      // Between two statements of a transaction: checked out, no query running.
+      await pool.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await connection.query({ name: null, text: 'SELECT 1' });
+    });
+    await expect(attempt).rejects.toThrow();
+    expect((await db.query<{ one: number }>({ name: null, text: 'SELECT 1 AS one' })).rows).toEqual([{ one: 1 }]);
   });
 });

@@ -18,10 +18,13 @@ import {
   type CredentialStore,
 } from '@gatehouse/auth-core';
 import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
+import { parseCookieHeader } from '@gatehouse/auth-core/strategy';
+import * as assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import vectors from '../test-vectors/cookie-values.json' with { type: 'json' };
+import fc from 'fast-check';
 import { ACCESS_HASH_WIRE_ERRORS, accessHashCookie, createAccessHashManager, renderAccessHashError, type AccessHashCookieOptions } from './index.js';
 
 const toAuthRequest = createFetchRequestAdapter();
@@ -345,4 +348,107 @@ describe('accessHashCookie: request body', () => {
     expect((await strategy.authenticate(guarded)).type).toBe('authenticated');
     expect(reads).toBe(0);
   });
+});
+
+// The cookie rules against a reference model, over random Cookie headers (as Node delivers them, one entry per
+// line), through the strategy with a memory store (property, 10,000 runs). The model:
+// - the cookies named `access_hash` (the name trimmed, case kept) are counted across every line;
+// - none: absent; two or more: CREDENTIALS_AMBIGUOUS; one that is not exactly 80 lower-case hex characters:
+//   CREDENTIALS_MALFORMED, without a store lookup;
+// - one well-formed hash: one store lookup; the issued hash from its own IP (any spelling) authenticates, from
+//   another or an unknown client IP IP_NOT_ALLOWED; any other hash CREDENTIALS_INVALID;
+// - the body is never read.
+describe('accessHashCookie: cookie rules (property)', () => {
+  // node:assert rather than expect inside the property: expect costs about 14 µs a call, most of a run's time.
+  it('finds one valid hash, refuses two as ambiguous and anything but 80 lower-case hex as malformed (without a lookup), checks the bound IP, never reads the body and never throws', async () => {
+    const store = createMemoryCredentialStore();
+    let lookups = 0;
+    const counted: CredentialStore = { ...store, findByDigest: async (digest: string) => (lookups++, store.findByDigest(digest)) };
+    const { strategy, manager } = setup({}, counted);
+    const issued = await issue(manager, '203.0.113.7');
+    const hex80 = fc.uint8Array({ minLength: 40, maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('hex'));
+    const value = fc.oneof(
+      { weight: 3, arbitrary: fc.constant(issued.hash) },
+      { weight: 2, arbitrary: hex80 },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          issued.hash.toUpperCase(),
+          `"${issued.hash}"`,
+          ` ${issued.hash}`,
+          `${issued.hash} `,
+          issued.hash.slice(0, 79),
+          `${issued.hash}0`,
+          `g${issued.hash.slice(1)}`,
+          `${issued.hash.slice(0, 40)}\u0161${issued.hash.slice(41)}`,
+          `${issued.hash}=`,
+          '',
+        ),
+      },
+    );
+    type Pair = { counts: boolean; value: string; text: string };
+    const pair = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.constantFrom('access_hash', 'access_hash ', '\taccess_hash'), value).map(([name, v]): Pair => ({ counts: true, value: v, text: `${name}=${v}` })) },
+      { weight: 2, arbitrary: fc.tuple(fc.constantFrom('ACCESS_HASH', 'access_hash_x', 'access-hash', 'theme', 'lang'), value).map(([name, v]): Pair => ({ counts: false, value: v, text: `${name}=${v}` })) },
+      { weight: 1, arbitrary: fc.constantFrom('', 'novalue', 'access_hash', '=x').map((text): Pair => ({ counts: false, value: '', text })) },
+    );
+    const cookieLine = fc.array(pair, { minLength: 1, maxLength: 3 });
+    const cookieLines = fc.oneof(
+      { weight: 1, arbitrary: fc.constant([]) },
+      { weight: 6, arbitrary: cookieLine.map((line) => [line]) },
+      { weight: 2, arbitrary: fc.array(cookieLine, { minLength: 2, maxLength: 2 }) },
+    );
+    const clientIp = fc.constantFrom('203.0.113.7', '::ffff:203.0.113.7', '198.51.100.1', null);
+
+    function stubRequest(lines: readonly string[], ip: string | null, onBodyRead: () => void): AuthRequest {
+      const cookies = parseCookieHeader(lines);
+      return {
+        method: 'GET',
+        url: '/api/v1/system/status',
+        path: '/api/v1/system/status',
+        query: () => null,
+        queryValues: () => [],
+        header: (name) => (name.toLowerCase() === 'cookie' && lines.length > 0 ? lines.join('; ') : null),
+        headerValues: (name) => (name.toLowerCase() === 'cookie' ? lines : []),
+        cookie: (name) => (cookies.get(name)?.length === 1 ? (cookies.get(name)?.[0] as string) : null),
+        cookieValues: (name) => cookies.get(name) ?? [],
+        clientIp: ip,
+        body: async () => {
+          onBodyRead();
+          return { type: 'unavailable' };
+        },
+      };
+    }
+
+    type Expected = { outcome: 'absent' } | { outcome: 'authenticated' } | { outcome: 'rejected'; code: AuthErrorCode; lookups: number };
+    function model(lines: readonly (readonly Pair[])[], ip: string | null): Expected {
+      const hashes = lines.flat().filter((each) => each.counts);
+      if (hashes.length === 0) return { outcome: 'absent' };
+      if (hashes.length > 1) return { outcome: 'rejected', code: 'CREDENTIALS_AMBIGUOUS', lookups: 0 };
+      const hash = (hashes[0] as Pair).value;
+      if (!/^[0-9a-f]{80}$/.test(hash)) return { outcome: 'rejected', code: 'CREDENTIALS_MALFORMED', lookups: 0 };
+      if (hash !== issued.hash) return { outcome: 'rejected', code: 'CREDENTIALS_INVALID', lookups: 1 };
+      return ip === '203.0.113.7' || ip === '::ffff:203.0.113.7' ? { outcome: 'authenticated' } : { outcome: 'rejected', code: 'IP_NOT_ALLOWED', lookups: 1 };
+    }
+
+    await fc.assert(
+      fc.asyncProperty(cookieLines, clientIp, async (lines, ip) => {
+        lookups = 0;
+        let bodyRead = false;
+        const outcome = await strategy.authenticate(stubRequest(lines.map((line) => line.map((each) => each.text).join('; ')), ip, () => (bodyRead = true)));
+        const expected = model(lines, ip);
+        assert.equal(bodyRead, false, 'the body was read');
+        assert.equal(outcome.type, expected.outcome);
+        if (outcome.type === 'authenticated') {
+          assert.equal(outcome.principal.id, 'admin');
+          assert.equal(outcome.credential.id, issued.id);
+        }
+        if (outcome.type === 'rejected' && expected.outcome === 'rejected') {
+          assert.equal(outcome.error.code, expected.code);
+          assert.equal(lookups, expected.lookups, 'store lookups');
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+  }, 60_000);
 });

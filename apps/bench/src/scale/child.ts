@@ -3,15 +3,19 @@
 //   memory: → { type: 'ready', ... } after filling the store; ← { type: 'round' } → { type: 'round', opsPerSecond,
 //           primitiveOpsPerSecond };
 //           ← { type: 'stop' }
-//   sqlite: → { type: 'done', ... }
+//   sqlite, postgres: → { type: 'done', ... }
+//   ephemeral: → { type: 'ephemeral-done', ... }
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createMemoryCredentialStore, type AuthStrategy, type CredentialStore } from '@gatehouse/auth-core';
+import { createMemoryCredentialStore, type AuthStrategy, type CredentialStore, type EphemeralStore } from '@gatehouse/auth-core';
 import { createSecretDigester } from '@gatehouse/auth-core/crypto';
+import { openPostgresStores } from '@gatehouse/store-postgres';
+import { openRedisEphemeralStore } from '@gatehouse/store-redis';
 import { openSqliteStores } from '@gatehouse/store-sqlite';
 import { nvxHash } from '@gatehouse/strategy-nvx-hash';
+import pg from 'pg';
 import { Bench } from 'tinybench';
 import { nobleDigestLookup } from '../primitives.js';
 import { credentialHeaders, preparedAuthRequest, ROUTES } from '../schemes.js';
@@ -20,7 +24,16 @@ import { MAX_KEYS_PER_OWNER, nvxApiKeyRecord, nvxTokenOf, poolIndices, sampleInd
 
 export type ScaleTask =
   | { readonly part: 'memory'; readonly count: number; readonly perOwner: number; readonly pool: number; readonly timeMs: number; readonly batch: number }
-  | { readonly part: 'sqlite'; readonly count: number; readonly perOwner: number; readonly lookups: number; readonly workingSet: number };
+  | { readonly part: 'sqlite'; readonly count: number; readonly perOwner: number; readonly lookups: number; readonly workingSet: number }
+  | {
+      readonly part: 'postgres';
+      readonly url: string;
+      readonly count: number;
+      readonly perOwner: number;
+      readonly lookups: number;
+      readonly workingSet: number;
+    }
+  | { readonly part: 'ephemeral'; readonly postgresUrl: string; readonly redisUrl: string; readonly operations: number };
 
 export interface LatencySummary {
   readonly p50: number;
@@ -37,6 +50,7 @@ export interface MemoryReady {
   readonly fillSeconds: number;
 }
 
+/** Store lookups and NVX verification at scale (the SQLite file, or PostgreSQL over loopback). */
 export interface SqliteDone {
   readonly type: 'done';
   readonly count: number;
@@ -48,6 +62,12 @@ export interface SqliteDone {
   readonly verifyRepeat: LatencySummary;
   /** µs: NVX verify of a credential's first use in the touch interval (includes the debounced last_used_at write). */
   readonly verifyFirstUse: LatencySummary;
+}
+
+/** µs per nonce check (`setIfAbsent` of a fresh key) and per failure count (`increment`), by ephemeral store. */
+export interface EphemeralDone {
+  readonly type: 'ephemeral-done';
+  readonly stores: readonly { readonly store: 'sqlite' | 'postgres' | 'redis'; readonly setIfAbsent: LatencySummary; readonly increment: LatencySummary }[];
 }
 
 const task = JSON.parse(process.argv[2] ?? '{}') as ScaleTask;
@@ -202,5 +222,94 @@ async function sqlitePart(spec: Extract<ScaleTask, { part: 'sqlite' }>): Promise
   process.exit(0);
 }
 
+/** Loads records straight into the table, 10,000 a statement: what `store.insert` writes, a million times faster to load. */
+async function bulkLoad(pool: pg.Pool, count: number, perOwner: number): Promise<void> {
+  const digest = createSecretDigester();
+  const now = Date.now();
+  for (let start = 0; start < count; start += 10_000) {
+    const rows = Array.from({ length: Math.min(10_000, count - start) }, (_, k) => nvxApiKeyRecord(start + k, nvxTokenOf(start + k), digest, perOwner, now));
+    await pool.query(
+      `INSERT INTO gatehouse.credentials (id, digest, strategy, kind, owner_id, label, hint, scopes, allowed_ips, attributes, created_at)
+       SELECT id, digest, strategy, kind, owner_id, label, hint, '[]', '[]', attributes::json, created_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+         AS loaded(id, digest, strategy, kind, owner_id, label, hint, attributes, created_at)`,
+      [
+        rows.map((row) => row.id),
+        rows.map((row) => row.digest),
+        rows.map((row) => row.strategy),
+        rows.map((row) => row.kind),
+        rows.map((row) => row.ownerId),
+        rows.map((row) => row.label),
+        rows.map((row) => row.hint),
+        rows.map((row) => JSON.stringify(row.attributes)),
+        rows.map((row) => row.createdAt),
+      ],
+    );
+  }
+  await pool.query('ANALYZE gatehouse.credentials');
+}
+
+async function postgresPart(spec: Extract<ScaleTask, { part: 'postgres' }>): Promise<void> {
+  const stores = await openPostgresStores(spec.url);
+  try {
+    const started = performance.now();
+    await bulkLoad(stores.pool, spec.count, spec.perOwner);
+    const insertSeconds = (performance.now() - started) / 1000;
+    const size = await stores.pool.query<{ bytes: string }>("SELECT pg_total_relation_size('gatehouse.credentials') AS bytes");
+    const fileMiB = Number(size.rows[0]?.bytes ?? 0) / 2 ** 20;
+    const sample = await stores.credentials.findByDigest(createSecretDigester()(nvxTokenOf(0)));
+    if (sample === null || sample.ownerId !== 'user-0') throw new Error('bulk-loaded record not found through the store');
+
+    const digest = createSecretDigester();
+    const strategy = nvxHash({ store: stores.credentials });
+    const uniform = Array.from({ length: spec.lookups }, () => Math.floor(Math.random() * spec.count));
+    const digests = uniform.map((i) => digest(nvxTokenOf(i)));
+    const found = (record: unknown): boolean => record !== null;
+    await timeEach(digests.slice(0, Math.min(1000, digests.length)), (d) => stores.credentials.findByDigest(d), found);
+    const findByDigest = summarize(await timeEach(digests, (d) => stores.credentials.findByDigest(d), found));
+    const fresh = sampleIndices(spec.count, spec.workingSet).map((i) => requestFor(nvxTokenOf(i)));
+    const verifyFirstUse = summarize(await timeEach(fresh, (request) => strategy.authenticate(request), authenticated));
+    const repeat = Array.from({ length: spec.lookups }, () => fresh[Math.floor(Math.random() * fresh.length)] as (typeof fresh)[number]);
+    const verifyRepeat = summarize(await timeEach(repeat, (request) => strategy.authenticate(request), authenticated));
+    send({ type: 'done', count: spec.count, insertSeconds, fileMiB, findByDigest, verifyRepeat, verifyFirstUse } satisfies SqliteDone);
+  } finally {
+    await stores.close();
+  }
+  process.exit(0);
+}
+
+/** The nonce path of each ephemeral store, side by side: a fresh nonce checked, a failure counted. */
+async function ephemeralPart(spec: Extract<ScaleTask, { part: 'ephemeral' }>): Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const sqlite = openSqliteStores(join(folder, 'ephemeral.db'));
+  const postgres = await openPostgresStores(spec.postgresUrl, { schema: 'bench_ephemeral' });
+  const redis = await openRedisEphemeralStore(spec.redisUrl);
+  try {
+    const candidates: [EphemeralDone['stores'][number]['store'], EphemeralStore][] = [
+      ['sqlite', sqlite.ephemeral],
+      ['postgres', postgres.ephemeral],
+      ['redis', redis],
+    ];
+    const nonces = Array.from({ length: spec.operations }, (_, i) => `nonce:bench-key:${Date.now()}-${i}`);
+    const counters = Array.from({ length: spec.operations }, (_, i) => `throttle:nvx-hash:10.0.${(i >> 8) & 255}.${i & 255}`);
+    const results: EphemeralDone['stores'][number][] = [];
+    for (const [store, ephemeral] of candidates) {
+      await timeEach(nonces.slice(0, 100).map((n) => `warm:${n}`), (key) => ephemeral.setIfAbsent(key, 600), (fresh) => fresh === true);
+      const setIfAbsent = summarize(await timeEach(nonces, (key) => ephemeral.setIfAbsent(key, 600), (fresh) => fresh === true));
+      const increment = summarize(await timeEach(counters, (key) => ephemeral.increment(key, 900), (value) => typeof value === 'number'));
+      results.push({ store, setIfAbsent, increment });
+    }
+    send({ type: 'ephemeral-done', stores: results } satisfies EphemeralDone);
+  } finally {
+    sqlite.close();
+    await postgres.close();
+    await redis.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 if (task.part === 'memory') await memoryPart(task);
-else await sqlitePart(task);
+else if (task.part === 'sqlite') await sqlitePart(task);
+else if (task.part === 'postgres') await postgresPart(task);
+else await ephemeralPart(task);

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { BenchSizes } from '../config.js';
 import { formatCount, formatMicros, formatRate, formatRatio, table, verdict } from '../markdown.js';
 import { median } from '../stats.js';
-import type { MemoryReady, ScaleTask, SqliteDone } from './child.js';
+import { startPostgres, startRedis } from '@gatehouse/test-servers';
+import type { EphemeralDone, MemoryReady, ScaleTask, SqliteDone } from './child.js';
 
 export interface MemoryStoreResult {
   readonly count: number;
@@ -26,6 +27,12 @@ export interface ScaleResults {
   /** The same for the bare primitive. */
   readonly primitiveSlowdown: number;
   readonly sqlite: SqliteDone;
+  /** The same measurements on PostgreSQL over loopback, at the same size. */
+  readonly postgres: SqliteDone;
+  /** The nonce path (and failure counting) of each ephemeral store, side by side. */
+  readonly ephemeral: EphemeralDone['stores'];
+  /** The PostgreSQL server measured (major version). */
+  readonly postgresVersion: number;
 }
 
 export const SCALE_TARGETS = { slowdown: 1.2, bytesPerCredential: 300, sqliteP99Micros: 50 } as const;
@@ -98,6 +105,22 @@ export async function runScale(sizes: BenchSizes, log: (line: string) => void = 
   const sqliteChild = startChild({ part: 'sqlite', count: sqlite, perOwner, lookups: sqliteLookups, workingSet: Math.min(10_000, sqlite) });
   const sqliteDone = await nextMessage<SqliteDone>(sqliteChild, 'sqlite');
   log(`scale: SQLite filled in ${sqliteDone.insertSeconds.toFixed(1)} s; findByDigest p99 ${sqliteDone.findByDigest.p99.toFixed(1)} µs`);
+
+  // Real servers on loopback, started for the run from Debian's binaries (durability off: fsync and
+  // synchronous_commit, which lookups never wait on).
+  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  let postgresDone: SqliteDone;
+  let ephemeralDone: EphemeralDone;
+  try {
+    log(`scale: filling PostgreSQL ${postgres.version} with ${sqlite} credentials`);
+    const postgresChild = startChild({ part: 'postgres', url: postgres.url, count: sqlite, perOwner, lookups: sqliteLookups, workingSet: Math.min(10_000, sqlite) });
+    postgresDone = await nextMessage<SqliteDone>(postgresChild, 'postgres');
+    log(`scale: PostgreSQL loaded in ${postgresDone.insertSeconds.toFixed(1)} s; findByDigest p99 ${postgresDone.findByDigest.p99.toFixed(1)} µs`);
+    const ephemeralChild = startChild({ part: 'ephemeral', postgresUrl: postgres.url, redisUrl: redis.url, operations: sqliteLookups / 5 });
+    ephemeralDone = await nextMessage<EphemeralDone>(ephemeralChild, 'ephemeral');
+  } finally {
+    await Promise.all([postgres.close(), redis.close()]);
+  }
   const smallResult = result(smallReady, smallRounds, smallPrimitive);
   const largeResult = result(largeReady, largeRounds, largePrimitive);
   return {
@@ -108,6 +131,9 @@ export async function runScale(sizes: BenchSizes, log: (line: string) => void = 
     slowdown: smallResult.opsPerSecond / largeResult.opsPerSecond,
     primitiveSlowdown: smallResult.primitiveOpsPerSecond / largeResult.primitiveOpsPerSecond,
     sqlite: sqliteDone,
+    postgres: postgresDone,
+    ephemeral: ephemeralDone.stores,
+    postgresVersion: postgres.version,
   };
 }
 
@@ -156,5 +182,36 @@ export function renderScale(results: ScaleResults): string {
     ],
     ['l', 'r', 'r', 'r', 'r', 'l'],
   );
-  return `${memory}\n\n${lite}\n\nSQLite fill: ${formatCount(sqlite.count)} inserts in one transaction in ${sqlite.insertSeconds.toFixed(1)} s; file ${sqlite.fileMiB.toFixed(0)} MiB.`;
+  const { postgres } = results;
+  const side = table(
+    [`${formatCount(postgres.count)} credentials, same calls`, 'SQLite p50 µs', 'SQLite p99 µs', `PostgreSQL ${results.postgresVersion} p50 µs`, 'PostgreSQL p99 µs'],
+    [
+      ['`findByDigest`, uniform over all records', sqlite.findByDigest, postgres.findByDigest],
+      ['NVX `authenticate`, used within the touch interval', sqlite.verifyRepeat, postgres.verifyRepeat],
+      ['NVX `authenticate`, first use (writes `last_used_at`)', sqlite.verifyFirstUse, postgres.verifyFirstUse],
+    ].map(([name, a, b]) => {
+      const [left, right] = [a, b] as [SqliteDone['findByDigest'], SqliteDone['findByDigest']];
+      return [name as string, formatMicros(left.p50), formatMicros(left.p99), formatMicros(right.p50), formatMicros(right.p99)];
+    }),
+    ['l', 'r', 'r', 'r', 'r'],
+  );
+  const names = { sqlite: 'SQLite (file, WAL)', postgres: 'PostgreSQL (unlogged table, loopback)', redis: 'Redis (Lua script, loopback)' } as const;
+  const nonces = table(
+    ['ephemeral store', 'nonce `setIfAbsent` p50 µs', 'p99 µs', 'failure `increment` p50 µs', 'p99 µs', 'calls each'],
+    results.ephemeral.map((entry) => [
+      names[entry.store],
+      formatMicros(entry.setIfAbsent.p50),
+      formatMicros(entry.setIfAbsent.p99),
+      formatMicros(entry.increment.p50),
+      formatMicros(entry.increment.p99),
+      formatCount(entry.setIfAbsent.count),
+    ]),
+    ['l', 'r', 'r', 'r', 'r', 'r'],
+  );
+  return (
+    `${memory}\n\n${lite}\n\nSQLite fill: ${formatCount(sqlite.count)} inserts in one transaction in ${sqlite.insertSeconds.toFixed(1)} s; file ${sqlite.fileMiB.toFixed(0)} MiB.\n\n` +
+    `${side}\n\nPostgreSQL load: ${formatCount(postgres.count)} rows in batches of 10,000 in ${postgres.insertSeconds.toFixed(1)} s; table with indexes ${postgres.fileMiB.toFixed(0)} MiB. ` +
+    'Every PostgreSQL call is one round trip over loopback TCP through node-postgres (a pool, prepared statements).\n\n' +
+    `${nonces}`
+  );
 }

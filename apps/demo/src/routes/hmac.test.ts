@@ -637,7 +637,10 @@ describe('APEX API keys of the demo (/AuthenticateUser, /ap/..., KiiEx docs, "Au
     await expectAuthUnavailable('ephemeral.setIfAbsent: the nonce');
     vi.spyOn(demo.context.ephemeral, 'get').mockRejectedValue(broken);
     await expectAuthUnavailable('ephemeral.get: the throttle');
-    expectUnavailable(await userInfo(demo, aptoken), 'ephemeral.get: aptoken throttle');
+    // A valid session needs nothing from the throttle's store (no limit applies to it); a junk token cannot be
+    // counted and is refused as unavailable, never let through uncounted.
+    expect((await userInfo(demo, aptoken)).status, 'ephemeral.get: a valid aptoken').toBe(200);
+    expectUnavailable(await userInfo(demo, randomBytes(32).toString('hex')), 'ephemeral.get: a junk aptoken');
 
     vi.restoreAllMocks();
     expect((await userInfo(demo, aptoken)).status).toBe(200);
