@@ -20,6 +20,8 @@ export interface DemoBackends {
 function withoutPassword(text: string): string {
   const url = new URL(text);
   if (url.password !== '') url.password = '***';
+  // libpq also takes credentials as query parameters.
+  for (const name of ['password', 'sslpassword', 'sslkey']) if (url.searchParams.has(name)) url.searchParams.set(name, '***');
   return url.toString();
 }
 

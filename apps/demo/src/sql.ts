@@ -103,20 +103,25 @@ export function postgresDemoSql(pool: pg.Pool, queryTimeoutInMilliseconds: numbe
       const client = await pool.connect();
       // A connection the server ends while it is checked out emits 'error'; the pool listens only to idle ones.
       client.on('error', () => undefined);
+      let failure: unknown;
       try {
         // A session lock taken before the transaction, so a second instance starting at the same moment sees the
         // first one's tables (CREATE TABLE IF NOT EXISTS alone can collide).
         await client.query("SELECT pg_advisory_lock(hashtextextended('gatehouse-demo:tables', 0))");
         try {
           await client.query(`BEGIN; ${postgres}; COMMIT`);
-        } finally {
-          await client.query("SELECT pg_advisory_unlock(hashtextextended('gatehouse-demo:tables', 0))");
+        } catch (error) {
+          failure = error;
+          await client.query('ROLLBACK').catch(() => undefined);
         }
-        client.release();
+        await client.query("SELECT pg_advisory_unlock(hashtextextended('gatehouse-demo:tables', 0))");
       } catch (error) {
-        client.release(true);
-        throw error;
+        failure ??= error;
+      } finally {
+        // On any failure the connection goes (and its session lock with it).
+        client.release(failure === undefined ? undefined : true);
       }
+      if (failure !== undefined) throw failure;
     },
     isUniqueViolation,
   };

@@ -9,6 +9,7 @@ import type {
   StoreHealth,
 } from '@gatehouse/auth-core';
 import { statement, type Database, type Statement } from './database.js';
+import { assertStorable, isStorableText, toMilliseconds } from './text.js';
 
 /** A `credentials` row as node-postgres returns it (json columns parsed, bigint columns as numbers). */
 interface CredentialRow {
@@ -150,6 +151,9 @@ function compareRecords(a: CredentialRecord, b: CredentialRecord): number {
 }
 
 function insertValues(record: NewCredentialRecord): unknown[] {
+  for (const field of ['id', 'digest', 'strategy', 'kind', 'ownerId', 'parentId', 'label', 'hint', 'sealedSecret'] as const) {
+    assertStorable(field, record[field] ?? null);
+  }
   return [
     record.id,
     record.digest,
@@ -163,8 +167,8 @@ function insertValues(record: NewCredentialRecord): unknown[] {
     JSON.stringify(record.allowedIps),
     record.sealedSecret ?? null,
     JSON.stringify(record.attributes),
-    record.createdAt,
-    record.expiresAt ?? null,
+    toMilliseconds(record.createdAt),
+    record.expiresAt === null || record.expiresAt === undefined ? null : toMilliseconds(record.expiresAt),
   ];
 }
 
@@ -205,6 +209,8 @@ export function createPostgresCredentialStore(db: Database, settings: PostgresCr
   };
 
   const findById = async (id: string): Promise<CredentialRecord | null> => {
+    // A string PostgreSQL cannot hold is no stored id: not found, rather than a failing query.
+    if (!isStorableText(id)) return null;
     const { rows } = await db.query<CredentialRow>(sql.findById, [id]);
     return rows[0] === undefined ? null : toRecord(rows[0]);
   };
@@ -230,7 +236,7 @@ export function createPostgresCredentialStore(db: Database, settings: PostgresCr
         await connection.query(sql.lockOwner, [lockKey]);
         const result = await connection.query<{ existing: number; active: number; inserted: number }>(sql.insertWithinLimit, [
           ...values,
-          now,
+          toMilliseconds(now),
           maxActivePerOwner,
         ]);
         return result.rows[0];
@@ -246,6 +252,7 @@ export function createPostgresCredentialStore(db: Database, settings: PostgresCr
     },
 
     async findByDigest(digest: string): Promise<CredentialRecord | null> {
+      if (!isStorableText(digest)) return null;
       const { rows } = await db.query<CredentialRow>(sql.findByDigest, [digest]);
       return rows[0] === undefined ? null : toRecord(rows[0]);
     },
@@ -253,20 +260,24 @@ export function createPostgresCredentialStore(db: Database, settings: PostgresCr
     findById,
 
     async listByOwner(ownerId: string, filter: ListCredentialsFilter = {}): Promise<CredentialRecord[]> {
+      if (!isStorableText(ownerId) || ![filter.strategy, filter.kind].every((text) => text === undefined || isStorableText(text))) return [];
       const { rows } = await db.query<CredentialRow>(sql.listByOwner, [
         ownerId,
         filter.strategy ?? null,
         filter.kind ?? null,
-        filter.activeAt ?? null,
+        filter.activeAt === undefined ? null : toMilliseconds(filter.activeAt),
       ]);
       return rows.map(toRecord).sort(compareRecords);
     },
 
     async update(id: string, patch: CredentialPatch): Promise<CredentialRecord | null> {
       const has = (field: keyof CredentialPatch): boolean => patch[field] !== undefined;
+      if (!isStorableText(id)) return null;
       if (!(['label', 'scopes', 'allowedIps', 'sealedSecret', 'attributes', 'expiresAt'] as const).some(has)) {
         return findById(id);
       }
+      assertStorable('label', patch.label ?? null);
+      assertStorable('sealedSecret', patch.sealedSecret ?? null);
       const { rows } = await db.query<CredentialRow>(sql.update, [
         id,
         has('label'),
@@ -280,12 +291,14 @@ export function createPostgresCredentialStore(db: Database, settings: PostgresCr
         has('attributes'),
         patch.attributes === undefined ? null : JSON.stringify(patch.attributes),
         has('expiresAt'),
-        patch.expiresAt ?? null,
+        patch.expiresAt === null || patch.expiresAt === undefined ? null : toMilliseconds(patch.expiresAt),
       ]);
       return rows[0] === undefined ? null : toRecord(rows[0]);
     },
 
     async revoke(id: string, at: number): Promise<boolean> {
+      if (!isStorableText(id)) return false;
+      const revokedAt = toMilliseconds(at);
       return db.transaction(async (connection) => {
         // The record's row lock: a concurrent revoke of it waits here and then finds it revoked; an insert
         // deriving from it waits (FOR SHARE) until this commits and is then stored revoked.
@@ -293,20 +306,26 @@ export function createPostgresCredentialStore(db: Database, settings: PostgresCr
         if (rows[0] === undefined || rows[0].revoked_at !== null) return false;
         // Each pass is a new statement with a new snapshot: it also reaches records derived (at any depth) by
         // inserts that held a lock this transaction waited for, so it repeats until a pass finds nothing.
-        while (((await connection.query(sql.revokeTree, [id, at])).rowCount ?? 0) > 0);
+        while (((await connection.query(sql.revokeTree, [id, revokedAt])).rowCount ?? 0) > 0);
         return true;
       });
     },
 
     async touch(id: string, at: number): Promise<void> {
+      if (!isStorableText(id)) return;
       const known = touchedAt.get(id);
       if (known !== undefined && at - known < touchIntervalMs) return;
-      const result = await db.query(sql.touch, [id, at, at - touchIntervalMs]);
+      const result = await db.query(sql.touch, [id, toMilliseconds(at), toMilliseconds(at - touchIntervalMs)]);
       if (result.rowCount === 1) rememberTouch(id, at);
     },
 
     async deleteInactive(before: number): Promise<number> {
-      const result = await db.query(sql.deleteInactive, [before], { timeoutInMilliseconds: settings.maintenanceTimeoutMs });
+      // A maintenance call may delete many rows: a longer budget, here and on the server (a pool built by
+      // openPostgresStores ends statements after the query timeout).
+      const result = await db.transaction(async (connection) => {
+        await connection.query({ name: null, text: `SET LOCAL statement_timeout = ${settings.maintenanceTimeoutMs}` });
+        return connection.query(sql.deleteInactive, [toMilliseconds(before)]);
+      }, { timeoutInMilliseconds: settings.maintenanceTimeoutMs });
       // A deleted id could come back with a new record; forget what this process knew about last uses.
       if ((result.rowCount ?? 0) > 0) touchedAt.clear();
       return result.rowCount ?? 0;

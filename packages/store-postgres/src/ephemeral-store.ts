@@ -1,6 +1,7 @@
 import type { Clock, EphemeralStore, StoreHealth } from '@gatehouse/auth-core';
 import { ttlToMilliseconds } from '@gatehouse/auth-core/strategy';
 import { statement, type Database, type Statement } from './database.js';
+import { storageKey, toMilliseconds } from './text.js';
 
 /** Expired rows deleted per sweep, so one sweep is a short statement whatever piled up. */
 const SWEEP_BATCH = 1000;
@@ -46,9 +47,10 @@ export function ephemeralStatements(schema: string) {
     delete: statement('es_delete', `DELETE FROM ${table} WHERE key = $1`),
     sweep: statement(
       'es_sweep',
+      // The outer condition again: a row revived by a write between the two reads is not deleted.
       `DELETE FROM ${table} WHERE ctid = ANY (ARRAY (
-         SELECT ctid FROM ${table} WHERE expires_at <= $1 LIMIT ${SWEEP_BATCH}
-       ))`,
+         SELECT ctid FROM ${table} WHERE expires_at <= $1 LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED
+       )) AND expires_at <= $1`,
     ),
   } satisfies Record<string, Statement>;
 }
@@ -90,8 +92,8 @@ export function createPostgresEphemeralStore(db: Database, settings: PostgresEph
   return {
     async setIfAbsent(key: string, ttlInSeconds: number): Promise<boolean> {
       const ttl = ttlToMilliseconds(ttlInSeconds);
-      const now = clock.now();
-      const { rowCount } = await db.query(sql.setIfAbsent, [key, now + ttl, now]);
+      const now = toMilliseconds(clock.now());
+      const { rowCount } = await db.query(sql.setIfAbsent, [storageKey(key), toMilliseconds(now + ttl), now]);
       if (rowCount !== 1) return false;
       wrote(now);
       return true;
@@ -99,8 +101,8 @@ export function createPostgresEphemeralStore(db: Database, settings: PostgresEph
 
     async increment(key: string, ttlInSeconds: number): Promise<number> {
       const ttl = ttlToMilliseconds(ttlInSeconds);
-      const now = clock.now();
-      const { rows } = await db.query<{ value: number }>(sql.increment, [key, now + ttl, now]);
+      const now = toMilliseconds(clock.now());
+      const { rows } = await db.query<{ value: number }>(sql.increment, [storageKey(key), toMilliseconds(now + ttl), now]);
       const value = rows[0]?.value;
       if (typeof value !== 'number') throw new Error('increment: no value returned');
       wrote(now);
@@ -110,20 +112,20 @@ export function createPostgresEphemeralStore(db: Database, settings: PostgresEph
     async setIfGreater(key: string, value: number, ttlInSeconds: number | null): Promise<boolean> {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError('setIfGreater: value must be finite');
       const ttl = ttlInSeconds === null ? null : ttlToMilliseconds(ttlInSeconds);
-      const now = clock.now();
-      const { rowCount } = await db.query(sql.setIfGreater, [key, ttl === null ? null : now + ttl, now, value]);
+      const now = toMilliseconds(clock.now());
+      const { rowCount } = await db.query(sql.setIfGreater, [storageKey(key), ttl === null ? null : toMilliseconds(now + ttl), now, value]);
       if (rowCount !== 1) return false;
       wrote(now);
       return true;
     },
 
     async get(key: string): Promise<number | null> {
-      const { rows } = await db.query<{ value: number }>(sql.get, [key, clock.now()]);
+      const { rows } = await db.query<{ value: number }>(sql.get, [storageKey(key), toMilliseconds(clock.now())]);
       return rows[0]?.value ?? null;
     },
 
     async delete(key: string): Promise<void> {
-      await db.query(sql.delete, [key]);
+      await db.query(sql.delete, [storageKey(key)]);
     },
 
     health: settings.health,

@@ -15,10 +15,10 @@ async function tablesOf(schema: string): Promise<string[]> {
 }
 
 describe('openPostgresStores', () => {
-  it('creates the schema and its tables on first open; the ephemeral table is unlogged', async () => {
+  it('creates the schema and its tables on first open, all of them logged (crash-safe)', async () => {
     const schema = uniqueSchema('open');
     const stores = await openPostgresStores(pool, { schema });
-    expect(await tablesOf(schema)).toEqual(['credentials', 'ephemeral (unlogged)', 'health_probe', 'schema_migrations']);
+    expect(await tablesOf(schema)).toEqual(['credentials', 'ephemeral', 'health_probe', 'schema_migrations']);
     const { rows } = await pool.query(`SELECT version FROM "${schema}".schema_migrations`);
     expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
     await stores.close();

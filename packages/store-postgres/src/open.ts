@@ -68,7 +68,7 @@ export interface PostgresStoresOptions {
 export interface PostgresStores {
   /** Durable credential records (`<schema>.credentials`). */
   readonly credentials: CredentialStore;
-  /** Nonces, counters and rate limits (`<schema>.ephemeral`, an unlogged table). */
+  /** Nonces, counters and rate limits (`<schema>.ephemeral`). */
   readonly ephemeral: EphemeralStore;
   /** The pool the stores use: the one passed in, or the one built here. */
   readonly pool: pg.Pool;
@@ -141,7 +141,9 @@ function buildPool(connection: string | pg.PoolConfig, options: ResolvedOptions)
     max: options.maxConnections,
     connectionTimeoutMillis: options.connectTimeout,
     query_timeout: options.queryTimeout,
-    statement_timeout: Math.max(options.queryTimeout, MAINTENANCE_TIMEOUT_IN_MILLISECONDS),
+    // The server ends what the client stopped waiting for (maintenance calls raise it with SET LOCAL).
+    statement_timeout: options.queryTimeout,
+    lock_timeout: options.queryTimeout,
     idle_in_transaction_session_timeout: Math.max(options.queryTimeout * 2, 10_000),
     application_name: 'gatehouse',
     ...config,

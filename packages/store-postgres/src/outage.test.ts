@@ -48,8 +48,32 @@ describe('a server that stops and comes back', () => {
 
       await postgres.start();
       expect((await stores.credentials.findByDigest(record.digest))?.id).toBe(record.id);
-      expect(await stores.ephemeral.setIfAbsent('nonce:1', 60)).toBe(false); // a clean restart keeps unlogged rows
+      expect(await stores.ephemeral.setIfAbsent('nonce:1', 60)).toBe(false); // the spent nonce outlived the restart
       expect(await stores.credentials.health()).toEqual({ status: 'ok' });
+    } finally {
+      await stores.close();
+    }
+  }, 60_000);
+});
+
+describe('a server that crashes', () => {
+  let postgres: PostgresServer;
+  beforeAll(async () => {
+    postgres = await startPostgres({ durable: true });
+  });
+  afterAll(() => postgres.close());
+
+  it('keeps spent nonces, counters and increasing-nonce high-water marks through crash recovery', async () => {
+    const stores = await openPostgresStores(postgres.url, { connectTimeoutInMilliseconds: 1000, queryTimeoutInMilliseconds: 1000 });
+    try {
+      expect(await stores.ephemeral.setIfAbsent('nonce:k:1', 600)).toBe(true);
+      expect(await stores.ephemeral.setIfGreater('high-water:k', 1_700_000_000_123, null)).toBe(true);
+      expect(await stores.ephemeral.increment('failures:198.51.100.7', 900)).toBe(1);
+      await postgres.crash();
+      await postgres.start();
+      expect(await stores.ephemeral.setIfAbsent('nonce:k:1', 600)).toBe(false);
+      expect(await stores.ephemeral.setIfGreater('high-water:k', 1_700_000_000_123, null)).toBe(false);
+      expect(await stores.ephemeral.increment('failures:198.51.100.7', 900)).toBe(2);
     } finally {
       await stores.close();
     }
@@ -86,7 +110,7 @@ describe('a server that never answers', () => {
 describe('a query that cannot finish', () => {
   const pool = testPool();
 
-  it('rejects after the query timeout while another session locks the table, and the next calls work', async () => {
+  it('rejects after the query timeout while another session locks the table, cancels the statements on the server, and the next calls work', async () => {
     const schema = uniqueSchema('slow');
     const stores = await openPostgresStores(pool, { schema, queryTimeoutInMilliseconds: 300 });
     await stores.ephemeral.setIfAbsent('k', 60);
@@ -96,6 +120,18 @@ describe('a query that cannot finish', () => {
       await holder.query(`LOCK TABLE "${schema}".ephemeral IN ACCESS EXCLUSIVE MODE`);
       await expect(stores.ephemeral.get('k')).rejects.toThrow(/timeout/i);
       await expect(stores.ephemeral.increment('counter', 60)).rejects.toThrow(/timeout/i);
+      // The server does not go on waiting for the lock on behalf of calls that gave up: they were cancelled.
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      const waiting = async (): Promise<number> =>
+        Number(
+          (
+            await pool.query<{ n: string }>(
+              "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> $1 AND query LIKE $2",
+              [holderPid, `%"${schema}".ephemeral%`],
+            )
+          ).rows[0]?.n ?? -1,
+        );
+      await expect.poll(waiting, { timeout: 5000, interval: 50 }).toBe(0);
     } finally {
       await holder.query('ROLLBACK');
       holder.release();

@@ -13,9 +13,9 @@ interface Migration {
  * Nothing secret is stored: `digest` is the lookup digest of a secret (never the secret), and `sealed_secret` is
  * a secret encrypted under the server's key-encryption key (see `createSecretSealer` in auth-core).
  *
- * `ephemeral` is UNLOGGED: nonces and counters skip the write-ahead log (several times cheaper to write) and are
- * emptied if the server crashes, which forgets failure counts and lets a nonce seen before the crash be used once
- * more; a clean restart keeps them. Replicas do not have them, which is right: only the primary may answer.
+ * `ephemeral` is an ordinary (logged) table: an unlogged one would be emptied by a crash and be empty on a
+ * promoted replica, forgetting spent nonces, failure counts and the high-water marks of increasing nonces (which
+ * never expire), so every request ever captured could be replayed once more.
  */
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -45,7 +45,7 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX credentials_revoked_at ON ${s}.credentials (revoked_at) WHERE revoked_at IS NOT NULL;
       CREATE INDEX credentials_expires_at ON ${s}.credentials (expires_at) WHERE expires_at IS NOT NULL;
 
-      CREATE UNLOGGED TABLE ${s}.ephemeral (
+      CREATE TABLE ${s}.ephemeral (
         key        text             NOT NULL PRIMARY KEY,
         value      double precision NOT NULL,
         expires_at bigint
@@ -125,7 +125,15 @@ export async function migrate(db: Database, schema: string): Promise<void> {
     // not refresh PostgreSQL's catalog caches, so CREATE SCHEMA IF NOT EXISTS could miss a schema just created.)
     await run(connection, 'SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
     await run(connection, 'BEGIN');
-    await run(connection, `CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+    // Migrations may take longer than a request; a future ALTER waits for its lock no longer than that either.
+    await run(connection, "SET LOCAL statement_timeout = '60s'");
+    await run(connection, "SET LOCAL lock_timeout = '60s'");
+    // CREATE SCHEMA (even IF NOT EXISTS) needs the CREATE right on the database: only when the schema is missing.
+    const present = await connection.query<{ present: boolean }>(
+      { name: null, text: 'SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present' },
+      [schema],
+    );
+    if (present.rows[0]?.present !== true) await run(connection, `CREATE SCHEMA ${quoted}`);
     await run(
       connection,
       `CREATE TABLE IF NOT EXISTS ${quoted}.schema_migrations (

@@ -5,6 +5,7 @@ import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from './fixtures/helpers.js';
 import { createRedisEphemeralStore, openRedisEphemeralStore } from './index.js';
+import { hashSlot } from './store.js';
 
 const clients: (Redis | Cluster)[] = [];
 afterAll(() => {
@@ -85,6 +86,13 @@ describe('keys', () => {
     expect(slots.size).toBeGreaterThan(20);
   });
 
+  it('are distinct however they are spelled: unpaired surrogates (which UTF-8 cannot carry) and the hashed form', async () => {
+    const store = createRedisEphemeralStore(client(), { keyPrefix: uniquePrefix('surrogates') });
+    const keys = ['a\uD800', 'a\uDBFF', 'a\uFFFD', '\u0001abc', `\u0001${'0'.repeat(64)}`, 'a\u0000b', 'k'.repeat(10_000)];
+    for (const key of keys) expect(await store.setIfAbsent(key, 60), JSON.stringify(key.slice(0, 20))).toBe(true);
+    for (const key of keys) expect(await store.setIfAbsent(key, 60)).toBe(false);
+  });
+
   it('keep the health probe apart from every stored key', async () => {
     const redis = client();
     const keyPrefix = uniquePrefix('probe');
@@ -155,6 +163,37 @@ describe('a Redis that stops, stalls or cannot write', () => {
   }, 60_000);
 });
 
+describe('health()', () => {
+  it('reports an eviction policy other than noeviction: evicted nonces would be accepted again', async () => {
+    const redis = await startRedis();
+    const admin = new Redis(redis.url);
+    clients.push(admin);
+    try {
+      const store = createRedisEphemeralStore(admin, { keyPrefix: uniquePrefix('evict') });
+      expect(await store.health()).toEqual({ status: 'ok' });
+      await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+      expect(await store.health()).toEqual({ status: 'unavailable', reason: expect.stringMatching(/maxmemory-policy is volatile-lru.*noeviction/) });
+    } finally {
+      await redis.close();
+    }
+  }, 60_000);
+
+  it('probes every master of a Cluster: one stalled shard makes it unavailable', async () => {
+    const cluster = new Cluster(inject('redisClusterNodes'));
+    clients.push(cluster);
+    const store = createRedisEphemeralStore(cluster, { keyPrefix: uniquePrefix('shards'), commandTimeoutInMilliseconds: 300 });
+    await store.setIfAbsent('connected', 60); // the client knows the Cluster's masters once it has connected
+    expect(await store.health()).toEqual({ status: 'ok' });
+    const [first] = inject('redisClusterNodes');
+    const node = new Redis(first!.port, first!.host);
+    clients.push(node);
+    await node.client('PAUSE', 2000, 'WRITE');
+    expect(await store.health()).toEqual({ status: 'unavailable', reason: expect.stringMatching(/within 300 ms/) });
+    await node.client('UNPAUSE');
+    expect(await store.health()).toEqual({ status: 'ok' });
+  });
+});
+
 describe('options', () => {
   it('are checked, with ConfigurationError naming the option', async () => {
     const redis = client();
@@ -182,5 +221,16 @@ describe('options', () => {
     const store = await openRedisEphemeralStore(redis, { keyPrefix: uniquePrefix('given') });
     await store.close();
     expect(await redis.ping()).toBe('PONG');
+  });
+});
+
+describe('Cluster hash slots', () => {
+  it('are computed as Redis computes them (CLUSTER KEYSLOT), hash tags included', async () => {
+    const [first] = inject('redisClusterNodes');
+    const node = new Redis(first!.port, first!.host);
+    clients.push(node);
+    for (const key of ['a', 'gatehouse:{nonce:k:1}', 'x{}y', '{}', '{a}{b}', 'é{ünï}', `${'z'.repeat(300)}{t}`, 'gatehouse:health-probe{17}']) {
+      expect(hashSlot(key), key).toBe(Number(await node.cluster('KEYSLOT', key)));
+    }
   });
 });

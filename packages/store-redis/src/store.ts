@@ -1,9 +1,19 @@
 import { ConfigurationError, systemClock, type Clock, type EphemeralStore, type StoreHealth } from '@gatehouse/auth-core';
 import { ttlToMilliseconds } from '@gatehouse/auth-core/strategy';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { parseEntry, SCRIPTS, type Script } from './scripts.js';
 
-/** An ioredis client: one server (`Redis`) or a Redis Cluster (`Cluster`). */
+/**
+ * An ioredis client: one server (`Redis`) or a Redis Cluster (`Cluster`).
+ *
+ * @example
+ * ```ts
+ * import { Cluster } from 'ioredis';
+ * const client: RedisClient = new Cluster([{ host: 'redis-1', port: 6379 }], { enableOfflineQueue: false });
+ * const ephemeral = createRedisEphemeralStore(client, { keyPrefix: 'api:' });
+ * ```
+ */
 export type RedisClient = Redis | Cluster;
 
 /**
@@ -29,8 +39,18 @@ export interface RedisEphemeralStoreOptions {
   readonly commandTimeoutInMilliseconds?: number;
 }
 
-/** What {@link openRedisEphemeralStore} returns: the store, and the client it built. */
+/**
+ * What {@link openRedisEphemeralStore} returns: the store, and the client it built.
+ *
+ * @example
+ * ```ts
+ * const ephemeral: RedisEphemeralStore = await openRedisEphemeralStore('redis://localhost:6379');
+ * await ephemeral.client.ping();
+ * process.on('SIGTERM', () => void ephemeral.close());
+ * ```
+ */
 export interface RedisEphemeralStore extends EphemeralStore {
+  /** The ioredis client the store runs on: the one passed in, or the one built from a URL or options. */
   readonly client: RedisClient;
   /** Disconnects the client if it was built here (a client passed in is left connected). Idempotent. */
   close(): Promise<void>;
@@ -41,6 +61,9 @@ export interface RedisEphemeralStore extends EphemeralStore {
  * Redis expiry only frees memory, and the margin keeps a key alive while instances' clocks disagree by less.
  */
 const EXPIRY_GRACE_IN_MILLISECONDS = 60_000;
+/** Redis expiries are whole milliseconds in a signed 64-bit integer; no key needs more than a century. */
+const MAX_EXPIRY_IN_MILLISECONDS = 100 * 365 * 86_400_000;
+const physicalExpiry = (ttl: number): number => Math.min(MAX_EXPIRY_IN_MILLISECONDS, Math.ceil(ttl + EXPIRY_GRACE_IN_MILLISECONDS));
 const KEY_PREFIX_PATTERN = /^[\x21-\x7a\x7c\x7e]{0,64}$/; // printable ASCII without space, `{` and `}`
 
 interface ResolvedOptions {
@@ -68,6 +91,68 @@ function resolveOptions(options: unknown, known: readonly string[], entry: strin
     throw new ConfigurationError('commandTimeoutInMilliseconds', 'must be an integer from 1 to 2147483647');
   }
   return { keyPrefix, clock: clock as Clock, commandTimeout };
+}
+
+function isCluster(client: RedisClient): client is Cluster {
+  return typeof (client as Cluster).nodes === 'function' && 'slots' in client;
+}
+
+/**
+ * The Redis Cluster hash slot of a key (CRC16/XMODEM of its hash tag, or of the whole key, modulo 16384).
+ *
+ * @example
+ * ```ts
+ * hashSlot('gatehouse:{nonce:k:1}') === hashSlot('nonce:k:1'); // true: only the tag is hashed
+ * ```
+ */
+export function hashSlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of new TextEncoder().encode(hashed)) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
+}
+
+/** One health key per Cluster master, each in a slot that master serves (found by trying `{0}`, `{1}`, …). */
+function clusterProbes(cluster: Cluster, healthKey: string): { node: Redis; key: string }[] {
+  const masters = cluster.nodes('master');
+  const owners = (cluster as unknown as { slots: (string[] | undefined)[] }).slots;
+  const probes: { node: Redis; key: string }[] = [];
+  for (const node of masters) {
+    const name = `${node.options.host ?? ''}:${node.options.port ?? ''}`;
+    for (let attempt = 0; attempt < 100_000; attempt++) {
+      const key = `${healthKey}{${attempt}}`;
+      if (owners[hashSlot(key)]?.[0] === name) {
+        probes.push({ node, key });
+        break;
+      }
+    }
+  }
+  return probes;
+}
+
+/** An unpaired UTF-16 surrogate: ioredis sends keys as UTF-8, which has no encoding for it (it becomes U+FFFD). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const HASHED = '\u0001';
+
+/**
+ * The form a key is stored under: the key itself, or U+0001 and the SHA-256 of its UTF-16 code units when UTF-8
+ * could not carry it exactly (an unpaired surrogate) or it starts with U+0001 itself (so no caller can spell
+ * another key's hashed form).
+ */
+function storedForm(key: string): string {
+  if (!key.startsWith(HASHED) && !LONE_SURROGATE.test(key)) return key;
+  const units = new Uint8Array(key.length * 2);
+  for (let index = 0; index < key.length; index++) {
+    const unit = key.charCodeAt(index);
+    units[index * 2] = unit & 0xff;
+    units[index * 2 + 1] = unit >> 8;
+  }
+  return HASHED + createHash('sha256').update(units).digest('hex');
 }
 
 function isClient(value: unknown): value is RedisClient {
@@ -102,7 +187,7 @@ export function createRedisEphemeralStore(client: RedisClient, options: RedisEph
   // slot, and nothing outside the braces (the health probe's key) can collide with a stored key.
   const redisKey = (key: string): string => {
     if (typeof key !== 'string') throw new TypeError('key must be a string');
-    return `${keyPrefix}{${key}}`;
+    return `${keyPrefix}{${storedForm(key)}}`;
   };
   const healthKey = `${keyPrefix}health-probe`;
 
@@ -130,14 +215,14 @@ export function createRedisEphemeralStore(client: RedisClient, options: RedisEph
     async setIfAbsent(key: string, ttlInSeconds: number): Promise<boolean> {
       const ttl = ttlToMilliseconds(ttlInSeconds);
       const now = clock.now();
-      const result = await evaluate('setIfAbsent', SCRIPTS.setIfAbsent, redisKey(key), [now, now + ttl, ttl + EXPIRY_GRACE_IN_MILLISECONDS]);
+      const result = await evaluate('setIfAbsent', SCRIPTS.setIfAbsent, redisKey(key), [now, now + ttl, physicalExpiry(ttl)]);
       return result === 1;
     },
 
     async increment(key: string, ttlInSeconds: number): Promise<number> {
       const ttl = ttlToMilliseconds(ttlInSeconds);
       const now = clock.now();
-      const result = await evaluate('increment', SCRIPTS.increment, redisKey(key), [now, now + ttl, ttl + EXPIRY_GRACE_IN_MILLISECONDS]);
+      const result = await evaluate('increment', SCRIPTS.increment, redisKey(key), [now, now + ttl, physicalExpiry(ttl)]);
       const value = Number(result);
       if (!Number.isFinite(value)) throw new Error(`Redis increment returned ${String(result)}`);
       return value;
@@ -150,7 +235,7 @@ export function createRedisEphemeralStore(client: RedisClient, options: RedisEph
       const result = await evaluate('setIfGreater', SCRIPTS.setIfGreater, redisKey(key), [
         now,
         ttl === null ? 'inf' : now + ttl,
-        ttl === null ? '' : ttl + EXPIRY_GRACE_IN_MILLISECONDS,
+        ttl === null ? '' : physicalExpiry(ttl),
         String(value),
       ]);
       return result === 1;
@@ -167,8 +252,24 @@ export function createRedisEphemeralStore(client: RedisClient, options: RedisEph
 
     async health(): Promise<StoreHealth> {
       try {
-        // A write: a replica (READONLY), a full instance (OOM) or one that cannot persist (MISCONF) refuses it.
-        await bounded('health', client.set(healthKey, String(clock.now()), 'PX', 10_000));
+        // Every node that holds keys: one server, or each master of a Cluster (a stalled shard fails the keys
+        // in its slots only, and a probe of another shard would not see it).
+        const probes = isCluster(client) ? clusterProbes(client, healthKey) : [{ node: client, key: healthKey }];
+        if (probes.length === 0 || (isCluster(client) && probes.length < client.nodes('master').length)) {
+          return { status: 'unavailable', reason: 'Redis: the Cluster has a master the client cannot reach or route to' };
+        }
+        for (const { node, key } of probes) {
+          // A write: a replica (READONLY), a full instance (OOM) or one that cannot persist (MISCONF) refuses it.
+          await bounded('health', client.set(key, String(clock.now()), 'PX', 10_000));
+          // Eviction would drop spent nonces (a replay) and failure counters under memory pressure, silently.
+          const policy = /maxmemory_policy:(\S+)/.exec(await bounded('health', node.info('memory')))?.[1];
+          if (policy !== undefined && policy !== 'noeviction') {
+            return {
+              status: 'unavailable',
+              reason: `Redis: maxmemory-policy is ${policy}; nonces and counters need noeviction (evicting them allows replays)`,
+            };
+          }
+        }
         return { status: 'ok' };
       } catch (error) {
         return { status: 'unavailable', reason: `Redis: ${error instanceof Error ? error.message : String(error)}` };
@@ -199,8 +300,13 @@ export async function openRedisEphemeralStore(
 ): Promise<RedisEphemeralStore> {
   const resolved = resolveOptions(options, [...STORE_OPTIONS, 'connectTimeoutInMilliseconds'], 'openRedisEphemeralStore');
   const { connectTimeoutInMilliseconds = 2000, ...storeOptions } = options;
-  if (typeof connectTimeoutInMilliseconds !== 'number' || !Number.isSafeInteger(connectTimeoutInMilliseconds) || connectTimeoutInMilliseconds < 1) {
-    throw new ConfigurationError('connectTimeoutInMilliseconds', 'must be a positive integer');
+  if (
+    typeof connectTimeoutInMilliseconds !== 'number' ||
+    !Number.isSafeInteger(connectTimeoutInMilliseconds) ||
+    connectTimeoutInMilliseconds < 1 ||
+    connectTimeoutInMilliseconds > 2_147_483_647
+  ) {
+    throw new ConfigurationError('connectTimeoutInMilliseconds', 'must be an integer from 1 to 2147483647');
   }
   if (isClient(connection)) {
     const store = createRedisEphemeralStore(connection, storeOptions);

@@ -11,6 +11,11 @@ export interface PostgresServer {
   readonly version: number;
   /** Stops the server (fast shutdown: open sessions are ended), keeping its data. */
   stop(): Promise<void>;
+  /**
+   * Stops the server the way a crash does (immediate shutdown: no checkpoint), keeping its data; the next start
+   * runs crash recovery, which empties unlogged tables.
+   */
+  crash(): Promise<void>;
   /** Starts it again after {@link PostgresServer.stop}, on the same port and data. */
   start(): Promise<void>;
   /** Stops the server and deletes its data. */
@@ -39,7 +44,8 @@ export function findPostgresBinaries(): string {
 
 /**
  * Creates a temporary PostgreSQL cluster and starts it on a free port of 127.0.0.1. Durability is off (`fsync`,
- * `synchronous_commit`, `full_page_writes`): these servers hold test data only.
+ * `synchronous_commit`, `full_page_writes`) unless `durable` is set: these servers hold test data only, and a
+ * crash of a server without it loses its last commits.
  *
  * @example
  * ```ts
@@ -48,7 +54,13 @@ export function findPostgresBinaries(): string {
  * await postgres.close();
  * ```
  */
-export async function startPostgres(options: { readonly maxConnections?: number } = {}): Promise<PostgresServer> {
+export async function startPostgres(
+  options: {
+    readonly maxConnections?: number;
+    /** Keep PostgreSQL's durability settings (for crash tests): every commit is on disk before it returns. */
+    readonly durable?: boolean;
+  } = {},
+): Promise<PostgresServer> {
   const bin = findPostgresBinaries();
   const folder = temporaryFolder('gatehouse-postgres-');
   const data = join(folder, 'data');
@@ -68,9 +80,7 @@ export async function startPostgres(options: { readonly maxConnections?: number 
     '-c', 'listen_addresses=127.0.0.1',
     '-c', `unix_socket_directories=${folder}`,
     '-c', `max_connections=${options.maxConnections ?? 200}`,
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
+    ...(options.durable === true ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ];
   let server: ServerProcess | null = null;
   const start = async (): Promise<void> => {
@@ -83,12 +93,19 @@ export async function startPostgres(options: { readonly maxConnections?: number 
     // SIGINT is PostgreSQL's fast shutdown: sessions are disconnected, data kept.
     await current?.stop('SIGINT');
   };
+  const crash = async (): Promise<void> => {
+    const current = server;
+    server = null;
+    // SIGQUIT is PostgreSQL's immediate shutdown.
+    await current?.stop('SIGQUIT');
+  };
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     version,
     stop,
+    crash,
     start,
     async close() {
       await stop();
