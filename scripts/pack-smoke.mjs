@@ -48,6 +48,9 @@ for (const name of published) {
 
 /** The workspace's TypeScript compiler, run against an installed project (nothing is installed for it). */
 const TSC = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+// `--no-type-check` leaves the compile steps out: the types do not depend on the Node version, so a run on another
+// Node (scripts/node-versions.mjs) checks only what runs.
+const TYPE_CHECK = !process.argv.includes('--no-type-check');
 
 /**
  * Installs `names` alone into a fresh project and runs `script` there (`names`: workspace packages, installed from
@@ -61,7 +64,7 @@ function installAndRun(label, names, script, typeCheck) {
   // Workspace packages come from their tarballs, anything else (a framework, its types) from the npm registry.
   const specs = names.map((name) => (published.includes(name) ? tarballOf(name) : name));
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], project);
-  if (typeCheck !== undefined) {
+  if (typeCheck !== undefined && TYPE_CHECK) {
     writeFileSync(join(project, 'check.ts'), typeCheck);
     writeFileSync(
       join(project, 'tsconfig.json'),
@@ -118,7 +121,7 @@ installAndRun(
   ['@gatehouse/auth-core'],
   `
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import * as core from '@gatehouse/auth-core';
 import * as strategyKit from '@gatehouse/auth-core/strategy';
@@ -150,6 +153,26 @@ const sealer = crypto.createSecretSealer([crypto.randomBytes(32)]);
 assert.equal(sealer.open(sealer.seal('s', 'ctx'), 'ctx'), 's');
 assert.equal(crypto.encodeHex(crypto.hmacSha256('key', 'The quick brown fox jumps over the lazy dog')), 'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
 assert.ok(crypto.constantTimeEqualStrings(token, token.slice()));
+// Node resolves the native build (node:crypto; the \`node\` condition); any runtime without the node, bun or deno
+// condition gets the portable one (@noble/hashes; \`default\`), loaded here from the file the manifest names. Both
+// give the same digests and MACs.
+assert.equal(crypto.CRYPTO_BACKEND, 'node');
+assert.match(import.meta.resolve('@gatehouse/auth-core/crypto'), /\\/dist\\/native\\/crypto\\.js$/);
+const manifest = JSON.parse(readFileSync('node_modules/@gatehouse/auth-core/package.json', 'utf8'));
+for (const [entry, conditions] of Object.entries(manifest.exports)) {
+  if (typeof conditions === 'string') continue;
+  for (const runtime of ['node', 'bun', 'deno']) assert.match(conditions[runtime], /^\\.\\/dist\\/native\\//, entry + ' ' + runtime);
+  assert.match(conditions.default, /^\\.\\/dist\\/[a-z]+\\.js$/, entry + ' default');
+}
+const portable = await import(new URL(manifest.exports['./crypto'].default, new URL('node_modules/@gatehouse/auth-core/', 'file://' + process.cwd() + '/')).href);
+assert.equal(portable.CRYPTO_BACKEND, 'portable');
+assert.equal(portable.encodeHex(portable.hmacSha256('key', 'The quick brown fox jumps over the lazy dog')), 'f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+const pepper = crypto.randomBytes(32);
+for (const secret of [token, '', 'é\\ud800', 'x'.repeat(3000)]) {
+  assert.equal(crypto.createSecretDigester()(secret), portable.createSecretDigester()(secret));
+  assert.equal(crypto.createSecretDigester({ pepper })(secret), portable.createSecretDigester({ pepper })(secret));
+  assert.equal(crypto.encodeHex(crypto.createHmacSha256(token)(secret)), portable.encodeHex(portable.hmacSha256(token, secret)));
+}
 
 // /strategy: a strategy built on the verify skeleton, with its own refusal envelope.
 const digest = crypto.createSecretDigester();
@@ -216,7 +239,8 @@ assert.deepEqual(await missing.json(), { error: 'CREDENTIALS_MISSING' });
 server.close();
 const counts = Object.entries(entries).map(([entry, namespace]) => entry.replace('@gatehouse/auth-core', '.') + ' ' + Object.keys(namespace).length);
 console.log('installed alone from its tarball; the four entries imported and exercised (' + counts.join(', ') + ' exports), ' +
-  ${JSON.stringify(AUTH_CORE_INTERNALS.join(' and '))} + ' not exported, none of the ' + distFiles.length + ' dist files importable by path');
+  ${JSON.stringify(AUTH_CORE_INTERNALS.join(' and '))} + ' not exported, none of the ' + distFiles.length + ' dist files importable by path; ' +
+  'Node resolves the native crypto build, the default condition the portable one, with the same digests and MACs');
 `,
   // The same, at the type level: the four entries resolve to their .d.ts under strict TypeScript, and the internals
   // are not exported from any of them (each @ts-expect-error fails the check if the name resolves).

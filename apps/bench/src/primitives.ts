@@ -1,25 +1,31 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 import { createHmacSha256, createSecretDigester, encodeHex } from '@gatehouse/auth-core/crypto';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
 /**
- * The bare primitives a hand-written check would run, measured beside each strategy. They use the same
- * library as the strategies (@noble/hashes) with a shared `TextEncoder` and noble's own `bytesToHex`;
- * node:crypto is shown for reference. They do no header parsing, no format checks, no expiry or IP checks and
- * keep no nonce store.
+ * The bare primitives a hand-written check would run, measured beside each strategy. The floor is the fastest
+ * one on the platform: node:crypto's one-shot `hash()` (OpenSSL, no hash object) for a digest, `createHmac` for
+ * the APEX signature. `createHash` and @noble/hashes (pure JavaScript, what the portable build of the strategies
+ * uses) are shown for reference. They do no header parsing, no format checks, no expiry or IP checks and keep no
+ * nonce store.
  */
 const encoder = new TextEncoder();
 
-/** SHA-256 (noble) of the token, hex, then `Map.get`: a lookup by digest at the least. */
-export function nobleDigestLookup<T>(map: ReadonlyMap<string, T>, token: string): T | undefined {
-  return map.get(bytesToHex(sha256(encoder.encode(token))));
+/** SHA-256 of the token with node:crypto's one-shot `hash()`, hex, then `Map.get`: the floor of a lookup scheme. */
+export function nativeDigestLookup<T>(map: ReadonlyMap<string, T>, token: string): T | undefined {
+  return map.get(hash('sha256', token, 'hex'));
 }
 
-/** The same with node:crypto (OpenSSL), for reference. */
+/** The same through a `createHash` object (node:crypto), for reference. */
 export function nodeDigestLookup<T>(map: ReadonlyMap<string, T>, token: string): T | undefined {
   return map.get(createHash('sha256').update(token).digest('hex'));
+}
+
+/** The same with @noble/hashes (a shared `TextEncoder`, noble's own `bytesToHex`), for reference. */
+export function nobleDigestLookup<T>(map: ReadonlyMap<string, T>, token: string): T | undefined {
+  return map.get(bytesToHex(sha256(encoder.encode(token))));
 }
 
 /** An HMAC key as the bare check keeps it: the plain secret's bytes, ready for HMAC. */
@@ -29,22 +35,9 @@ export interface BareHmacKey {
 }
 
 /**
- * `Map.get` of the API key, then HMAC-SHA256 (noble) of `Nonce + UserId + APIKey` under the secret, compared as
- * hex with the presented signature: the APEX check with nothing around it.
+ * `Map.get` of the API key, then HMAC-SHA256 with node:crypto's `createHmac` of `Nonce + UserId + APIKey` under
+ * the secret, compared as hex with the presented signature: the APEX check with nothing around it, the floor.
  */
-export function nobleHmacCheck(
-  map: ReadonlyMap<string, BareHmacKey>,
-  apiKey: string,
-  userId: string,
-  nonce: string,
-  signature: string,
-): boolean {
-  const key = map.get(apiKey);
-  if (key === undefined) return false;
-  return bytesToHex(hmac(sha256, key.secret, encoder.encode(`${nonce}${userId}${apiKey}`))) === signature;
-}
-
-/** The same with node:crypto's `createHmac`, for reference. */
 export function nodeHmacCheck(
   map: ReadonlyMap<string, BareHmacKey>,
   apiKey: string,
@@ -57,14 +50,28 @@ export function nodeHmacCheck(
   return createHmac('sha256', key.secret).update(`${nonce}${userId}${apiKey}`).digest('hex') === signature;
 }
 
+/** The same with @noble/hashes, for reference. */
+export function nobleHmacCheck(
+  map: ReadonlyMap<string, BareHmacKey>,
+  apiKey: string,
+  userId: string,
+  nonce: string,
+  signature: string,
+): boolean {
+  const key = map.get(apiKey);
+  if (key === undefined) return false;
+  return bytesToHex(hmac(sha256, key.secret, encoder.encode(`${nonce}${userId}${apiKey}`))) === signature;
+}
+
 export function bareHmacKey(userId: string, apiSecret: string): BareHmacKey {
   return { userId, secret: encoder.encode(apiSecret) };
 }
 
 /**
- * The crypto exactly as the strategies run it (for reference): `createSecretDigester()` (noble SHA-256 with a
- * reused hash object, flat hex) + `Map.get`; for AuthenticateUser, the lookup and an HMAC under a key prepared
- * once (`createHmacSha256`, what the strategy keeps per API key). The gap between this row and the strategy's is
+ * The crypto exactly as the strategies run it (for reference): `createSecretDigester()` + `Map.get`; for
+ * AuthenticateUser, the lookup and an HMAC under a key prepared once (`createHmacSha256`, what the strategy keeps
+ * per API key). Both come from `@gatehouse/auth-core/crypto` as Node resolves it (the `node` export condition),
+ * so this row follows whichever backend that build uses. The gap between this row and the strategy's is
  * everything the strategy does besides its crypto.
  */
 const gatehouseDigest = createSecretDigester();

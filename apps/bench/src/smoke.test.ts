@@ -35,20 +35,46 @@ describe('pnpm bench (smoke run)', () => {
 
     const inProcess = results.inProcess ?? [];
     for (const scheme of SCHEMES) {
-      for (const layer of ['primitive', 'reference', 'gatehouse-crypto', 'strategy', 'fetch', 'node']) {
+      // `createHash` is a reference beside `hash()` for the lookup schemes; AuthenticateUser's floor is `createHmac`.
+      const layers = ['primitive', 'noble', 'gatehouse-crypto', 'strategy', 'fetch', 'node', ...(scheme === 'hmac' ? [] : ['reference'])];
+      for (const layer of layers) {
         for (const credential of ['valid', 'wrong']) {
           const found = inProcess.find((row) => row.scheme === scheme && row.layer === layer && row.credential === credential);
           expect(found && positive(found.opsPerSecond) && positive(found.ratio), `${scheme} ${layer} ${credential}`).toBe(true);
         }
       }
     }
+    const issued = inProcess.find((row) => row.scheme === 'hmac' && row.layer === 'strategy-issued');
+    expect(issued && positive(issued.opsPerSecond) && positive(issued.ratio)).toBe(true);
+    expect(markdown).toContain('noncePolicy `unique` (a fresh nonce per call)');
 
-    const pairs = results.http?.pairs ?? [];
-    expect(pairs.map((pair) => `${pair.framework}/${pair.auth}`)).toEqual(
-      expect.arrayContaining([...SCHEMES.flatMap((scheme) => [`node/${scheme}`, `hono/${scheme}`]), 'hono/noop', 'express/passport', 'hono/bearer']),
+    const http = results.http;
+    const rows = http?.rows ?? [];
+    const expectedRows = [
+      ...SCHEMES.flatMap((scheme) => [`node/none/${scheme}`, `node/${scheme}/${scheme}`]),
+      ...(['express', 'fastify', 'hono'] as const).flatMap((framework) => [`${framework}/none/nvx`, `${framework}/noop/nvx`, `${framework}/nvx/nvx`]),
+      'express/passport/passport',
+      'fastify/fastify-bearer/fastify-bearer',
+      'hono/hono-bearer/hono-bearer',
+    ];
+    expect(rows.map((row) => `${row.framework}/${row.auth}/${row.requests}`).sort()).toEqual([...expectedRows].sort());
+    for (const row of rows) {
+      expect([row.rps, row.cpuMicros, ...row.rounds.flatMap((round) => [round.rps, round.cpuMicros])].every(positive), `${row.framework}/${row.auth}`).toBe(true);
+    }
+    // Every Gatehouse row and every peer is compared with its baseline; the CPU added may be negative in noise.
+    const comparisons = http?.comparisons ?? [];
+    expect(comparisons.map((entry) => `${entry.framework}/${entry.auth}`).sort()).toEqual(
+      [...SCHEMES.map((scheme) => `node/${scheme}`), 'express/nvx', 'fastify/nvx', 'hono/nvx', 'express/passport', 'fastify/fastify-bearer', 'hono/hono-bearer'].sort(),
     );
-    for (const pair of pairs) {
-      expect([pair.withoutRps, pair.withRps, pair.ratio, pair.withCpuMicros].every(positive), `${pair.framework}/${pair.auth}`).toBe(true);
+    for (const entry of comparisons) {
+      expect(positive(entry.rpsRatio) && positive(entry.cpuRatio) && Number.isFinite(entry.extraCpuMicros), `${entry.framework}/${entry.auth}`).toBe(true);
+    }
+    // The Targets section has both HTTP targets for each adapter, each with a verdict.
+    const targetLines = markdown.split('\n').filter((line) => line.startsWith('| HTTP: '));
+    for (const framework of ['Express 5', 'Fastify 5', 'Hono (@hono/node-server)']) {
+      const lines = targetLines.filter((line) => line.startsWith(`| HTTP: ${framework} + Gatehouse NVX API key`));
+      expect(lines.map((line) => line.includes("below every peer's")).sort(), framework).toEqual([false, true]);
+      for (const line of lines) expect(line, framework).toMatch(/\| (met|\*\*missed\*\*) \|$/);
     }
 
     const scale = results.scale;

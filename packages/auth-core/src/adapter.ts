@@ -48,15 +48,28 @@ export interface GatehouseOptions extends AuthGuardOptions {
  * ```
  */
 export interface RefusalRenderer {
+  /**
+   * The reply for a refusal, in the scheme's envelope (status, headers and body as the scheme's clients expect them).
+   */
   renderRefusal(refusal: AuthRefusal): WireReply<unknown>;
 }
 
 /**
  * A {@link ClientIpSource} compiled for the request adapters: the adapter options to pass on, and whether the
  * framework's own resolved address is to be handed over per request.
+ *
+ * @example
+ * ```ts
+ * // Express resolves `req.ip` itself (its `trust proxy` setting): hand that over instead of reading headers.
+ * const compiled: CompiledClientIpSource = compileClientIpSource('framework', { socket: true, framework: true });
+ * const toAuthRequest = createNodeRequestAdapter(compiled.requestOptions);
+ * const request = compiled.fromFramework ? toAuthRequest(req, { remoteAddress: req.ip ?? null }) : toAuthRequest(req);
+ * ```
  */
 export interface CompiledClientIpSource {
+  /** The client-IP options to pass to a request adapter (`createNodeRequestAdapter`, `createFetchRequestAdapter`). */
   readonly requestOptions: { readonly trustedProxies?: readonly string[]; readonly clientIpHeader?: string };
+  /** True for `'framework'`: hand the framework's resolved address to the adapter with each request. */
   readonly fromFramework: boolean;
 }
 

@@ -1,6 +1,13 @@
 /**
  * A JSON value as parsed by Gatehouse: objects have a `null` prototype and never carry the keys `__proto__`,
  * `constructor` or `prototype`.
+ *
+ * @example
+ * ```ts
+ * const body = await request.body();
+ * const value: JsonValue = body.type === 'json' ? body.value : null;
+ * if (isJsonObject(value) && typeof value['login'] === 'string') console.log(value['login']);
+ * ```
  */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 

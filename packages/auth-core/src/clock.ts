@@ -7,6 +7,7 @@
  * ```
  */
 export interface Clock {
+  /** The current time in epoch milliseconds. */
   now(): number;
 }
 
@@ -30,7 +31,9 @@ export const systemClock: Clock = Object.freeze({ now: (): number => Date.now() 
  * ```
  */
 export interface ManualClock extends Clock {
+  /** Moves the clock to a time, in epoch milliseconds (backwards too). */
   set(epochMilliseconds: number): void;
+  /** Moves the clock forward by a number of seconds. */
   advanceBySeconds(seconds: number): void;
 }
 

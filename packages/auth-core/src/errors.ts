@@ -56,7 +56,15 @@ export function isAuthErrorCode(value: unknown): value is AuthErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(AUTH_ERROR_CODES, value);
 }
 
-/** Options of {@link AuthError}. */
+/**
+ * Options of {@link AuthError}.
+ *
+ * @example
+ * ```ts
+ * // Keep the store's own error for the logs; the client still sees only the generic message.
+ * throw new AuthError('STORE_UNAVAILABLE', { cause: error });
+ * ```
+ */
 export interface AuthErrorOptions {
   /** What went wrong underneath (for logs); never rendered to a client. */
   readonly cause?: unknown;
@@ -76,8 +84,11 @@ export interface AuthErrorOptions {
  * ```
  */
 export class AuthError extends Error {
+  /** Always `'AuthError'`, so logs and `error.name` checks tell it apart. */
   override readonly name = 'AuthError';
+  /** The stable code of the failure (a key of {@link AUTH_ERROR_CODES}). */
   readonly code: AuthErrorCode;
+  /** The HTTP status the code maps to, e.g. 401 for `CREDENTIALS_INVALID`. */
   readonly httpStatus: number;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
@@ -105,6 +116,7 @@ export class AuthError extends Error {
  * ```
  */
 export class ConfigurationError extends TypeError {
+  /** Always `'ConfigurationError'`. */
   override readonly name = 'ConfigurationError';
   /** The option that was wrong, as the caller spelled it. */
   readonly option: string;

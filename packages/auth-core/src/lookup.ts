@@ -13,9 +13,11 @@ import { isCredentialActive, type CredentialRecord, type CredentialStore } from 
  * ```
  */
 export interface CredentialLookupOptions {
+  /** Where credential records are looked up by digest. */
   readonly store: CredentialStore;
   /** The lookup digest of a presented secret (see `createSecretDigester`). */
   readonly digest: (secret: string) => string;
+  /** The clock that decides expiry and idle time. */
   readonly clock: Clock;
   /** Only records issued by this strategy id are found. */
   readonly strategyId: string;
@@ -43,12 +45,25 @@ export interface CredentialLookupOptions {
  * ```
  */
 export interface FoundCredential {
+  /** Tells a found credential from a `rejected` outcome. */
   readonly type: 'found';
+  /** The record the presented secret belongs to: unrevoked, unexpired, of this strategy and kind. */
   readonly record: CredentialRecord;
+  /**
+   * The time, in epoch milliseconds, at which the record was judged live; use it for whatever else the strategy checks.
+   */
   readonly now: number;
 }
 
-/** The `rejected` member of {@link AuthOutcome}. */
+/**
+ * The `rejected` member of {@link AuthOutcome}.
+ *
+ * @example
+ * ```ts
+ * const found: FoundCredential | RejectedOutcome = await lookup.find(hash);
+ * if (found.type === 'rejected') return found; // already the strategy's answer
+ * ```
+ */
 export type RejectedOutcome = Extract<AuthOutcome<never>, { readonly type: 'rejected' }>;
 
 /**

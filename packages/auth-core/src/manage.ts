@@ -69,6 +69,7 @@ export interface CredentialOptions {
   readonly store: CredentialStore;
   /** A server pepper of at least 32 bytes: lookup digests become HMAC-SHA256 under it. */
   readonly pepper?: Uint8Array;
+  /** The clock that decides issue, expiry and last-use times. Default: the system clock. */
   readonly clock?: Clock;
 }
 
@@ -246,11 +247,17 @@ export function readCredentialReference(reference: unknown): CredentialReference
  * ```
  */
 export interface OwnedCredentialQuery {
+  /** Where the owner's credentials live. */
   readonly store: CredentialStore;
+  /** The lookup digest of a secret, for a reference by `token` (see {@link resolveCredentialOptions}). */
   readonly digest: (secret: string) => string;
+  /** Only a record issued by this strategy id is found. */
   readonly strategyId: string;
+  /** Only a record of one of these kinds is found. */
   readonly kinds: readonly string[];
+  /** Only a record of this owner is found: another owner's is `null`, as if it did not exist. */
   readonly ownerId: string;
+  /** The time, in epoch milliseconds, at which the record must be live (unrevoked, unexpired). */
   readonly now: number;
 }
 
@@ -336,11 +343,13 @@ export function isPrintableText(text: unknown, options: { readonly minLength?: n
  * ```
  */
 export interface ReplaceCredentialOptions<S> {
+  /** Where the old record is updated (its expiry moved to the end of the overlap). */
   readonly store: CredentialStore;
   /** The live record being replaced (see {@link findOwnedCredential}). */
   readonly old: CredentialRecord;
   /** How long the old credential keeps working beside the new one (see {@link rotationOverlapMs}). */
   readonly overlapMs: number;
+  /** The time of the rotation, in epoch milliseconds: the overlap starts here. */
   readonly now: number;
   /**
    * Inserts the replacement (see {@link insertCredential}). `beyondLimitBy` is 1 without an overlap: the old

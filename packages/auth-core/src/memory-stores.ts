@@ -102,7 +102,11 @@ function createAttributeInterner(): (attributes: Attributes) => Attributes {
   return (attributes) => {
     const keys = Object.keys(attributes);
     if (keys.length === 0) return EMPTY_ATTRIBUTES;
-    const copy = Object.freeze({ ...attributes });
+    // Not `{ ...attributes }`: in V8 (Node 20) a frozen copy made by spreading gets a hidden class of its own,
+    // and reading a key it lacks (every verification reads a few: `userName`, a rotation's previous secret) then
+    // costs 0.1–0.3 µs instead of a few nanoseconds. `Object.fromEntries` defines the same own properties
+    // (`__proto__` included, as data) through the shared hidden classes of ordinary objects.
+    const copy = Object.freeze(Object.fromEntries(Object.entries(attributes)));
     if (keys.length > INTERN_MAX_KEYS || !Object.values(copy).every(isInternable)) return copy;
     // Injective for these values, and key order is kept: equal keys mean equal attributes.
     const key = JSON.stringify(copy);
@@ -322,6 +326,7 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
  * ```
  */
 export interface MemoryEphemeralStoreOptions {
+  /** The clock that decides expiry. Default: the system clock. */
   readonly clock?: Clock;
   /** Entries are swept every this many writes. Default 1000. */
   readonly sweepEveryWrites?: number;

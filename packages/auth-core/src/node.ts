@@ -20,12 +20,19 @@ import {
  * ```
  */
 export interface NodeIncomingMessage {
+  /** The request method, e.g. `GET`. */
   readonly method?: string | undefined;
+  /** The request target: path and query. */
   readonly url?: string | undefined;
   /** Express keeps the URL as received here while sub-routers rewrite `url`. */
   readonly originalUrl?: string | undefined;
+  /**
+   * Header names and values in turn, as received: a repeated field stays one line each, unlike Node's `headers` object.
+   */
   readonly rawHeaders: readonly string[];
+  /** The connection; its `remoteAddress` is the client IP when no proxy setting says otherwise. */
   readonly socket: { readonly remoteAddress?: string | undefined } | null;
+  /** True once the body stream has ended: something read it before the adapter, and `body` holds what it left. */
   readonly readableEnded?: boolean;
   /** True once anything has read from the stream (Node ≥ 16.7). */
   readonly readableDidRead?: boolean;
@@ -33,12 +40,18 @@ export interface NodeIncomingMessage {
   readonly body?: unknown;
   /** The raw body bytes, where a parser was told to keep them (e.g. `express.json({ verify })`). */
   readonly rawBody?: unknown;
+  /** Receives the body, one chunk at a time. */
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
+  /** Told when the body is complete (`end`) or the connection went away first (`close`). */
   on(event: 'end' | 'close', listener: () => void): unknown;
+  /** Told when reading the body failed. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Removes a listener added with `on` once the body is read or refused. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches EventEmitter's own signature
   off(event: string, listener: (...args: any[]) => void): unknown;
+  /** Stops the flow of body chunks (a body past the size cap is not read further). */
   pause(): unknown;
+  /** Starts the flow of body chunks. */
   resume(): unknown;
 }
 
@@ -227,11 +240,15 @@ export function createNodeRequestAdapter(
  * ```
  */
 export interface NodeServerResponse {
+  /** The status code to send. */
   statusCode: number;
+  /** True once the status line and headers have been sent (Node sets it). */
   readonly headersSent?: boolean;
   /** The request this answers (Node sets it). */
   readonly req?: object;
+  /** Sets one response header. */
   setHeader(name: string, value: string | number): unknown;
+  /** Sends the body and ends the response. */
   end(chunk?: string): unknown;
 }
 

@@ -9,7 +9,9 @@ import { AuthError, type AuthErrorCode } from './errors.js';
  * ```
  */
 export interface Principal {
+  /** A stable identifier of who it is (a user or account id), the same on every request. */
   readonly id: string;
+  /** Whatever else the strategy knows about the principal (never a secret). */
   readonly attributes?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
@@ -22,8 +24,11 @@ export interface Principal {
  * ```
  */
 export interface CredentialInfo {
+  /** The credential's public id (never its secret): what logs and management calls name it by. */
   readonly id: string;
+  /** The strategy's kind of credential, e.g. `api-key` or `user-session`. */
   readonly kind: string;
+  /** The permissions the credential carries; `require` options are checked against them. */
   readonly scopes: readonly string[];
   /** Epoch milliseconds after which the credential is no longer valid, or `null` when it never expires. */
   readonly expiresAt?: number | null;
@@ -87,7 +92,9 @@ export type AuthRefusal = Exclude<AuthOutcome<never>, { readonly type: 'authenti
  * ```
  */
 export interface AuthContext<P extends Principal = Principal> {
+  /** Who was authenticated. */
   readonly principal: P;
+  /** What authenticated the request. */
   readonly credential: CredentialInfo;
   /** The id of the strategy that accepted the credential (a member's id behind `firstOf`). */
   readonly strategyId: string;

@@ -9,12 +9,22 @@
  * ```
  */
 export interface WireReply<B> {
+  /** The HTTP status code. */
   readonly httpStatus: number;
+  /** Response headers, by name. The adapters send a reply without `content-type` as `application/json`. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The JSON body, in the scheme's envelope. */
   readonly body: B;
 }
 
-/** The JSON content type every envelope uses. */
+/**
+ * The JSON content type every envelope uses.
+ *
+ * @example
+ * ```ts
+ * const reply: WireReply<{ success: false }> = { httpStatus: 400, headers: { 'content-type': JSON_CONTENT_TYPE }, body: { success: false } };
+ * ```
+ */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**

@@ -28,10 +28,13 @@ export interface KitRequest {
  * ```
  */
 export interface KitRoute {
+  /** The HTTP methods the route answers, upper case; another method on its path is a 405. */
   readonly methods: readonly string[];
+  /** The path below the kit's base path, e.g. `/api/key/list`; `:name` marks a parameter segment. */
   readonly path: string;
   /** What a client sends and gets back, for a route index. */
   readonly summary: string;
+  /** Answers the request in the scheme's envelope. */
   handle(request: KitRequest): Promise<WireReply<unknown>>;
 }
 
@@ -55,6 +58,7 @@ export interface RouteKit {
    * APEX calls at `/AuthenticateUser` and `/ap/AuthenticateUser`).
    */
   readonly basePaths: readonly string[];
+  /** The routes, each served below every base path. */
   readonly routes: readonly KitRoute[];
   /** The scheme's reply to a refusal, for what no route answers (404, 405, a failing handler). */
   renderRefusal(refusal: AuthRefusal): WireReply<unknown>;

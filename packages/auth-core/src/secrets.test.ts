@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as nativeBackend from './backend/node.js';
+import * as portableBackend from './backend/portable.js';
 import {
   constantTimeEqual,
   constantTimeEqualStrings,
@@ -40,14 +42,32 @@ const rfc4231 = [
   { case: 7, key: 'aa'.repeat(131), data: '5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e', mac: '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2' },
 ];
 
+// The vectors run against both backends: the one `hmacSha256` uses in this (portable) source, and the native one
+// the package's `node`, `bun` and `deno` builds use.
+const backends = [
+  ['portable (@noble/hashes)', portableBackend],
+  ['native (node:crypto)', nativeBackend],
+] as const;
+
 describe('hmacSha256', () => {
-  for (const vector of rfc4231) {
-    it(`matches RFC 4231 test case ${vector.case}`, async () => {
-      const mac = hmacSha256(decodeHex(vector.key), decodeHex(vector.data));
-      expect(encodeHex(mac).slice(0, vector.mac.length)).toBe(vector.mac);
-      expect(encodeHex(await webCryptoHmac(decodeHex(vector.key), decodeHex(vector.data)))).toBe(encodeHex(mac));
-    });
+  for (const [name, backend] of backends) {
+    for (const vector of rfc4231) {
+      it(`matches RFC 4231 test case ${vector.case} on the ${name} backend, one-shot and with a prepared key`, async () => {
+        const key = decodeHex(vector.key);
+        const data = decodeHex(vector.data);
+        const mac = encodeHex(backend.hmacSha256(key, data));
+        expect(mac.slice(0, vector.mac.length)).toBe(vector.mac);
+        expect(encodeHex(backend.createHmacSha256(key).bytes(data))).toBe(mac);
+        expect(backend.createHmacSha256(key).hex(data)).toBe(mac);
+        expect(encodeHex(await webCryptoHmac(key, data))).toBe(mac);
+      });
+    }
   }
+
+  it('matches RFC 4231 test case 2 through the public function, with the key and message as text', () => {
+    // Test case 2's key and data are ASCII: "Jefe", "what do ya want for nothing?".
+    expect(encodeHex(hmacSha256('Jefe', 'what do ya want for nothing?'))).toBe(rfc4231[1]!.mac);
+  });
 
   it('agrees with Web Crypto on random keys and messages', async () => {
     await fc.assert(

@@ -1,96 +1,15 @@
 import { gcm } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { scrypt } from './backend/index.js';
+import { encodeHex, utf8Bytes } from './backend/bytes.js';
+import { createHmacSha256 as prepareHmacSha256, hmacSha256 as backendHmacSha256, scrypt, sha256, sha256Hex } from './backend/index.js';
 import { AuthError, ConfigurationError } from './errors.js';
+
+export { encodeHex } from './backend/bytes.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-/** Character codes of `0123456789abcdef`. */
-const HEX_CODES = Uint8Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0));
 /** 1 at the character codes of `0-9`, `a-f` and `A-F`. */
 const HEX_DIGIT_CODES = new Uint8Array(128);
 for (const digit of '0123456789abcdefABCDEF') HEX_DIGIT_CODES[digit.charCodeAt(0)] = 1;
-/** Bytes encoded per `String.fromCharCode` call, well below any engine's argument limit. */
-const HEX_CHUNK_BYTES = 4096;
-
-function encodeHexChunk(bytes: Uint8Array, start: number, end: number): string {
-  const codes = new Array<number>((end - start) * 2);
-  for (let i = start, j = 0; i < end; i++, j += 2) {
-    const byte = bytes[i] as number;
-    codes[j] = HEX_CODES[byte >> 4] as number;
-    codes[j + 1] = HEX_CODES[byte & 15] as number;
-  }
-  return String.fromCharCode.apply(null, codes);
-}
-
-// UTF-8 bytes of text. Tokens, digests and header values are ASCII: those are copied code by code, which for
-// short strings is several times faster than a `TextEncoder` call, into one reusable buffer handed out as a view
-// cached per length (a fresh `Uint8Array` of more than 64 bytes gets its own off-heap backing store in V8, which
-// made copying an 80-character access hash cost 0.8 µs, more than hashing it; the reused buffer costs 0.13 µs).
-// Anything else, or longer than the buffer, goes through `TextEncoder`.
-const ASCII_SCRATCH = new Uint8Array(512);
-const asciiViews: Uint8Array[] = [];
-
-/**
- * Calls `consume` with the UTF-8 bytes of `text`, which are valid only during that call: ASCII text lives in the
- * shared buffer, which is zeroed afterwards so no token lingers in it. Hashing is synchronous, so the buffer is
- * never shared between two calls in flight.
- */
-function withUtf8Bytes<T>(text: string, consume: (bytes: Uint8Array) => T): T {
-  const length = text.length;
-  if (length > ASCII_SCRATCH.length) return consume(encoder.encode(text));
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) {
-      ASCII_SCRATCH.fill(0, 0, i);
-      return consume(encoder.encode(text));
-    }
-    ASCII_SCRATCH[i] = code;
-  }
-  try {
-    return consume((asciiViews[length] ??= ASCII_SCRATCH.subarray(0, length)));
-  } finally {
-    ASCII_SCRATCH.fill(0, 0, length);
-  }
-}
-
-/** UTF-8 bytes of `text` in an array of their own, for callers that keep them or need two at once. */
-function utf8Bytes(text: string): Uint8Array {
-  return withUtf8Bytes(text, (bytes) => (bytes.buffer === ASCII_SCRATCH.buffer ? bytes.slice() : bytes));
-}
-
-// One reusable SHA-256 object, reset from a pristine one before each use: noble's one-shot `sha256()` builds a
-// new hash object (buffers and DataViews) per call, which costs more than hashing a short token. Hashing is
-// synchronous, so the shared object is never used by two callers at once.
-const SHA256_INITIAL = sha256.create();
-const sha256Scratch = sha256.create();
-
-function sha256Bytes(data: Uint8Array): Uint8Array {
-  SHA256_INITIAL._cloneInto(sha256Scratch);
-  return sha256Scratch.update(data).digest();
-}
-
-/**
- * Encodes bytes as lower-case hex, as one flat string.
- *
- * (Built from character codes in one step: appending two characters at a time made a rope of short strings
- * that took about 25 times the memory of the hex itself for as long as the string lived — a stored digest lives
- * as long as its record — and that had to be flattened again each time it was hashed as a `Map` key.)
- *
- * @example
- * ```ts
- * encodeHex(new Uint8Array([0, 255])); // '00ff'
- * ```
- */
-export function encodeHex(bytes: Uint8Array): string {
-  if (bytes.length <= HEX_CHUNK_BYTES) return encodeHexChunk(bytes, 0, bytes.length);
-  const parts: string[] = [];
-  for (let start = 0; start < bytes.length; start += HEX_CHUNK_BYTES) {
-    parts.push(encodeHexChunk(bytes, start, Math.min(bytes.length, start + HEX_CHUNK_BYTES)));
-  }
-  return parts.join('');
-}
 
 /**
  * Tells whether a string is hex of exactly `charCount` characters (any even length when omitted), in either
@@ -236,7 +155,9 @@ export function constantTimeEqualStrings(a: string, b: string): boolean {
 }
 
 /**
- * SHA-256 of a string's UTF-8 bytes, as bytes.
+ * SHA-256 of bytes, or of a string's UTF-8 bytes, as bytes. Digests and MACs run on the runtime's native
+ * `node:crypto` under Node, Bun and Deno (the package's `node`, `bun` and `deno` export conditions) and on
+ * @noble/hashes elsewhere, with the same results (`CRYPTO_BACKEND` tells which).
  *
  * @example
  * ```ts
@@ -244,7 +165,7 @@ export function constantTimeEqualStrings(a: string, b: string): boolean {
  * ```
  */
 export function sha256Digest(data: string | Uint8Array): Uint8Array {
-  return typeof data === 'string' ? withUtf8Bytes(data, sha256Bytes) : sha256Bytes(data);
+  return sha256(data);
 }
 
 /**
@@ -256,14 +177,14 @@ export function sha256Digest(data: string | Uint8Array): Uint8Array {
  * ```
  */
 export function hmacSha256(key: string | Uint8Array, message: string | Uint8Array): Uint8Array {
-  return hmac(sha256, typeof key === 'string' ? utf8Bytes(key) : key, typeof message === 'string' ? utf8Bytes(message) : message);
+  return backendHmacSha256(typeof key === 'string' ? utf8Bytes(key) : key, message);
 }
 
 /**
  * Prepares HMAC-SHA256 under one key and returns the function that MACs a message with it: the key's inner and
- * outer pads are hashed once, here, so each call hashes only the message (about a quarter of the work of
- * {@link hmacSha256} for a short message). Same results as `hmacSha256(key, message)`. The returned function
- * holds key material: keep it no longer than the key itself.
+ * outer pads are derived once, here (and, on @noble/hashes, already hashed), so each call does only the work
+ * that depends on the message. Same results as `hmacSha256(key, message)`. The returned function holds key
+ * material: keep it no longer than the key itself.
  *
  * @example
  * ```ts
@@ -272,15 +193,7 @@ export function hmacSha256(key: string | Uint8Array, message: string | Uint8Arra
  * ```
  */
 export function createHmacSha256(key: string | Uint8Array): (message: string | Uint8Array) => Uint8Array {
-  const keyed = hmac.create(sha256, typeof key === 'string' ? utf8Bytes(key) : key);
-  // A reusable working copy, reset from the keyed state before each message (synchronous, so never shared
-  // between two calls in flight).
-  const scratch = keyed.clone();
-  const macBytes = (bytes: Uint8Array): Uint8Array => {
-    keyed._cloneInto(scratch);
-    return scratch.update(bytes).digest();
-  };
-  return (message) => (typeof message === 'string' ? withUtf8Bytes(message, macBytes) : macBytes(message));
+  return prepareHmacSha256(typeof key === 'string' ? utf8Bytes(key) : key).bytes;
 }
 
 /**
@@ -311,12 +224,11 @@ export interface SecretDigesterOptions {
  */
 export function createSecretDigester(options: SecretDigesterOptions = {}): (secret: string) => string {
   const { pepper } = options;
-  if (pepper === undefined) return (secret) => encodeHex(withUtf8Bytes(secret, sha256Bytes));
+  if (pepper === undefined) return (secret) => sha256Hex(secret);
   if (!(pepper instanceof Uint8Array) || pepper.length < 32) {
     throw new ConfigurationError('pepper', 'must be a Uint8Array of at least 32 bytes');
   }
-  const mac = createHmacSha256(pepper);
-  return (secret) => encodeHex(mac(secret));
+  return prepareHmacSha256(pepper).hex;
 }
 
 /**
@@ -346,7 +258,7 @@ export interface SecretSealer {
 }
 
 function keyIdOf(key: Uint8Array): string {
-  return encodeHex(sha256(new Uint8Array([...encoder.encode('gatehouse-kek-id:'), ...key]))).slice(0, 12);
+  return sha256Hex(new Uint8Array([...encoder.encode('gatehouse-kek-id:'), ...key])).slice(0, 12);
 }
 
 /**
@@ -471,7 +383,9 @@ export interface PasswordHasherOptions extends HashPasswordOptions {
  * ```
  */
 export interface PasswordHasher {
+  /** A new scrypt hash of `password` (a self-describing string to store), or `RATE_LIMITED` past the bound. */
   hash(password: string): Promise<string>;
+  /** Whether `password` matches `stored` (constant time), or `RATE_LIMITED` past the bound. */
   verify(password: string, stored: string): Promise<boolean>;
 }
 

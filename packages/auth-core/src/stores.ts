@@ -16,12 +16,15 @@ export interface CredentialRecord {
   readonly strategy: string;
   /** The strategy's kind of credential, e.g. `api-key`, `user-session`. */
   readonly kind: string;
+  /** The id of the account the credential belongs to (a `Principal` id). */
   readonly ownerId: string;
   /** The credential this one was derived from (a session from its API key); revoking the parent revokes it. */
   readonly parentId: string | null;
+  /** A name the owner gave it, for listings (never a secret). */
   readonly label: string;
   /** A short, non-secret hint for listings (e.g. the first 4 characters of a 32-character token). */
   readonly hint: string;
+  /** The permissions the credential carries. */
   readonly scopes: readonly string[];
   /** Canonical IP addresses the credential may be used from; empty means any. */
   readonly allowedIps: readonly string[];
@@ -31,8 +34,13 @@ export interface CredentialRecord {
   readonly attributes: Readonly<Record<string, string | number | boolean | null>>;
   /** Epoch milliseconds. */
   readonly createdAt: number;
+  /** Epoch milliseconds from which the credential is expired, or `null` when it never expires. */
   readonly expiresAt: number | null;
+  /**
+   * Epoch milliseconds of the last accepted use (recorded at most once per touch interval), or `null` if never used.
+   */
   readonly lastUsedAt: number | null;
+  /** Epoch milliseconds at which it was revoked, or `null` while it is not. */
   readonly revokedAt: number | null;
 }
 
@@ -89,7 +97,9 @@ export type InsertCredentialResult =
  * ```
  */
 export interface ListCredentialsFilter {
+  /** Only records issued by this strategy id. */
   readonly strategy?: string;
+  /** Only records of this kind. */
   readonly kind?: string;
   /** When given, only records unrevoked and unexpired at this time. */
   readonly activeAt?: number;
@@ -139,6 +149,7 @@ export interface CredentialStore {
   insert(record: NewCredentialRecord, options?: InsertCredentialOptions): Promise<InsertCredentialResult>;
   /** The record with this digest (revoked and expired ones included: callers decide), or `null`. */
   findByDigest(digest: string): Promise<CredentialRecord | null>;
+  /** The record with this id (revoked and expired ones included: callers decide), or `null`. */
   findById(id: string): Promise<CredentialRecord | null>;
   /** The owner's records, oldest first. */
   listByOwner(ownerId: string, filter?: ListCredentialsFilter): Promise<CredentialRecord[]>;

@@ -40,7 +40,9 @@ export interface RenderSuccessOptions {
  * ```
  */
 export interface AuthStrategy<P extends Principal = Principal> {
+  /** The strategy id, e.g. `nvx-hash`: stored with every credential it issues, and reported in events. */
   readonly id: string;
+  /** Judges a request's credentials. Never throws for a bad credential: that is a `rejected` outcome. */
   authenticate(request: AuthRequest): Promise<AuthOutcome<P>>;
   /**
    * This scheme's reply to a refusal: the envelope, HTTP status and headers for a rejection's error, or for
@@ -228,7 +230,9 @@ export function allOf<P extends Principal>(strategies: readonly AuthStrategy<P>[
  * ```
  */
 export interface OutcomeEventOptions {
+  /** Receives an event for every `authenticated` and `rejected` outcome. */
   readonly onEvent?: AuthEventListener;
+  /** The clock that stamps events (`at`). Default: the system clock. */
   readonly clock?: Clock;
 }
 

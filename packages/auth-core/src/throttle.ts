@@ -140,6 +140,7 @@ export function withFailureThrottle<P extends Principal>(
  * ```
  */
 export interface FailureThrottleSetting extends FailureThrottleOptions {
+  /** Where the failure counters live: a store shared by every instance, so the limits hold across them. */
   readonly store: EphemeralStore;
 }
 
@@ -152,8 +153,11 @@ export interface FailureThrottleSetting extends FailureThrottleOptions {
  * ```
  */
 export interface StrategyGuardOptions {
+  /** Limits failed attempts per client IP (and, when asked, per credential). Default: no throttle. */
   readonly failureThrottle?: FailureThrottleSetting;
+  /** Receives an event for every `authenticated` and `rejected` outcome, throttled answers included. */
   readonly onEvent?: AuthEventListener;
+  /** The clock that stamps events (`at`). Default: the system clock. */
   readonly clock?: Clock;
 }
 

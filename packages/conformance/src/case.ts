@@ -46,6 +46,10 @@ export interface ConformanceCase<D> {
   readonly requires?: readonly string[];
   /** The declared server parameters (see {@link ParameterSpec}) whose values change what the case checks. */
   readonly parameters?: readonly string[];
+  /**
+   * Runs the check: resolves when the implementation conforms, throws `ConformanceFailure` when it does not,
+   * `ConformanceSkip` when it cannot be checked.
+   */
   run(driver: D, context: CaseContext): Promise<void>;
 }
 
@@ -90,10 +94,13 @@ export interface CaseContext {
  * ```
  */
 export interface ParameterSpec {
+  /** The parameter's name, as a server declares it (`--param name=value`). */
   readonly name: string;
   /** The values a server may declare; `default` is one of them. */
   readonly values: readonly string[];
+  /** The value assumed when the server declares none. */
   readonly default: string;
+  /** What each value means for the server's behaviour. */
   readonly description: string;
   /** Why this is the server's choice: what the vendor's documents leave open, cited by title and address. */
   readonly silence: string;
@@ -112,7 +119,9 @@ export interface ParameterSpec {
 export interface ConformanceProfile<D> {
   /** `<name>@<version>`, e.g. `credential-store@1`. */
   readonly id: string;
+  /** A one-line name for reports. */
   readonly title: string;
+  /** The cases, in the order they run. */
   readonly cases: readonly ConformanceCase<D>[];
   /** The server parameters the profile's cases read. */
   readonly parameters?: readonly ParameterSpec[];
@@ -144,7 +153,9 @@ export type FailureKind = 'accepted' | 'leaked' | 'broken';
  * ```
  */
 export class ConformanceFailure extends Error {
+  /** Always `'ConformanceFailure'`. */
   override readonly name = 'ConformanceFailure';
+  /** What sort of failure: `accepted` and `leaked` are security failures. Default `broken`. */
   readonly kind: FailureKind;
 
   constructor(message: string, options: { readonly kind?: FailureKind } = {}) {
@@ -164,5 +175,6 @@ export class ConformanceFailure extends Error {
  * ```
  */
 export class ConformanceSkip extends Error {
+  /** Always `'ConformanceSkip'`. */
   override readonly name = 'ConformanceSkip';
 }

@@ -44,8 +44,11 @@ export interface RunProfileOptions {
  * ```
  */
 export interface CaseResult {
+  /** The case id, e.g. `CS-FIND-001`. */
   readonly id: string;
+  /** How binding the case is: `MUST` or `SHOULD`. */
   readonly level: ConformanceLevel;
+  /** The rule the case checks. */
   readonly title: string;
   /** `failed`: a security check or a contract check failed (see `failureKind`). Wire differences never fail a case. */
   readonly status: 'passed' | 'failed' | 'skipped';
@@ -57,6 +60,7 @@ export interface CaseResult {
   readonly wire: 'matches' | 'differs' | 'not-checked';
   /** Each wire difference found, in the order found. */
   readonly wireDifferences: readonly string[];
+  /** How long the case ran. */
   readonly durationInMilliseconds: number;
 }
 
@@ -69,8 +73,11 @@ export interface CaseResult {
  * ```
  */
 export interface RunSummary {
+  /** Cases that passed. */
   readonly passed: number;
+  /** Cases that failed (security and contract failures alike). */
   readonly failed: number;
+  /** Cases skipped: a capability the driver lacks, or a case disabled by id. */
   readonly skipped: number;
   /** Failed cases that let a bad credential in. */
   readonly accepted: number;

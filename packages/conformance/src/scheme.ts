@@ -14,11 +14,13 @@ import type { WireSender } from './drivers/wire.js';
  * ```
  */
 export interface HttpFixtureSpec {
+  /** The fixture's name, as in `--set name=value`. */
   readonly name: string;
   /** Whether the run cannot start without it. A fixture with a default is never required. */
   readonly required: boolean;
   /** The value used when the fixture is not given. */
   readonly default?: string;
+  /** What the fixture is, for the CLI's help. */
   readonly description: string;
 }
 
@@ -32,7 +34,9 @@ export interface HttpFixtureSpec {
  * ```
  */
 export interface RawExchange {
+  /** Each complete response the server sent, in order: status, headers (lower-case names) and body text. */
   readonly responses: readonly { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }[];
+  /** Whether the server closed the connection before the wait ran out. */
   readonly closed: boolean;
 }
 
@@ -65,6 +69,7 @@ export interface RawWireSender extends WireSender {
  * ```
  */
 export interface HttpSchemeContext {
+  /** The server's base URL, checked; every route is resolved against it. */
   readonly baseUrl: URL;
   /** Every fixture of the scheme: as given, or its default; names without either are absent. */
   readonly fixtures: Readonly<Record<string, string>>;
@@ -74,6 +79,7 @@ export interface HttpSchemeContext {
   readonly parameters: Readonly<Record<string, string>>;
   /** Whether the base URL is a loopback address, so the kit can bind other loopback source addresses. */
   readonly loopback: boolean;
+  /** The longest one request may take before it counts as failed. Default 10000. */
   readonly timeoutInMilliseconds: number;
   /** A sender to the base URL; with `bindSourceAddress`, a request's `remoteAddress` is bound as its source. */
   createSender(options: { readonly bindSourceAddress: boolean }): RawWireSender;
@@ -89,6 +95,7 @@ export interface HttpSchemeContext {
  * ```
  */
 export interface HttpDriverHandle<D> {
+  /** The driver the profile's cases run against. */
   readonly driver: D;
   /** Every capability the run has over HTTP (e.g. `remote-address`, `raw-connection`, what the fixtures imply). */
   readonly capabilities: readonly string[];
@@ -107,6 +114,7 @@ export interface HttpDriverHandle<D> {
  * ```
  */
 export interface ConformanceScheme<D = unknown> {
+  /** The cases the scheme runs, and their version. */
   readonly profile: ConformanceProfile<D>;
   /** The fixtures a server run takes (`--set`), validated before the driver starts. */
   readonly fixtures: readonly HttpFixtureSpec[];
@@ -124,6 +132,7 @@ export interface ConformanceScheme<D = unknown> {
  * ```
  */
 export class ServerThrottledError extends Error {
+  /** Always `'ServerThrottledError'`. */
   override readonly name = 'ServerThrottledError';
 
   constructor(what: string) {

@@ -38,8 +38,11 @@ export interface ConformanceSelection {
  * ```
  */
 export interface HttpDescribeOptions {
+  /** The server's base URL, e.g. `http://127.0.0.1:3000` (a path prefix is kept). */
   readonly baseUrl: string;
+  /** The scheme's HTTP fixtures by name (the CLI's `--set` names). */
   readonly fixtures: Readonly<Record<string, string>>;
+  /** The longest one request may take. Default 10000. */
   readonly timeoutInMilliseconds?: number;
 }
 

@@ -80,6 +80,10 @@ export type RouteParams = Record<string, string | string[] | undefined>;
  * ```
  */
 export interface RouteContext<Params = RouteParams> {
+  /**
+   * The dynamic route segments, e.g. `{ id: '42' }` for `app/trackers/[id]/route.ts` (a promise, as Next.js 15 passes
+   * them).
+   */
   readonly params: Promise<Params>;
 }
 
@@ -104,7 +108,9 @@ export type RouteHandler<Params = RouteParams, R extends Request = Request> = (r
  * ```
  */
 export interface AuthedContext<P extends Principal = Principal, Params = RouteParams> {
+  /** Who and what the request was authenticated as. */
   readonly auth: AuthContext<P>;
+  /** The dynamic route segments, as in {@link RouteContext}. */
   readonly params: Promise<Params>;
 }
 
@@ -117,7 +123,9 @@ export interface AuthedContext<P extends Principal = Principal, Params = RoutePa
  * ```
  */
 export interface OptionalAuthedContext<P extends Principal = Principal, Params = RouteParams> {
+  /** Who and what the request was authenticated as; `null` when it carried no credentials of the scheme. */
   readonly auth: AuthContext<P> | null;
+  /** The dynamic route segments, as in {@link RouteContext}. */
   readonly params: Promise<Params>;
 }
 
@@ -130,10 +138,15 @@ export interface OptionalAuthedContext<P extends Principal = Principal, Params =
  * ```
  */
 export interface RouteHandlers {
+  /** The handler for `GET` requests. */
   readonly GET: RouteHandler;
+  /** The handler for `POST` requests. */
   readonly POST: RouteHandler;
+  /** The handler for `PUT` requests. */
   readonly PUT: RouteHandler;
+  /** The handler for `PATCH` requests. */
   readonly PATCH: RouteHandler;
+  /** The handler for `DELETE` requests. */
   readonly DELETE: RouteHandler;
 }
 

@@ -40,12 +40,17 @@ import {
  * ```
  */
 export interface AccessHashListing {
+  /** The credential's public id, for `revoke` and `rotate`. */
   readonly id: string;
+  /** The name given at issue. */
   readonly name: string;
+  /** The one IP address the hash works from, in canonical form. */
   readonly ip: string;
   /** The first 4 characters of the hash, to tell hashes apart. */
   readonly hint: string;
+  /** When it was issued, ISO 8601 with offset. */
   readonly created: string;
+  /** When it was last used, ISO 8601 with offset; `null` until first use. */
   readonly lastLogin: string | null;
 }
 
@@ -58,10 +63,15 @@ export interface AccessHashListing {
  * ```
  */
 export interface CreatedAccessHash {
+  /** The credential's public id, for `revoke` and `rotate`. */
   readonly id: string;
+  /** The name given at issue. */
   readonly name: string;
+  /** The one IP address the hash works from, in canonical form. */
   readonly ip: string;
+  /** The access hash itself, shown this once: the value of the cookie. */
   readonly hash: string;
+  /** When it was issued, ISO 8601 with offset. */
   readonly created: string;
 }
 

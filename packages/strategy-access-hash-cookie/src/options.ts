@@ -68,6 +68,7 @@ export interface AccessHashCookieOptions extends CredentialOptions, StrategyGuar
 export interface AccessHashManagerOptions extends CredentialOptions {
   /** Live access hashes per owner. Default 100. */
   readonly maxHashesPerOwner?: number;
+  /** Receives a `credential-created` event for each hash issued and a `credential-revoked` event for each revoked. */
   readonly onEvent?: AuthEventListener;
 }
 

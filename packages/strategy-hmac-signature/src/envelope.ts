@@ -15,11 +15,17 @@ const wireOf = (error: AuthError): (typeof HMAC_WIRE_ERRORS)[keyof typeof HMAC_W
  * ```
  */
 export interface AuthenticateUserSuccessBody {
+  /** Always `true` on success. */
   readonly Authenticated: true;
+  /** The session token; clients send it as the `aptoken` header. */
   readonly SessionToken: string;
+  /** Who signed in: a canonical decimal `UserId` as a JSON number, any other id as a string. */
   readonly User: { readonly UserId: number | string; readonly UserName: string };
+  /** Always `false`: Gatehouse has no account lock. */
   readonly Locked: false;
+  /** Always `false`: Gatehouse asks for no second factor. */
   readonly Requires2FA: false;
+  /** Always `null` on success. */
   readonly errormsg: null;
 }
 
@@ -32,7 +38,9 @@ export interface AuthenticateUserSuccessBody {
  * ```
  */
 export interface AuthenticateUserFailureBody {
+  /** Always `false` on failure. */
   readonly Authenticated: false;
+  /** Why, in APEX's words, e.g. `Nonce already used`; never which part of a credential was wrong. */
   readonly errormsg: string;
 }
 
@@ -45,9 +53,13 @@ export interface AuthenticateUserFailureBody {
  * ```
  */
 export interface ApexFailureBody {
+  /** Always `false` on failure. */
   readonly result: false;
+  /** APEX's message, e.g. `Not Authorized`. */
   readonly errormsg: string;
+  /** APEX's numeric error code, e.g. 20 for `Not Authorized`. */
   readonly errorcode: number;
+  /** Always `null` in Gatehouse's replies. */
   readonly detail: string | null;
 }
 

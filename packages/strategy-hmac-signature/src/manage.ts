@@ -45,11 +45,17 @@ import { HMAC_KINDS } from './verify.js';
  * ```
  */
 export interface HmacKeyExport {
+  /** The public half of the key, sent with every `AuthenticateUser` call. */
   readonly APIKey: string;
+  /** The secret that signs: HMAC-SHA256 key of the signature. Shown this once. */
   readonly APISecret: string;
+  /** The nonce shown at creation (a random 12-digit decimal); the `issued` nonce policy accepts only this one. */
   readonly Nonce: string;
+  /** The user the key belongs to, part of what is signed. */
   readonly UserId: string;
+  /** The permission names the key carries (its scopes). */
   readonly Permissions: readonly string[];
+  /** The addresses and CIDR ranges the key may be used from, canonical; empty means any. */
   readonly AllowedIps: readonly string[];
 }
 
@@ -95,8 +101,11 @@ export interface HmacIssueInput {
  * ```
  */
 export interface HmacRotatedSecret {
+  /** The key's public id (unchanged). */
   readonly id: string;
+  /** The new secret, shown this once. */
   readonly APISecret: string;
+  /** The user the key belongs to (unchanged). */
   readonly UserId: string;
   /** Epoch milliseconds until which the previous secret still verifies, or `null` without an overlap. */
   readonly previousSecretValidUntil: number | null;
@@ -111,12 +120,19 @@ export interface HmacRotatedSecret {
  * ```
  */
 export interface HmacKeyListing {
+  /** The key's public id, for `revoke` and `rotate`. */
   readonly id: string;
+  /** The first 4 characters of the APIKey, to tell keys apart. */
   readonly apiKeyHint: string;
+  /** The name given at issue. */
   readonly label: string;
+  /** The permission names the key carries. */
   readonly permissions: readonly string[];
+  /** The addresses and CIDR ranges the key may be used from; empty means any. */
   readonly allowedIps: readonly string[];
+  /** When it was issued, in epoch milliseconds. */
   readonly createdAt: number;
+  /** When it was last used, in epoch milliseconds; `null` until first use. */
   readonly lastUsedAt: number | null;
 }
 
@@ -130,8 +146,11 @@ export interface HmacKeyListing {
  * ```
  */
 export interface HmacSessionIssued {
+  /** The session token, shown this once: the `aptoken` header of later calls. */
   readonly token: string;
+  /** The session's public id, for logs and revocation. */
   readonly credentialId: string;
+  /** When the session ends, in epoch milliseconds. */
   readonly expiresAt: number;
 }
 

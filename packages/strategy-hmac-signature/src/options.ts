@@ -157,6 +157,10 @@ export interface HmacSessionOptions extends CredentialOptions, StrategyGuardOpti
  * ```
  */
 export interface HmacKeyManagerOptions extends CredentialOptions {
+  /**
+   * Seals each API secret for storage: HMAC needs the secret back to verify a signature, so it is kept encrypted, not
+   * digested.
+   */
   readonly sealer: SecretSealer;
   /** The permission names keys may carry. Default: any name of letters, digits, `_` and `-`. */
   readonly permissions?: readonly string[];
@@ -170,6 +174,10 @@ export interface HmacKeyManagerOptions extends CredentialOptions {
   readonly webSessionMaxAgeInSeconds?: number;
   /** Live web sessions per user; at the limit a new one ends the oldest. Default 20. */
   readonly maxWebSessionsPerUser?: number;
+  /**
+   * Receives a `credential-created`, `credential-revoked` or `credential-rotated` event for each API key issued,
+   * revoked or given a new secret.
+   */
   readonly onEvent?: AuthEventListener;
 }
 

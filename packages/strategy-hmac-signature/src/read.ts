@@ -9,10 +9,15 @@ import { isJsonObject, type AuthErrorCode, type AuthRequest } from '@gatehouse/a
  * ```
  */
 export interface RawAuthenticateUser {
+  /** `APIKey`, as sent; `undefined` when absent. */
   readonly apiKey: string | undefined;
+  /** `Signature`, as sent; `undefined` when absent. */
   readonly signature: string | undefined;
+  /** `UserId`, as sent (a JSON number as its decimal text); `undefined` when absent. */
   readonly userId: string | undefined;
+  /** `Nonce`, as sent (a JSON number as its decimal text); `undefined` when absent. */
   readonly nonce: string | undefined;
+  /** `Timestamp`, as sent (hardened mode only); `undefined` when absent. */
   readonly timestamp: string | undefined;
 }
 

@@ -33,7 +33,9 @@ import { HMAC_KINDS, sessionKindsOf, type HmacPrincipal } from './verify.js';
  * ```
  */
 export interface ApexLoginUser {
+  /** The user's id: 1 to 64 letters, digits, `_` or `-`; the keys are issued to it. */
   readonly userId: string;
+  /** The name the login replies carry as `UserName`. */
   readonly userName: string;
 }
 

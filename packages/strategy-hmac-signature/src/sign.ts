@@ -9,9 +9,13 @@ import { computeAuthenticateUserSignature } from './signature.js';
  * ```
  */
 export interface SignAuthenticateUserInput {
+  /** The key's `APIKey`. */
   readonly apiKey: string;
+  /** The key's `APISecret`, the HMAC key (never sent). */
   readonly apiSecret: string;
+  /** The `UserId` the key belongs to. */
   readonly userId: string | number;
+  /** The `Nonce`: what the server's nonce policy accepts (the issued one, a larger integer, or a fresh value). */
   readonly nonce: string | number;
   /** Unix seconds, for servers in the hardened timestamp mode. */
   readonly timestamp?: number;
@@ -27,8 +31,11 @@ export interface SignAuthenticateUserInput {
  * ```
  */
 export interface SignedAuthenticateUser {
+  /** The signature, lowercase hex of the HMAC-SHA256. */
   readonly signature: string;
+  /** The values as request headers: `APIKey`, `Signature`, `UserId`, `Nonce` (and `Timestamp`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The same values as a JSON body's fields. */
   readonly body: Readonly<Record<string, string>>;
 }
 

@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createHmacSha256, decodeHex, encodeHex, hmacSha256 } from '@gatehouse/auth-core/crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as resolvedCrypto from '@gatehouse/auth-core/crypto';
+import { createHmacSha256, decodeHex, encodeHex } from '@gatehouse/auth-core/crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import wycheproof from '../test-vectors/wycheproof/hmac_sha256_test.json' with { type: 'json' };
@@ -32,26 +37,49 @@ const RFC4231 = [
   ['aa'.repeat(131), '5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e', '9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2'],
 ] as const;
 
+// @gatehouse/auth-core ships two builds of its crypto: native (node:crypto) for the `node`, `bun` and `deno` export
+// conditions, which is what this package resolves here, and portable (@noble/hashes) for every other runtime
+// (`default`). The vectors run against both: the portable one is loaded from the file its `default` condition names.
+const authCoreManifestPath = createRequire(import.meta.url).resolve('@gatehouse/auth-core/package.json');
+const authCoreManifest = JSON.parse(readFileSync(authCoreManifestPath, 'utf8')) as { exports: Record<string, Record<string, string>> };
+const portableCrypto = (await import(
+  pathToFileURL(join(dirname(authCoreManifestPath), authCoreManifest.exports['./crypto']?.['default'] as string)).href
+)) as typeof resolvedCrypto;
+const builds = [
+  ['native build (`node` condition)', resolvedCrypto],
+  ['portable build (`default` condition)', portableCrypto],
+] as const;
+
 describe('HMAC-SHA256 (the primitive under the signature)', () => {
-  RFC4231.forEach(([key, data, mac], index) => {
-    it(`matches RFC 4231 test case ${index + 1}, and Web Crypto`, async () => {
-      const ours = encodeHex(hmacSha256(decodeHex(key), decodeHex(data)));
-      expect(ours.slice(0, mac.length)).toBe(mac);
-      expect(await webCryptoHmac(decodeHex(key), decodeHex(data))).toBe(ours);
-    });
+  it('resolves the native build of @gatehouse/auth-core on Node, and the portable one from the `default` condition', () => {
+    expect(resolvedCrypto.CRYPTO_BACKEND).toBe('node');
+    expect(portableCrypto.CRYPTO_BACKEND).toBe('portable');
   });
 
   const tests = wycheproof.testGroups.flatMap((group) => group.tests.map((test) => ({ ...test, tagSize: group.tagSize })));
   it(`runs all ${wycheproof.numberOfTests} Wycheproof HMAC-SHA256 cases`, () => {
     expect(tests).toHaveLength(174);
   });
-  for (const test of tests) {
-    it(`Wycheproof tcId ${test.tcId} (${test.result}${test.comment ? `: ${test.comment}` : ''})`, async () => {
-      const full = encodeHex(hmacSha256(decodeHex(test.key), decodeHex(test.msg)));
-      const computed = full.slice(0, test.tagSize / 4);
-      expect(computed === test.tag).toBe(test.result === 'valid');
-      expect(await webCryptoHmac(decodeHex(test.key), decodeHex(test.msg))).toBe(full);
+
+  for (const [name, build] of builds) {
+    RFC4231.forEach(([key, data, mac], index) => {
+      it(`matches RFC 4231 test case ${index + 1} on the ${name}, one-shot and with a prepared key, and Web Crypto`, async () => {
+        const ours = encodeHex(build.hmacSha256(decodeHex(key), decodeHex(data)));
+        expect(ours.slice(0, mac.length)).toBe(mac);
+        expect(encodeHex(build.createHmacSha256(decodeHex(key))(decodeHex(data)))).toBe(ours);
+        expect(await webCryptoHmac(decodeHex(key), decodeHex(data))).toBe(ours);
+      });
     });
+
+    for (const test of tests) {
+      it(`Wycheproof tcId ${test.tcId} on the ${name} (${test.result}${test.comment ? `: ${test.comment}` : ''})`, async () => {
+        const full = encodeHex(build.hmacSha256(decodeHex(test.key), decodeHex(test.msg)));
+        const computed = full.slice(0, test.tagSize / 4);
+        expect(computed === test.tag).toBe(test.result === 'valid');
+        expect(encodeHex(build.createHmacSha256(decodeHex(test.key))(decodeHex(test.msg)))).toBe(full);
+        expect(await webCryptoHmac(decodeHex(test.key), decodeHex(test.msg))).toBe(full);
+      });
+    }
   }
 });
 

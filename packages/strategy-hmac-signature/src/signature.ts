@@ -9,8 +9,11 @@ import { constantTimeEqual, decodeHex, encodeHex, hmacSha256, isHexString } from
  * ```
  */
 export interface AuthenticateUserValues {
+  /** The `APIKey` sent. */
   readonly apiKey: string;
+  /** The `UserId` sent. */
   readonly userId: string;
+  /** The `Nonce` sent. */
   readonly nonce: string;
   /** Unix seconds, decimal; only in the hardened mode. */
   readonly timestamp?: string;

@@ -11,7 +11,9 @@ import { NVX_CODE_FOR_AUTH_ERROR, NVX_STATUS_CODES, type NvxStatusCode } from '.
  * ```
  */
 export interface NvxFailureBody {
+  /** Always `false` on failure. */
   readonly success: false;
+  /** Navixy's status code and its description (see {@link NVX_STATUS_CODES}). */
   readonly status: { readonly code: NvxStatusCode; readonly description: string };
 }
 

@@ -44,7 +44,9 @@ import type { NvxPrincipal } from './verify.js';
  * ```
  */
 export interface NvxOwner {
+  /** The account id: the user id for `master` and `sub`, the panel account id for `panel`. */
   readonly id: string;
+  /** The kind of account; only `master` has API keys. */
   readonly accountType: NvxAccountType;
 }
 
@@ -58,7 +60,9 @@ export interface NvxOwner {
  * ```
  */
 export interface NvxSession {
+  /** The session hash, shown this once: the client sends it as the `hash` of later calls. */
   readonly hash: string;
+  /** The session's public id, for logs and revocation. */
   readonly credentialId: string;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
@@ -74,11 +78,15 @@ export interface NvxSession {
  * ```
  */
 export interface NvxApiKeyListing {
+  /** The key's public id, for `revoke` and `rotate`. */
   readonly id: string;
+  /** The hash in the revealable listing mode (and when just issued); otherwise its first 4 characters and 28 `*`. */
   readonly hash: string;
+  /** The title given at issue (Navixy's `title`). */
   readonly title: string;
   /** Epoch milliseconds (Navixy's `create_date`: see `formatNvxDate`). */
   readonly createdAt: number;
+  /** When it was last used, in epoch milliseconds; `null` until first use. */
   readonly lastUsedAt: number | null;
 }
 

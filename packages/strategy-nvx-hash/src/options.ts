@@ -2,14 +2,36 @@ import { ConfigurationError, type AuthEventListener, type FailureThrottleSetting
 import type { CredentialOptions, StrategyGuardOptions } from '@gatehouse/auth-core/strategy';
 import type { SecretSealer } from '@gatehouse/auth-core/crypto';
 
-/** The strategy id, stored with every credential this package issues. */
+/**
+ * The strategy id, stored with every credential this package issues.
+ *
+ * @example
+ * ```ts
+ * const keys = await store.listByOwner(userId, { strategy: NVX_STRATEGY_ID, kind: 'api-key', activeAt: Date.now() });
+ * ```
+ */
 export const NVX_STRATEGY_ID = 'nvx-hash';
 /**
  * A hash is 16 random bytes, 32 hex characters, such as `22eac1c27af4be7b9d04da2ce1af111b` in the Navixy API docs,
  * "Authentication" (https://www.navixy.com/docs/navixy-api/user-api/authentication).
+ *
+ * @example
+ * ```ts
+ * import { isHexString } from '@gatehouse/auth-core/crypto';
+ * isHexString('22eac1c27af4be7b9d04da2ce1af111b', NVX_HASH_BYTES * 2); // true: the shape of a hash
+ * ```
  */
 export const NVX_HASH_BYTES = 16;
-/** Navixy's limit of API keys per user (Navixy API docs, "Authentication": https://www.navixy.com/docs/navixy-api/user-api/authentication). */
+/**
+ * Navixy's limit of API keys per user (Navixy API docs, "Authentication":
+ * https://www.navixy.com/docs/navixy-api/user-api/authentication); what `maxApiKeysPerUser` defaults to.
+ *
+ * @example
+ * ```ts
+ * // Allow twice Navixy's limit.
+ * const manager = createNvxHashManager({ store, maxApiKeysPerUser: 2 * NVX_DEFAULT_MAX_API_KEYS });
+ * ```
+ */
 export const NVX_DEFAULT_MAX_API_KEYS = 20;
 
 /**
@@ -103,6 +125,10 @@ export interface NvxHashManagerOptions extends CredentialOptions {
   readonly userSessionMaxAgeInSeconds?: number;
   /** Lifetime of a panel session hash, renewable. Default 1 day: a panel hash can do everything. */
   readonly panelSessionMaxAgeInSeconds?: number;
+  /**
+   * Receives a `credential-created` event for each hash issued (keys and sessions) and a `credential-revoked` event for
+   * each revoked.
+   */
   readonly onEvent?: AuthEventListener;
 }
 

@@ -35,6 +35,7 @@ import {
  * ```
  */
 export interface NvxPrincipal extends Principal {
+  /** The account type of the hash's owner: `master`, `sub` or `panel`. */
   readonly attributes: { readonly accountType: NvxAccountType };
 }
 

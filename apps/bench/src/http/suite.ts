@@ -5,37 +5,100 @@ import type { BenchSizes } from '../config.js';
 import { formatMicros, formatRate, formatRatio, table, verdict } from '../markdown.js';
 import { credentialHeaders, freshNonce, hmacHeaders, ROUTES, SCHEMES, UNKNOWN_SECRETS, type HmacKeyMaterial, type Scheme } from '../schemes.js';
 import { median } from '../stats.js';
-import type { Framework, ServerAuth, ServerSpec, StartedServer } from './servers.js';
+import { isGatehouse, PEER_OF, peerHeaders, type Framework, type Peer, type ServerAuth, type ServerSpec, type StartedServer } from './servers.js';
 
-/** One with/without comparison: the same requests against the same framework without and with authentication. */
-export interface HttpPairResult {
+/** What a row is in its framework's table. */
+export type RowKind = 'bare' | 'noop' | 'gatehouse' | 'peer';
+
+/** One measured round of one row. */
+export interface HttpRound {
+  readonly rps: number;
+  /** Server CPU time (user + system of the server process) per request, µs. */
+  readonly cpuMicros: number;
+  readonly p99Ms: number;
+}
+
+/** One server under one set of requests, measured in every round of its framework. */
+export interface HttpRow {
   readonly framework: Framework;
-  readonly auth: Exclude<ServerAuth, 'none'>;
-  readonly kind: 'gatehouse' | 'peer' | 'reference';
-  /** Median requests per second over the measured rounds. */
-  readonly withoutRps: number;
-  readonly withRps: number;
-  /** withRps ÷ withoutRps. */
-  readonly ratio: number;
-  /** Median server CPU time per request, µs (user + system of the server process). */
-  readonly withoutCpuMicros: number;
-  readonly withCpuMicros: number;
-  /** Median p99 latency, ms. */
-  readonly withoutP99Ms: number;
-  readonly withP99Ms: number;
-  readonly roundsWithout: readonly number[];
-  readonly roundsWith: readonly number[];
+  readonly auth: ServerAuth;
+  readonly kind: RowKind;
+  /**
+   * Whose requests the server was sent: a scheme's (the servers without authentication get exactly the requests
+   * of the Gatehouse server they are compared with) or the peer's.
+   */
+  readonly requests: Scheme | Peer;
+  /** Medians over the rounds. */
+  readonly rps: number;
+  readonly cpuMicros: number;
+  readonly p99Ms: number;
+  readonly rounds: readonly HttpRound[];
+}
+
+/**
+ * A Gatehouse row against the same server without it (a no-op middleware in its place; on node:http the bare
+ * handler), or a peer against the no-op middleware of its framework. Every number is the median over rounds of
+ * the ratio or difference within a round, so each compares measurements taken seconds apart.
+ */
+export interface HttpComparison {
+  readonly framework: Framework;
+  readonly auth: Scheme | Peer;
+  readonly kind: 'gatehouse' | 'peer';
+  readonly baseline: 'none' | 'noop';
+  /** With ÷ baseline, req/s. */
+  readonly rpsRatio: number;
+  /** Baseline ÷ with, server CPU µs per request: the throughput ratio two saturated servers would show. */
+  readonly cpuRatio: number;
+  /** With − baseline, server CPU µs per request. */
+  readonly extraCpuMicros: number;
+  /** The baseline server was not saturated: the load generator was the limit, and the req/s ratio hides cost. */
+  readonly clientBound: boolean;
 }
 
 export interface HttpResults {
   readonly connections: number;
   readonly durationSeconds: number;
   readonly rounds: number;
-  readonly pairs: readonly HttpPairResult[];
+  readonly rows: readonly HttpRow[];
+  readonly comparisons: readonly HttpComparison[];
 }
 
-/** The HTTP target: every Gatehouse with/without ratio at least 0.95. */
+/** Every Gatehouse row reaches this fraction of its baseline's req/s and of its CPU cost per request. */
 export const HTTP_TARGET = 0.95;
+
+/** Below this, a server was not saturated: the load generator was the bottleneck. */
+export const SATURATED = 0.9;
+
+interface Cell {
+  readonly auth: ServerAuth;
+  readonly requests: Scheme | Peer;
+  readonly kind: RowKind;
+}
+
+/**
+ * The servers of each framework, measured together in alternating rounds. node:http has no middleware, so each
+ * scheme runs against the bare handler, sent the same requests. Express, Fastify and Hono each run bare, with a
+ * no-op middleware, with the framework's Gatehouse package and with the peer a user of that framework would pick,
+ * on the NVX key (`Authorization: NVX <32 hex>`); the peers get API keys of the same length.
+ */
+export const HTTP_GROUPS: readonly { readonly framework: Framework; readonly cells: readonly Cell[] }[] = [
+  {
+    framework: 'node',
+    cells: SCHEMES.flatMap((scheme): Cell[] => [
+      { auth: 'none', requests: scheme, kind: 'bare' },
+      { auth: scheme, requests: scheme, kind: 'gatehouse' },
+    ]),
+  },
+  ...(['express', 'fastify', 'hono'] as const).map((framework) => ({
+    framework,
+    cells: [
+      { auth: 'none', requests: 'nvx', kind: 'bare' },
+      { auth: 'noop', requests: 'nvx', kind: 'noop' },
+      { auth: 'nvx', requests: 'nvx', kind: 'gatehouse' },
+      { auth: PEER_OF[framework], requests: PEER_OF[framework], kind: 'peer' },
+    ] satisfies Cell[],
+  })),
+];
 
 const SERVER_ENTRY = fileURLToPath(new URL('./http-server.js', import.meta.url));
 
@@ -77,17 +140,14 @@ function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
 
 type RequestSpec = autocannon.Request;
 
-/** The requests of a pair: the same for the server without and with authentication. */
-function requestsFor(auth: Exclude<ServerAuth, 'none'>, credentials: StartedServer['credentials'], count: number): RequestSpec[] {
-  if (auth === 'passport') {
-    return (credentials.apiKeys ?? []).slice(0, count).map((key) => ({ method: 'GET', path: '/api/data', headers: { 'X-API-Key': key } }));
+/** The requests of a scheme or a peer, from the credentials of the server that issued them. */
+function requestsFor(requests: Scheme | Peer, credentials: StartedServer['credentials'], count: number): RequestSpec[] {
+  if (!isGatehouse(requests)) {
+    const { method, path } = ROUTES.nvx;
+    return (credentials.apiKeys ?? []).slice(0, count).map((key) => ({ method, path, headers: peerHeaders(requests, key) }));
   }
-  if (auth === 'bearer') {
-    return [{ method: 'GET', path: '/api/data', headers: { Authorization: `Bearer ${credentials.bearerToken}` } }];
-  }
-  if (auth === 'noop') return [{ method: 'GET', path: ROUTES.nvx.path, headers: credentialHeaders('nvx', UNKNOWN_SECRETS.nvx) }];
-  const { method, path } = ROUTES[auth];
-  if (auth === 'hmac') {
+  const { method, path } = ROUTES[requests];
+  if (requests === 'hmac') {
     // Policy `unique`: every request carries a new nonce, signed by the client (node:crypto) as it is sent.
     return (credentials.hmac ?? []).slice(0, count).map((key: HmacKeyMaterial) => ({
       method,
@@ -98,14 +158,13 @@ function requestsFor(auth: Exclude<ServerAuth, 'none'>, credentials: StartedServ
       },
     }));
   }
-  const secrets = (auth === 'nvx' ? credentials.nvx : auth === 'access-hash' ? credentials.accessHash : credentials.aptoken) ?? [];
-  return secrets.slice(0, count).map((secret) => ({ method, path, headers: credentialHeaders(auth, secret) }));
+  const secrets = (requests === 'nvx' ? credentials.nvx : requests === 'access-hash' ? credentials.accessHash : credentials.aptoken) ?? [];
+  return secrets.slice(0, count).map((secret) => ({ method, path, headers: credentialHeaders(requests, secret) }));
 }
 
-/** A request with a wrong credential, to prove the authenticated server refuses it. */
-function wrongRequest(auth: Exclude<ServerAuth, 'none' | 'noop'>): { method: string; path: string; headers: Record<string, string> } {
-  if (auth === 'passport') return { method: 'GET', path: '/api/data', headers: { 'X-API-Key': 'not-a-key' } };
-  if (auth === 'bearer') return { method: 'GET', path: '/api/data', headers: { Authorization: 'Bearer not-the-token' } };
+/** A request with a wrong credential, to prove an authenticating server refuses it. */
+function wrongRequest(auth: Scheme | Peer): { method: string; path: string; headers: Record<string, string> } {
+  if (!isGatehouse(auth)) return { ...ROUTES.nvx, headers: peerHeaders(auth, UNKNOWN_SECRETS.nvx) };
   const { method, path } = ROUTES[auth];
   if (auth === 'hmac') {
     const key = { apiKey: UNKNOWN_SECRETS.nvx, apiSecret: 'x'.repeat(64), userId: '1', issuedNonce: '1' };
@@ -130,13 +189,7 @@ function materialise(request: RequestSpec): { method?: string; path?: string; he
   return built as { method?: string; path?: string; headers?: Record<string, string> };
 }
 
-interface RoundResult {
-  readonly rps: number;
-  readonly cpuMicrosPerRequest: number;
-  readonly p99Ms: number;
-}
-
-async function measure(server: ServerProcess, requests: RequestSpec[], connections: number, durationSeconds: number, amount?: number): Promise<RoundResult> {
+async function measure(server: ServerProcess, requests: RequestSpec[], connections: number, durationSeconds: number, amount?: number): Promise<HttpRound> {
   const cpuBefore = await server.cpu();
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}`,
@@ -152,141 +205,226 @@ async function measure(server: ServerProcess, requests: RequestSpec[], connectio
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || total === 0) {
     throw new Error(`port ${server.port}: ${total} requests, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: total / result.duration, cpuMicrosPerRequest: (cpuAfter - cpuBefore) / total, p99Ms: result.latency.p99 };
+  return { rps: total / result.duration, cpuMicros: (cpuAfter - cpuBefore) / total, p99Ms: result.latency.p99 };
 }
-
-const PAIRS: readonly { framework: Framework; auth: Exclude<ServerAuth, 'none'>; kind: HttpPairResult['kind'] }[] = [
-  ...SCHEMES.map((scheme: Scheme) => ({ framework: 'node' as const, auth: scheme, kind: 'gatehouse' as const })),
-  ...SCHEMES.map((scheme: Scheme) => ({ framework: 'hono' as const, auth: scheme, kind: 'gatehouse' as const })),
-  { framework: 'hono', auth: 'noop', kind: 'reference' },
-  { framework: 'express', auth: 'passport', kind: 'peer' },
-  { framework: 'hono', auth: 'bearer', kind: 'peer' },
-];
-
-/**
- * Runs the HTTP suite. For each pair, a server without and one with authentication run in two child processes;
- * autocannon runs here, in the parent, so on a 2-core machine the load generator and the server under load each
- * have a core (the idle server of the pair only waits). Rounds alternate (without, with, without, with …) after
- * one unmeasured warm-up round each; the tables report medians.
- */
-export async function runHttp(sizes: BenchSizes, log: (line: string) => void = () => {}): Promise<HttpResults> {
-  const { connections, durationSeconds, rounds, warmupSeconds, credentials, requestCredentials } = sizes.http;
-  const pairs: HttpPairResult[] = [];
-  for (const pair of PAIRS) {
-    const [withAuth, without] = await Promise.all([
-      startServerProcess({ framework: pair.framework, auth: pair.auth, credentials }),
-      startServerProcess({ framework: pair.framework, auth: 'none', credentials }),
-    ]);
-    try {
-      const requests = requestsFor(pair.auth, withAuth.credentials, requestCredentials);
-      if (requests.length === 0) throw new Error(`${pair.framework}/${pair.auth}: no credentials`);
-      // The authenticated server accepts the benchmark's requests and refuses a wrong credential; the bare one
-      // answers 200 to both.
-      const sample = materialise(requests[0] as RequestSpec);
-      const checks: [number | string, number | string][] = [
-        [await statusOf(withAuth.port, sample), 200],
-        [await statusOf(without.port, sample), 200],
-      ];
-      if (pair.auth !== 'noop') {
-        checks.push([(await statusOf(withAuth.port, wrongRequest(pair.auth))) >= 400 ? 'refused' : 'accepted', 'refused']);
-      }
-      for (const [actual, expected] of checks) {
-        if (actual !== expected) throw new Error(`${pair.framework}/${pair.auth}: sanity check got ${actual}, expected ${expected}`);
-      }
-      if (warmupSeconds > 0) {
-        await measure(without, requests, connections, warmupSeconds);
-        await measure(withAuth, requests, connections, warmupSeconds);
-      }
-      const without_: RoundResult[] = [];
-      const with_: RoundResult[] = [];
-      for (let round = 0; round < rounds; round++) {
-        without_.push(await measure(without, requests, connections, durationSeconds, sizes.http.requestsPerRound));
-        with_.push(await measure(withAuth, requests, connections, durationSeconds, sizes.http.requestsPerRound));
-        log(`http ${pair.framework}/${pair.auth} round ${round + 1}/${rounds}: ${Math.round(without_.at(-1)!.rps)} vs ${Math.round(with_.at(-1)!.rps)} req/s`);
-      }
-      const withoutRps = median(without_.map((round) => round.rps));
-      const withRps = median(with_.map((round) => round.rps));
-      pairs.push({
-        framework: pair.framework,
-        auth: pair.auth,
-        kind: pair.kind,
-        withoutRps,
-        withRps,
-        ratio: withRps / withoutRps,
-        withoutCpuMicros: median(without_.map((round) => round.cpuMicrosPerRequest)),
-        withCpuMicros: median(with_.map((round) => round.cpuMicrosPerRequest)),
-        withoutP99Ms: median(without_.map((round) => round.p99Ms)),
-        withP99Ms: median(with_.map((round) => round.p99Ms)),
-        roundsWithout: without_.map((round) => round.rps),
-        roundsWith: with_.map((round) => round.rps),
-      });
-    } finally {
-      await Promise.all([withAuth.stop(), without.stop()]);
-    }
-  }
-  return { connections, durationSeconds, rounds, pairs };
-}
-
-const FRAMEWORK_TITLES: Record<Framework, string> = { node: 'node:http', hono: 'Hono (@hono/node-server)', express: 'Express 5' };
-const AUTH_TITLES: Record<Exclude<ServerAuth, 'none'>, string> = {
-  nvx: 'Gatehouse NVX API key',
-  'access-hash': 'Gatehouse access hash cookie',
-  hmac: 'Gatehouse HMAC `AuthenticateUser` (nonce `unique`)',
-  aptoken: 'Gatehouse HMAC session (`aptoken`)',
-  noop: 'a no-op middleware (reference: the cost of any middleware)',
-  passport: 'passport + passport-headerapikey (peer)',
-  bearer: 'hono/bearer-auth (peer)',
-};
 
 /** How busy a server process was: CPU seconds per second (1 = one core saturated). */
 export function serverBusy(rps: number, cpuMicrosPerRequest: number): number {
   return (rps * cpuMicrosPerRequest) / 1e6;
 }
 
-/** Below this, a server was not saturated: the load generator was the bottleneck. */
-export const SATURATED = 0.9;
-
-/** The server without authentication was not saturated, so the req/s ratio hides part of the cost. */
-export function clientBound(pair: HttpPairResult): boolean {
-  return serverBusy(pair.withoutRps, pair.withoutCpuMicros) < SATURATED;
+function compare(framework: Framework, row: HttpRow, base: HttpRow): HttpComparison {
+  const pairs = row.rounds.map((round, index) => [round, base.rounds[index] as HttpRound] as const);
+  return {
+    framework,
+    auth: row.auth as Scheme | Peer,
+    kind: row.kind === 'peer' ? 'peer' : 'gatehouse',
+    baseline: base.auth === 'noop' ? 'noop' : 'none',
+    rpsRatio: median(pairs.map(([withIt, without]) => withIt.rps / without.rps)),
+    cpuRatio: median(pairs.map(([withIt, without]) => without.cpuMicros / withIt.cpuMicros)),
+    extraCpuMicros: median(pairs.map(([withIt, without]) => withIt.cpuMicros - without.cpuMicros)),
+    clientBound: serverBusy(base.rps, base.cpuMicros) < SATURATED,
+  };
 }
 
 /**
- * The ratio the target is judged on: the measured throughput ratio; when the load generator rather than the
- * server was the bottleneck (e.g. when the client signs every request), the CPU-cost ratio (without ÷ with, µs
- * per request) if lower: the throughput ratio two saturated servers would show.
+ * Runs the HTTP suite, one framework at a time. Its servers each run in a child process, and autocannon runs
+ * here, in the parent, so on a 2-core machine the load generator and the server under load each have a core (the
+ * other servers only wait). Every server first answers a sanity check and one unmeasured warm-up round; then the
+ * rounds go through the framework's servers in turn (A, B, C, D, A, B, C, D …); the tables report medians.
  */
-export function effectiveRatio(pair: HttpPairResult): number {
-  return clientBound(pair) ? Math.min(pair.ratio, pair.withoutCpuMicros / pair.withCpuMicros) : pair.ratio;
+export async function runHttp(sizes: BenchSizes, log: (line: string) => void = () => {}): Promise<HttpResults> {
+  const { connections, durationSeconds, rounds, warmupSeconds, credentials, requestCredentials, requestsPerRound } = sizes.http;
+  const rows: HttpRow[] = [];
+  const comparisons: HttpComparison[] = [];
+  for (const { framework, cells } of HTTP_GROUPS) {
+    const auths = [...new Set(cells.map((cell) => cell.auth))];
+    const started = await Promise.allSettled(auths.map((auth) => startServerProcess({ framework, auth, credentials })));
+    const servers = new Map<ServerAuth, ServerProcess>();
+    started.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') servers.set(auths[index] as ServerAuth, outcome.value);
+    });
+    try {
+      const failed = started.find((outcome) => outcome.status === 'rejected');
+      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+      const serverOf = (auth: ServerAuth): ServerProcess => servers.get(auth) as ServerProcess;
+      // The credentials of a scheme or peer are the ones its own server issued.
+      const requestSets = cells.map((cell) => {
+        const list = requestsFor(cell.requests, serverOf(cell.requests).credentials, requestCredentials);
+        if (list.length === 0) throw new Error(`${framework}/${cell.auth}: no credentials`);
+        return list;
+      });
+      for (const [index, cell] of cells.entries()) {
+        const server = serverOf(cell.auth);
+        const sample = materialise((requestSets[index] as RequestSpec[])[0] as RequestSpec);
+        const status = await statusOf(server.port, sample);
+        if (status !== 200) throw new Error(`${framework}/${cell.auth}: sanity check got ${status} for ${cell.requests} requests`);
+        if (cell.kind === 'gatehouse' || cell.kind === 'peer') {
+          const refused = await statusOf(server.port, wrongRequest(cell.requests));
+          if (refused < 400) throw new Error(`${framework}/${cell.auth}: a wrong credential got ${refused}`);
+        }
+      }
+      if (warmupSeconds > 0) {
+        for (const [index, cell] of cells.entries()) await measure(serverOf(cell.auth), requestSets[index] as RequestSpec[], connections, warmupSeconds);
+      }
+      const measured: HttpRound[][] = cells.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        for (const [index, cell] of cells.entries()) {
+          measured[index]?.push(await measure(serverOf(cell.auth), requestSets[index] as RequestSpec[], connections, durationSeconds, requestsPerRound));
+        }
+        log(`http ${framework} round ${round + 1}/${rounds}: ${cells.map((cell, index) => `${cell.auth}=${Math.round(measured[index]?.at(-1)?.rps ?? 0)}`).join(' ')} req/s`);
+      }
+      const groupRows = cells.map((cell, index): HttpRow => {
+        const list = measured[index] as HttpRound[];
+        return {
+          framework,
+          auth: cell.auth,
+          kind: cell.kind,
+          requests: cell.requests,
+          rps: median(list.map((entry) => entry.rps)),
+          cpuMicros: median(list.map((entry) => entry.cpuMicros)),
+          p99Ms: median(list.map((entry) => entry.p99Ms)),
+          rounds: list,
+        };
+      });
+      rows.push(...groupRows);
+      for (const row of groupRows) {
+        if (row.kind !== 'gatehouse' && row.kind !== 'peer') continue;
+        const baseline = framework === 'node' ? 'none' : 'noop';
+        const base = groupRows.find((other) => other.auth === baseline && (row.kind === 'peer' || other.requests === row.requests));
+        if (base === undefined) throw new Error(`${framework}/${row.auth}: no ${baseline} row to compare with`);
+        comparisons.push(compare(framework, row, base));
+      }
+    } finally {
+      await Promise.all([...servers.values()].map((server) => server.stop()));
+    }
+  }
+  return { connections, durationSeconds, rounds, rows, comparisons };
+}
+
+export const FRAMEWORK_TITLES: Record<Framework, string> = {
+  node: 'node:http',
+  express: 'Express 5',
+  fastify: 'Fastify 5',
+  hono: 'Hono (@hono/node-server)',
+};
+
+const SCHEME_SHORT: Record<Scheme, string> = {
+  nvx: 'NVX API key',
+  'access-hash': 'access hash cookie',
+  hmac: 'HMAC `AuthenticateUser` (nonce `unique`)',
+  aptoken: 'HMAC session (`aptoken`)',
+};
+
+const PEER_TITLES: Record<Peer, string> = {
+  passport: 'passport + passport-headerapikey',
+  'fastify-bearer': '@fastify/bearer-auth',
+  'hono-bearer': 'hono/bearer-auth',
+};
+
+const GATEHOUSE_PACKAGE: Record<Framework, string> = {
+  node: '`createAuthGuard` + the Node adapter',
+  express: '`@gatehouse/express` `authenticate`',
+  fastify: '`@gatehouse/fastify` `authenticate` (preHandler)',
+  hono: '`@gatehouse/hono` `authenticate`',
+};
+
+const NOOP_TITLES: Record<Framework, string> = {
+  node: '–',
+  express: 'a no-op middleware (`(req, res, next) => next()`)',
+  fastify: 'a no-op `preHandler` (`(request, reply, done) => done()`)',
+  hono: 'a no-op middleware (`async (c, next) => { await next() }`)',
+};
+
+export function authTitle(framework: Framework, auth: ServerAuth): string {
+  if (auth === 'none') return framework === 'node' ? 'none (the bare handler)' : 'none';
+  if (auth === 'noop') return NOOP_TITLES[framework];
+  if (isGatehouse(auth)) return `Gatehouse ${SCHEME_SHORT[auth]}: ${GATEHOUSE_PACKAGE[framework]}`;
+  return `${PEER_TITLES[auth]} (peer)`;
+}
+
+function requestsTitle(requests: Scheme | Peer): string {
+  if (isGatehouse(requests)) return SCHEME_SHORT[requests];
+  return requests === 'passport' ? '`Authorization: Api-Key <32 hex>`' : '`Authorization: Bearer <32 hex>`';
+}
+
+function baselineTitle(framework: Framework): string {
+  return framework === 'node' ? 'the bare handler' : 'the same app with a no-op middleware in its place';
+}
+
+/** Met when both the req/s and the CPU-per-request ratio reach {@link HTTP_TARGET}. */
+export function meetsHttpTarget(comparison: HttpComparison): boolean {
+  return comparison.rpsRatio >= HTTP_TARGET && comparison.cpuRatio >= HTTP_TARGET;
+}
+
+/** Met when a Gatehouse adapter adds less CPU per request over its no-op middleware than every peer over its own. */
+export function belowEveryPeer(comparison: HttpComparison, comparisons: readonly HttpComparison[]): boolean {
+  const peers = comparisons.filter((entry) => entry.kind === 'peer');
+  return peers.length > 0 && peers.every((peer) => comparison.extraCpuMicros < peer.extraCpuMicros);
+}
+
+/** The rows of the report's Targets section. */
+export function httpTargets(results: HttpResults): { name: string; value: string; met: boolean }[] {
+  const targets: { name: string; value: string; met: boolean }[] = [];
+  const peers = results.comparisons.filter((entry) => entry.kind === 'peer');
+  for (const comparison of results.comparisons.filter((entry) => entry.kind === 'gatehouse')) {
+    const { framework, auth } = comparison;
+    const subject = `${FRAMEWORK_TITLES[framework]} + ${authTitle(framework, auth)}`;
+    const note = comparison.clientBound ? ' (req/s: the load generator was the limit)' : '';
+    targets.push({
+      name: `HTTP: ${subject} ≥ ${HTTP_TARGET}x the req/s and CPU/request of ${baselineTitle(framework)}`,
+      value: `${formatRatio(comparison.rpsRatio)} req/s${note}, ${formatRatio(comparison.cpuRatio)} CPU`,
+      met: meetsHttpTarget(comparison),
+    });
+    if (framework !== 'node') {
+      targets.push({
+        name: `HTTP: ${subject}: CPU/request added over the no-op middleware below every peer's`,
+        value: `${formatMicros(comparison.extraCpuMicros)} µs vs ${peers.map((peer) => `${formatMicros(peer.extraCpuMicros)} µs (${PEER_TITLES[peer.auth as Peer]})`).join(', ')}`,
+        met: belowEveryPeer(comparison, results.comparisons),
+      });
+    }
+  }
+  return targets;
 }
 
 export function renderHttp(results: HttpResults): string {
-  const rows = results.pairs.map((pair) => [
-    FRAMEWORK_TITLES[pair.framework],
-    AUTH_TITLES[pair.auth],
-    formatRate(pair.withoutRps),
-    formatRate(pair.withRps),
-    formatRatio(pair.ratio),
-    `${formatMicros(pair.withoutCpuMicros)} → ${formatMicros(pair.withCpuMicros)}`,
-    formatRatio(pair.withoutCpuMicros / pair.withCpuMicros),
-    `${Math.round(100 * serverBusy(pair.withoutRps, pair.withoutCpuMicros))}% / ${Math.round(100 * serverBusy(pair.withRps, pair.withCpuMicros))}%`,
-    `${pair.withoutP99Ms} → ${pair.withP99Ms}`,
-    pair.kind === 'gatehouse' ? verdict(effectiveRatio(pair) >= HTTP_TARGET) : pair.kind,
-  ]);
-  return table(
-    [
-      'server',
-      'authentication',
-      'req/s without',
-      'req/s with',
-      'with ÷ without (req/s)',
-      'server CPU µs/request',
-      'CPU ratio',
-      'server busy',
-      'p99 ms',
-      'target ≥ 0.95',
-    ],
-    rows,
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
-  );
+  const sections: string[] = [];
+  for (const { framework } of HTTP_GROUPS) {
+    const groupRows = results.rows.filter((row) => row.framework === framework);
+    if (groupRows.length === 0) continue;
+    const rows = groupRows.map((row) => {
+      const comparison = results.comparisons.find((entry) => entry.framework === framework && entry.auth === row.auth);
+      let target = '';
+      if (comparison !== undefined && comparison.kind === 'gatehouse') {
+        target = `${verdict(meetsHttpTarget(comparison))}`;
+        if (framework !== 'node') target += `; below every peer: ${verdict(belowEveryPeer(comparison, results.comparisons))}`;
+      } else if (row.kind === 'peer') {
+        target = 'peer';
+      }
+      return [
+        authTitle(framework, row.auth),
+        requestsTitle(row.requests),
+        formatRate(row.rps),
+        formatMicros(row.cpuMicros),
+        `${Math.round(100 * serverBusy(row.rps, row.cpuMicros))}%`,
+        String(row.p99Ms),
+        comparison === undefined ? '' : `${formatRatio(comparison.rpsRatio)}${comparison.clientBound ? ' ¹' : ''}`,
+        comparison === undefined ? '' : formatRatio(comparison.cpuRatio),
+        comparison === undefined ? '' : formatMicros(comparison.extraCpuMicros),
+        target,
+      ];
+    });
+    const against = framework === 'node' ? 'bare' : 'no-op';
+    sections.push(
+      `#### ${FRAMEWORK_TITLES[framework]}\n\n${table(
+        ['authentication', 'requests', 'req/s', 'server CPU µs/request', 'server busy', 'p99 ms', `req/s ÷ ${against}`, `${against} CPU ÷ this CPU`, `CPU µs added over ${against}`, `target ≥ ${HTTP_TARGET}x`],
+        rows,
+        ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+      )}`,
+    );
+  }
+  if (results.comparisons.some((entry) => entry.clientBound)) {
+    sections.push(`¹ The server it is compared with was below ${Math.round(SATURATED * 100)}% busy: autocannon was the limit, so this req/s ratio understates the cost; the CPU ratio does not.`);
+  }
+  return sections.join('\n\n');
 }

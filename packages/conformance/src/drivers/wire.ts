@@ -12,7 +12,9 @@
  * ```
  */
 export interface WireResponse {
+  /** The HTTP status. */
   readonly status: number;
+  /** The body parsed as JSON; the raw text when it is not JSON; `null` when empty. */
   readonly body: unknown;
 }
 
@@ -47,10 +49,19 @@ export interface WireSendOptions {
  * ```
  */
 export interface WireSender {
+  /** Sends the request's method, path, query, headers and body to what the driver drives, and returns the reply. */
   send(request: Request, options?: WireSendOptions): Promise<WireResponse>;
 }
 
-/** The origin every case builds its requests on; drivers use only what follows it. */
+/**
+ * The origin every case builds its requests on; drivers use only what follows it.
+ *
+ * @example
+ * ```ts
+ * const url = new URL(request.url);
+ * const path = url.href.slice(CONFORMANCE_ORIGIN.length); // '/v2/tracker/list?hash=…', sent to the server under test
+ * ```
+ */
 export const CONFORMANCE_ORIGIN = 'http://gatehouse.test';
 
 /**

@@ -18,6 +18,7 @@ import { check, deepEqual, expectEqual, fail, show } from '../check.js';
  * ```
  */
 export interface CredentialStoreDriver {
+  /** A fresh, empty store; called once per case. */
   createStore(): CredentialStore | Promise<CredentialStore>;
 }
 

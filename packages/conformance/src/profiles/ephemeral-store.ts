@@ -13,6 +13,7 @@ import { check, expectEqual, rejects, show } from '../check.js';
  * ```
  */
 export interface EphemeralStoreContext {
+  /** The clock the store must tell time by; cases move it to test expiry. */
   readonly clock: ManualClock;
 }
 
@@ -26,6 +27,7 @@ export interface EphemeralStoreContext {
  * ```
  */
 export interface EphemeralStoreDriver {
+  /** A fresh, empty store on the context's clock; called once per case. */
   createStore(context: EphemeralStoreContext): EphemeralStore | Promise<EphemeralStore>;
 }
 

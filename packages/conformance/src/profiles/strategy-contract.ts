@@ -43,6 +43,7 @@ import { AUTH_CORE_CONTRACT, AUTH_CORE_SECURITY } from './sources.js';
  * ```
  */
 export interface CredentialedRequest {
+  /** A request with valid credentials of the strategy's scheme. */
   readonly request: Request;
   /** The socket address the request comes from. Default `192.0.2.10`. */
   readonly remoteAddress?: string;
@@ -80,6 +81,7 @@ export type ToAuthRequest = (request: Request, context: { readonly remoteAddress
  * ```
  */
 export interface StrategyContractDriver {
+  /** The strategy under test. */
   readonly strategy: AuthStrategy;
   /** Default: `createFetchRequestAdapter()` from auth-core. */
   readonly toAuthRequest?: ToAuthRequest;

@@ -35,6 +35,7 @@ export interface RevocableAccessHash {
  * ```
  */
 export interface AccessHashRawConnection {
+  /** Writes the raw bytes on a fresh connection. */
   readonly sender: RawWireSender;
   /** The `Host` header value. */
   readonly host: string;

@@ -116,9 +116,11 @@ export type HmacCapability =
  * ```
  */
 export interface HmacRawConnection {
+  /** The `Host` header value, e.g. `127.0.0.1:3000`. */
   readonly host: string;
   /** Put before every route's path (the base URL's path, without its trailing `/`). */
   readonly basePath: string;
+  /** Writes `bytes` on a new connection and reads until the server closes it or `waitInMilliseconds` pass. */
   sendRaw(bytes: Uint8Array, options?: { readonly waitInMilliseconds?: number }): Promise<RawExchange>;
 }
 

@@ -52,6 +52,7 @@ export interface NvxFixtures {
  * ```
  */
 export interface NvxRawConnection {
+  /** Writes the raw bytes on a fresh connection. */
   readonly sender: RawWireSender;
   /** The `Host` header the server expects, e.g. `api.example.com`. */
   readonly host: string;
