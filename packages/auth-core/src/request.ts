@@ -338,8 +338,10 @@ class FetchAuthRequest extends LazyAuthRequest {
   }
 
   protected override hasBodyFraming(): boolean {
-    // A Fetch `Request` knows whether it has a body; its headers need not say.
-    return this.#request.body !== null;
+    // The headers first: reading `request.body` is not free everywhere (@hono/node-server's lightweight request
+    // builds a whole undici Request for it, about 60 µs), and an HTTP/1.1 GET can only carry a body they frame.
+    // Only an HTTP/2 GET might send one unannounced; such a body is not read, so it can never supply a credential.
+    return super.hasBodyFraming();
   }
 
   protected override async carriesBodyBytes(): Promise<boolean> {

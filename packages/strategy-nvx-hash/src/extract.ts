@@ -78,7 +78,8 @@ function headerHash(request: AuthRequest): string | undefined | Invalid {
       parameters = parsed.parameters;
     }
   }
-  if (parameters !== undefined) return normalizedHash(parameters.replace(/[ \t]+$/, '')) ?? MALFORMED;
+  // parseAuthorizationHeader has already dropped the spaces and tabs around the value.
+  if (parameters !== undefined) return normalizedHash(parameters) ?? MALFORMED;
   // A Fetch runtime joins repeated headers with ", ": an NVX credential may hide after another scheme's.
   if (authorizations.length === 1 && /(^|,)[ \t]*nvx([ \t]|$)/i.test(authorizations[0] as string)) return AMBIGUOUS;
   return undefined;
