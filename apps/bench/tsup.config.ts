@@ -5,6 +5,10 @@ export const BENCH_ENTRIES = {
   main: 'src/main.ts',
   'http-server': 'src/http/server-child.ts',
   'scale-child': 'src/scale/child.ts',
+  // Loaded at run time under a resolve hook (the portable build of auth-core), so each is its own file.
+  'portable-hooks': 'src/portable/hooks.ts',
+  'portable-strategies': 'src/portable/strategies.ts',
+  'portable-probe': 'src/portable/probe.ts',
 };
 
 export default defineConfig({

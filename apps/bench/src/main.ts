@@ -19,7 +19,7 @@ const usage = `Usage: node dist/main.js [--smoke] [--only inprocess,http,scale] 
   --out     where to write the Markdown report (default: BENCHMARKS.md at the repository root;
             with --smoke, nothing is written unless --out is given)
   --json    where to write the raw results as JSON (default: .artifacts/bench/results.json; with --smoke, none)
-  --render  measure nothing: rewrite the report from results saved with --json (e.g. after editing FINDINGS.md)`;
+  --render FILE  measure nothing: rewrite the report from results saved with --json (e.g. after editing FINDINGS.md)`;
 
 /** The nearest folder above `start` with pnpm-workspace.yaml. */
 function findRepositoryRoot(start: string): string {

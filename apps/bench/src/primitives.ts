@@ -1,4 +1,5 @@
 import { createHash, createHmac, hash } from 'node:crypto';
+import type { AuthRequest } from '@gatehouse/auth-core';
 import { createHmacSha256, createSecretDigester, encodeHex } from '@gatehouse/auth-core/crypto';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -98,4 +99,57 @@ export function gatehouseHmacCheck(
   const key = map.get(apiKey);
   if (key === undefined) return false;
   return encodeHex(key.mac(`${nonce}${userId}${apiKey}`)) === signature;
+}
+
+/** What the contract-shaped floor answers: the two outcome types, nothing else. */
+export type FloorOutcome = { readonly type: 'authenticated'; readonly record: unknown } | { readonly type: 'rejected' } | { readonly type: 'absent' };
+
+const FLOOR_ABSENT: FloorOutcome = Object.freeze({ type: 'absent' });
+const FLOOR_REJECTED: FloorOutcome = Object.freeze({ type: 'rejected' });
+
+/**
+ * The native primitive in the shape the `AuthStrategy` contract gives every strategy (for reference): an `async`
+ * function that reads the credential off the `AuthRequest`, awaits an `async` lookup of its `hash()` digest (as
+ * any `CredentialStore` is async) and returns an outcome object. No format, expiry, kind, route or IP checks and
+ * no `touch`: the least a strategy over an async store can cost, so the gap between this row and the bare
+ * primitive is the contract's, and the gap between it and the strategy's row is the strategy's own work.
+ */
+export function contractFloorLookup<T>(
+  map: ReadonlyMap<string, T>,
+  read: (request: AuthRequest) => string | null,
+): (request: AuthRequest) => Promise<FloorOutcome> {
+  const findByDigest = async (digest: string): Promise<T | null> => map.get(digest) ?? null;
+  return async (request) => {
+    const token = read(request);
+    if (token === null) return FLOOR_ABSENT;
+    const record = await findByDigest(hash('sha256', token, 'hex'));
+    return record === null ? FLOOR_REJECTED : { type: 'authenticated', record };
+  };
+}
+
+/**
+ * The APEX check in the same contract shape (for reference): the four headers, an awaited `async` lookup of the
+ * key, `createHmac` compared as hex, then an awaited `async` "set if absent" of the nonce in a `Set` (the replay
+ * store every `unique` nonce needs; a refused signature never reaches it).
+ */
+export function contractFloorHmac(map: ReadonlyMap<string, BareHmacKey>): (request: AuthRequest) => Promise<FloorOutcome> {
+  const find = async (apiKey: string): Promise<BareHmacKey | null> => map.get(apiKey) ?? null;
+  const nonces = new Set<string>();
+  const setIfAbsent = async (key: string): Promise<boolean> => {
+    if (nonces.has(key)) return false;
+    nonces.add(key);
+    return true;
+  };
+  return async (request) => {
+    const apiKey = request.header('apikey');
+    const userId = request.header('userid');
+    const nonce = request.header('nonce');
+    const signature = request.header('signature');
+    if (apiKey === null || userId === null || nonce === null || signature === null) return FLOOR_ABSENT;
+    const key = await find(apiKey);
+    if (key === null) return FLOOR_REJECTED;
+    if (createHmac('sha256', key.secret).update(`${nonce}${userId}${apiKey}`).digest('hex') !== signature) return FLOOR_REJECTED;
+    if (!(await setIfAbsent(`${apiKey}:${nonce}`))) return FLOOR_REJECTED;
+    return { type: 'authenticated', record: key };
+  };
 }

@@ -42,7 +42,11 @@ export function renderReport(results: BenchResults): string {
   const summary: string[] = [];
   if (results.inProcess !== undefined) {
     for (const target of inProcessTargets(results.inProcess)) {
-      summary.push(`| in-process: ${SCHEME_TITLES[target.scheme]}, ${target.credential} credential ≥ ${IN_PROCESS_TARGET}x the native primitive | ${formatRatio(target.ratio)} | ${verdict(target.met)} |`);
+      const floor = results.inProcess.find((row) => row.scheme === target.scheme && row.credential === target.credential && row.layer === 'contract-floor');
+      const floorNote = floor === undefined ? '' : ` (the primitive in the contract's shape: ${formatRatio(floor.ratio)})`;
+      summary.push(
+        `| in-process: ${SCHEME_TITLES[target.scheme]}, ${target.credential} credential ≥ ${IN_PROCESS_TARGET}x the native primitive | ${formatRatio(target.ratio)}${floorNote} | ${verdict(target.met)} |`,
+      );
     }
   }
   if (results.http !== undefined) {
@@ -80,12 +84,19 @@ export function renderReport(results: BenchResults): string {
     lines.push('- **the strategy\'s own crypto + `Map.get` (reference)**: the digest exactly as the strategies compute it (`createSecretDigester()`) or, for `AuthenticateUser`, ' +
       'an HMAC under a key prepared once (`createHmacSha256`, as the strategy keeps per API key), from `@gatehouse/auth-core/crypto` as Node resolves it (the `node` export condition). ' +
       'The gap between this row and the strategy\'s is everything the strategy does besides its crypto.');
+    lines.push('- **the native primitive in the contract\'s shape (reference)**: the same native check written as any `AuthStrategy` must be: an `async` function ' +
+      'reading the credential off the same prepared `AuthRequest`, awaiting an `async` lookup (every `CredentialStore` is async) and returning an outcome object; for ' +
+      '`AuthenticateUser` also an awaited `async` set-if-absent of the nonce in a `Set`. No format, expiry, kind, route or IP checks, no `touch`. It is the least any strategy ' +
+      'over an async store can cost: the gap between it and the bare primitive belongs to the contract (two promise hops), the gap between it and the strategy\'s row to the strategy.');
     lines.push('- **`strategy.authenticate` on a prepared AuthRequest**: the strategy alone, on an `AuthRequest` whose answers are precomputed (headers, cookies, client IP); ' +
       'it includes everything the strategy does: format checks, the digest, the store lookup (`findByDigest`, async), expiry/kind/IP/owner checks, the signature ' +
       '(constant-time), the nonce (`AuthenticateUser`, policy `unique`: `setIfAbsent` in a memory ephemeral store, every call a fresh nonce signed beforehand, outside the timed batch), ' +
       'the debounced `touch`, and the outcome object. Policy `issued` (no nonce store) is shown for reference.');
     lines.push('- **Fetch adapter / Node adapter + `authenticate`**: what a server pays per request: building the `AuthRequest` from a prebuilt Fetch `Request` ' +
       '(`createFetchRequestAdapter`) or from an `IncomingMessage`-shaped object (`createNodeRequestAdapter`; for the `AuthenticateUser` POST its empty body is read), then `authenticate`.');
+    lines.push('- **Fetch adapter + `authenticate`, portable build**: the same Fetch path with @gatehouse/auth-core\'s `default` build (@noble/hashes), what a runtime without ' +
+      '`node:crypto` runs (Cloudflare Workers, browsers); loaded in the same process under a resolve hook that drops the `node` export condition. Its last column is its ratio to the ' +
+      '@noble/hashes primitive, the floor on such a runtime, to compare with the Fetch rows of earlier runs, which were all against that primitive.');
     lines.push('- **wrong credential**: a well-formed credential that was never issued (NVX, access hash, `aptoken`); for `AuthenticateUser` a known key with a wrong signature.');
     lines.push('');
     lines.push(renderInProcess(results.inProcess));

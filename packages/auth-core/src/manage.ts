@@ -1,7 +1,7 @@
 import { ConfigurationError, AuthError, type AuthErrorCode } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
 import { createSecretDigester, encodeBase64Url, randomBytes } from './secrets.js';
-import { isCredentialActive, type CredentialRecord, type CredentialStore, type InsertCredentialOptions, type NewCredentialRecord } from './stores.js';
+import { isCredentialActive, SETTLED_VOID, type CredentialRecord, type CredentialStore, type InsertCredentialOptions, type NewCredentialRecord } from './stores.js';
 
 /**
  * The result of a management operation: a value, or an {@link AuthError} the strategy's envelope renders.
@@ -127,6 +127,7 @@ export function newCredentialId(prefix: string): string {
 export function touchQuietly(store: CredentialStore, id: string, at: number): void {
   try {
     const pending: unknown = store.touch(id, at);
+    if (pending === SETTLED_VOID) return;
     // A rejection is handled here, so it never surfaces as an unhandled rejection.
     if (pending !== null && typeof pending === 'object' && typeof (pending as Promise<void>).then === 'function') {
       (pending as Promise<void>).then(undefined, ignore);

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import { ConfigurationError } from './errors.js';
 import {
   isCredentialActive,
+  SETTLED_VOID,
   ttlToMilliseconds,
   type CredentialPatch,
   type CredentialRecord,
@@ -286,11 +287,17 @@ export function createMemoryCredentialStore(options: MemoryCredentialStoreOption
       return true;
     },
 
-    async touch(id, at) {
+    touch(id, at) {
+      // Not `async`: this runs after every successful verification, and one settled promise serves every call.
       const existing = lastFound !== undefined && lastFound.id === id ? lastFound : byId.get(id);
-      if (existing === undefined) return;
-      if (existing.lastUsedAt !== null && at - existing.lastUsedAt < touchIntervalMs) return;
-      replace(storedRecord(existing, existing.scopes, existing.allowedIps, existing.attributes, at, existing.revokedAt));
+      if (existing === undefined) return SETTLED_VOID;
+      if (existing.lastUsedAt !== null && at - existing.lastUsedAt < touchIntervalMs) return SETTLED_VOID;
+      try {
+        replace(storedRecord(existing, existing.scopes, existing.allowedIps, existing.attributes, at, existing.revokedAt));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return SETTLED_VOID;
     },
 
     async deleteInactive(before) {

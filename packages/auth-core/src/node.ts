@@ -3,6 +3,7 @@ import { JSON_CONTENT_TYPE, type WireReply } from './reply.js';
 import {
   compileAdapterOptions,
   LazyAuthRequest,
+  readRawHeaderValues,
   type AuthRequest,
   type CompiledAdapterOptions,
   type RawBodySource,
@@ -73,20 +74,6 @@ function formObject(fields: ReadonlyMap<string, readonly string[]>): Record<stri
   }
   return out;
 }
-const NO_VALUES: readonly string[] = Object.freeze([]);
-
-/** `name.toLowerCase() === lowerCaseName` without building the lower-case copy (header names are ASCII). */
-function equalsLowerCase(name: string, lowerCaseName: string): boolean {
-  if (name.length !== lowerCaseName.length) return false;
-  for (let i = 0; i < name.length; i++) {
-    let code = name.charCodeAt(i);
-    if (code > 0x7f) return name.toLowerCase() === lowerCaseName;
-    if (code >= 65 && code <= 90) code |= 0x20;
-    if (code !== lowerCaseName.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 /**
  * Per-request information the adapter cannot find on the message itself.
  *
@@ -147,12 +134,7 @@ class NodeAuthRequest extends LazyAuthRequest {
   protected readHeaderValues(lowerCaseName: string): readonly string[] {
     // rawHeaders keeps every field line as sent; Node's `headers` object silently drops repeated
     // `Authorization` lines, which would hide the ambiguity strategies must reject.
-    const raw = this.#incoming.rawHeaders;
-    let values: string[] | undefined;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (equalsLowerCase(raw[i] as string, lowerCaseName)) (values ??= []).push(raw[i + 1] as string);
-    }
-    return values ?? NO_VALUES;
+    return readRawHeaderValues(this.#incoming.rawHeaders, lowerCaseName);
   }
 
   protected readSocketAddress(): string | null {

@@ -27,6 +27,16 @@ describe('createFetchRequestAdapter', () => {
     expect(request.headerValues('x-missing')).toEqual([]);
   });
 
+  it('reads the rawHeaders a Node server received instead of request.headers, one value per field line', async () => {
+    const request = new Request('http://x/', { method: 'POST', headers: { authorization: 'ignored' }, body: '{"hash":"a"}' });
+    const rawHeaders = ['Host', 'x', 'AUTHORIZATION', 'NVX aa', 'authorization', 'NVX bb', 'Content-Type', 'application/json', 'Content-Length', '12'];
+    const authRequest = toAuthRequest(request, { rawHeaders });
+    expect(authRequest.headerValues('authorization')).toEqual(['NVX aa', 'NVX bb']);
+    expect(authRequest.header('Content-Type')).toBe('application/json');
+    expect(authRequest.headerValues('cookie')).toEqual([]);
+    expect(await authRequest.body()).toMatchObject({ type: 'json', value: { hash: 'a' } });
+  });
+
   it('reports a cookie sent twice through cookieValues and hides it from cookie()', () => {
     const request = toAuthRequest(new Request('http://x/', { headers: { Cookie: 'access_hash=a; other=1; access_hash=b' } }));
     expect(request.cookie('access_hash')).toBeNull();

@@ -297,10 +297,37 @@ export abstract class LazyAuthRequest implements AuthRequest {
   }
 }
 
+const NO_HEADER_VALUES: readonly string[] = Object.freeze([]);
+
+/**
+ * The values of one header in a flat list of field lines as Node's `IncomingMessage.rawHeaders` holds them (name,
+ * value, name, value, …): one value per line, in order, names compared case-insensitively.
+ */
+export function readRawHeaderValues(rawHeaders: readonly string[], lowerCaseName: string): readonly string[] {
+  let values: string[] | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (equalsLowerCase(rawHeaders[i] as string, lowerCaseName)) (values ??= []).push(rawHeaders[i + 1] as string);
+  }
+  return values ?? NO_HEADER_VALUES;
+}
+
+/** `name.toLowerCase() === lowerCaseName` without building the lower-case copy (header names are ASCII). */
+function equalsLowerCase(name: string, lowerCaseName: string): boolean {
+  if (name.length !== lowerCaseName.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    let code = name.charCodeAt(i);
+    if (code > 0x7f) return name.toLowerCase() === lowerCaseName;
+    if (code >= 65 && code <= 90) code |= 0x20;
+    if (code !== lowerCaseName.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 class FetchAuthRequest extends LazyAuthRequest {
   readonly #request: Request;
   #remoteAddress: string | null | (() => string | null);
   readonly #readBody: (() => Promise<Uint8Array | ArrayBuffer>) | undefined;
+  readonly #rawHeaders: readonly string[] | undefined;
 
   constructor(request: Request, context: FetchRequestContext, options: CompiledAdapterOptions) {
     let target = request.url;
@@ -316,9 +343,11 @@ class FetchAuthRequest extends LazyAuthRequest {
     this.#request = request;
     this.#remoteAddress = context.remoteAddress ?? null;
     this.#readBody = context.readBody;
+    this.#rawHeaders = Array.isArray(context.rawHeaders) ? context.rawHeaders : undefined;
   }
 
   protected readHeaderValues(lowerCaseName: string): readonly string[] {
+    if (this.#rawHeaders !== undefined) return readRawHeaderValues(this.#rawHeaders, lowerCaseName);
     if (lowerCaseName === 'set-cookie') return this.#request.headers.getSetCookie();
     const value = this.#request.headers.get(lowerCaseName);
     return value === null ? [] : [value];
@@ -347,8 +376,8 @@ class FetchAuthRequest extends LazyAuthRequest {
   protected override async carriesBodyBytes(): Promise<boolean> {
     const request = this.#request;
     if (request.body === null || request.bodyUsed) return false;
-    const length = request.headers.get('content-length');
-    if (length !== null) return length.trim() !== '0';
+    const length = this.readHeaderValues('content-length');
+    if (length.length > 0) return (length[0] as string).trim() !== '0';
     // Servers give every POST a body stream, empty or not (HTTP/2 needs no Content-Length): look at the first
     // chunk of a clone, which leaves the request's own body whole for the handler.
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -411,6 +440,13 @@ export interface FetchRequestContext {
    * read under the byte cap, so the request's own body stays readable.
    */
   readonly readBody?: () => Promise<Uint8Array | ArrayBuffer>;
+  /**
+   * The request's header field lines exactly as received, in Node's `IncomingMessage.rawHeaders` form (name,
+   * value, name, value, …), read instead of `request.headers`. Only for a `Request` that a Node server built from
+   * that very message and whose headers nothing has read or changed since: @hono/node-server builds `headers` on
+   * first use (about 2 µs per request), and these lines also keep repeated fields apart, as the Node adapter does.
+   */
+  readonly rawHeaders?: readonly string[];
 }
 
 /**

@@ -231,3 +231,9 @@ export function ttlToMilliseconds(ttlInSeconds: number): number {
   }
   return Math.ceil(ttlInSeconds * 1000);
 }
+
+/**
+ * The promise a store method returns when it has nothing to wait for. `touchQuietly` recognises it and skips
+ * attaching a handler: the debounced `touch` of a memory store costs no promise per verification.
+ */
+export const SETTLED_VOID: Promise<void> = Object.freeze(Promise.resolve());

@@ -9,6 +9,7 @@ import {
   type AuthContext,
   type AuthRequest,
   type AuthStrategy,
+  type FetchRequestContext,
   type GatehouseOptions,
   type Principal,
   type RefusalRenderer,
@@ -104,7 +105,32 @@ export interface HonoErrorBridge extends ErrorHandler {
 }
 
 /** What @hono/node-server puts in `c.env`. */
-type NodeBindings = { readonly incoming?: { readonly socket?: { readonly remoteAddress?: string } } };
+type NodeBindings = {
+  readonly incoming?: { readonly socket?: { readonly remoteAddress?: string }; readonly rawHeaders?: unknown };
+};
+
+/**
+ * The header lines of the Node message behind `raw`, when `raw` is still the request @hono/node-server made from
+ * that message and its `headers` were never built: nothing can have read or changed them, so the lines are the
+ * same headers, without building a `Headers` object (about 2 µs). @hono/node-server keeps the message under a
+ * symbol described `incomingKey` and builds headers under `headersKey` (and a full `Request` under
+ * `requestCache`) on first use. Anything else (another runtime, a request a middleware replaced, headers already
+ * built and perhaps changed, another version of that package) gets `undefined`, and `raw.headers` is read.
+ */
+function untouchedNodeHeaders(raw: Request, incoming: NonNullable<NodeBindings['incoming']> | undefined): readonly string[] | undefined {
+  if (incoming === undefined || incoming === null || !Array.isArray(incoming.rawHeaders)) return undefined;
+  let wrapsIncoming = false;
+  for (const symbol of Object.getOwnPropertySymbols(raw)) {
+    const name = symbol.description;
+    if (name === 'incomingKey') {
+      if ((raw as unknown as Record<symbol, unknown>)[symbol] !== incoming) return undefined;
+      wrapsIncoming = true;
+    } else if (name === 'headersKey' || name === 'requestCache') {
+      return undefined;
+    }
+  }
+  return wrapsIncoming ? (incoming.rawHeaders as readonly string[]) : undefined;
+}
 
 /** Builds the `AuthRequest` of a Hono context, under validated options. */
 function createContextAdapter({ clientIp, maxBodyBytes, getConnInfo }: RouteKitOptions): (c: Context) => AuthRequest {
@@ -116,13 +142,18 @@ function createContextAdapter({ clientIp, maxBodyBytes, getConnInfo }: RouteKitO
   return (c) => {
     // Asked only when a strategy reads the client IP. A helper for another runtime throws on this one: core takes
     // that as no address, and IP-bound credentials fail closed.
+    const incoming = (c.env as NodeBindings | undefined)?.incoming;
     const remoteAddress = (): string | null =>
-      getConnInfo !== undefined ? (getConnInfo(c).remote.address ?? null) : ((c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null);
+      getConnInfo !== undefined ? (getConnInfo(c).remote.address ?? null) : (incoming?.socket?.remoteAddress ?? null);
     const raw = c.req.raw;
+    const rawHeaders = untouchedNodeHeaders(raw, incoming);
     // An earlier middleware read the body through Hono (`c.req.json()`), which cached it: read that copy. A body
     // consumed from `c.req.raw` directly left nothing, and core reports it as `unavailable` (fail closed).
     const cached = raw.method !== 'GET' && raw.method !== 'HEAD' && raw.bodyUsed && Object.keys(c.req.bodyCache).length > 0;
-    return toAuthRequest(raw, cached ? { remoteAddress, readBody: () => c.req.arrayBuffer() } : { remoteAddress });
+    const context: { -readonly [K in keyof FetchRequestContext]: FetchRequestContext[K] } = { remoteAddress };
+    if (cached) context.readBody = () => c.req.arrayBuffer();
+    if (rawHeaders !== undefined) context.rawHeaders = rawHeaders;
+    return toAuthRequest(raw, context);
   };
 }
 

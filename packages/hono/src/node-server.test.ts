@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { accessHashScheme, nvxScheme, nvxTestKit, WIRE } from './__fixtures__/schemes.js';
+import { accessHashScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from './__fixtures__/schemes.js';
 import { authenticate, errorBridge, notFound, routeKit } from './index.js';
 
 const servers: { close(callback: () => void): unknown }[] = [];
@@ -119,5 +119,74 @@ describe('@hono/node-server: a route kit', () => {
     expect(login.status).toBe(200);
     expect(await login.json()).toMatchObject({ success: true, hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
     await expectReply(fetch(`${origin}/v2/nothing/here`), 404, WIRE.nvxWrongFormat);
+  });
+});
+
+/** Sends one raw HTTP/1.1 request (header lines exactly as given) and returns the status and body of the reply. */
+async function rawRequest(origin: string, lines: readonly string[]): Promise<{ status: number; body: string }> {
+  const { port } = new URL(origin);
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end([...lines, 'Connection: close', '', ''].join('\r\n')));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', ...rest] = text.split('\r\n\r\n');
+      const body = rest.join('\r\n\r\n');
+      const chunkedBody = /transfer-encoding: chunked/i.test(head) ? body.replace(/^[0-9a-f]+\r\n|\r\n[0-9a-f]+\r\n(\r\n)?/gi, '') : body;
+      resolve({ status: Number(head.split(' ')[1]), body: chunkedBody });
+    });
+  });
+}
+
+describe('@hono/node-server: headers', () => {
+  const builtHeaders = (raw: Request): boolean => Object.getOwnPropertySymbols(raw).some((symbol) => symbol.description === 'headersKey');
+
+  it('reads the header lines the server received, without building a Headers object for the request', async () => {
+    const { strategy, apiKey } = await nvxScheme();
+    const app = new Hono().get('/v2/tracker/list', authenticate(strategy), (c) => c.json({ user: c.get('auth').principal.id, headersBuilt: builtHeaders(c.req.raw) }));
+    const origin = await listen(app);
+    const response = await fetch(`${origin}/v2/tracker/list`, { headers: { authorization: `NVX ${apiKey}` } });
+    expect(await response.json()).toEqual({ user: 'user-1', headersBuilt: false });
+  });
+
+  it('judges the headers an earlier middleware changed, not the lines the client sent', async () => {
+    const { strategy, apiKey } = await nvxScheme();
+    const app = new Hono();
+    app.use('/v2/replaced/*', async (c, next) => {
+      c.req.raw.headers.set('authorization', `NVX ${apiKey}`);
+      await next();
+    });
+    app.use('/v2/removed/*', async (c, next) => {
+      c.req.raw.headers.delete('authorization');
+      await next();
+    });
+    app.get('/v2/*', authenticate(strategy), (c) => c.text('reached'));
+    const origin = await listen(app);
+    const wrong = { authorization: `NVX ${'0'.repeat(32)}` };
+    expect((await fetch(`${origin}/v2/replaced/list`, { headers: wrong })).status).toBe(200);
+    const removed = await fetch(`${origin}/v2/removed/list`, { headers: { authorization: `NVX ${apiKey}` } });
+    expect(removed.status).not.toBe(200);
+    expect(await removed.text()).toMatch(/^\{"success":false,/);
+    await expectReply(fetch(`${origin}/v2/direct/list`, { headers: wrong }), 400, WIRE.nvxWrongHash);
+  });
+
+  it('refuses two Authorization lines, each a valid hash, as one ambiguous request', async () => {
+    const { strategy, apiKey, manager } = await nvxScheme();
+    const other = unwrap(await manager.issue({ id: 'user-1', accountType: 'master' }, { title: 'second' })).hash;
+    const reached = vi.fn();
+    const app = new Hono().get('/v2/tracker/list', authenticate(strategy), (c) => {
+      reached();
+      return c.text('reached');
+    });
+    const origin = await listen(app);
+    const once = await rawRequest(origin, ['GET /v2/tracker/list HTTP/1.1', 'Host: x', `Authorization: NVX ${apiKey}`]);
+    expect(once.status).toBe(200);
+    const twice = await rawRequest(origin, ['GET /v2/tracker/list HTTP/1.1', 'Host: x', `Authorization: NVX ${apiKey}`, `Authorization: NVX ${other}`]);
+    expect(twice.status).not.toBe(200);
+    expect(twice.body).toMatch(/^\{"success":false,"status":\{"code":\d+,/);
+    expect(reached).toHaveBeenCalledOnce();
   });
 });

@@ -43,6 +43,27 @@ export interface SqliteStoresOptions {
 /** How long opening and migrating the database waits for another connection's lock. */
 const OPEN_TIMEOUT_IN_MILLISECONDS = 5000;
 
+/** A shared cell to sleep on between attempts (`Atomics.wait`: opening is synchronous). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs one idempotent opening step, again after a short pause while SQLite answers `SQLITE_BUSY`, until the
+ * deadline. SQLite returns `SQLITE_BUSY` without calling the busy handler in a few cases that only opening meets
+ * (a connection switching a new file to WAL, or recovering its index, while another opens it): several processes
+ * starting together must each open the file, not fail.
+ */
+function retryWhileBusy<T>(step: () => T, deadline: number): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return step();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, Math.min(5 * 2 ** Math.min(attempt, 4), 50));
+    }
+  }
+}
+
 /**
  * What {@link openSqliteStores} returns: both stores on one database connection.
  *
@@ -139,11 +160,12 @@ export function openSqliteStores(path: string, options: SqliteStoresOptions = {}
   // Opening and migrating may wait for another process's lock; requests later may not (busyTimeout).
   const db = new Database(path, { timeout: OPEN_TIMEOUT_IN_MILLISECONDS });
   try {
-    refuseNewerSchema(db, path);
-    if (!db.memory) db.pragma('journal_mode = WAL');
+    const openDeadline = Date.now() + OPEN_TIMEOUT_IN_MILLISECONDS;
+    retryWhileBusy(() => refuseNewerSchema(db, path), openDeadline);
+    if (!db.memory) retryWhileBusy(() => db.pragma('journal_mode = WAL'), openDeadline);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    migrate(db, path);
+    retryWhileBusy(() => migrate(db, path), openDeadline);
     db.pragma(`busy_timeout = ${busyTimeout}`);
     const health = createSqliteHealthProbe(db, clock);
     const credentials = createSqliteCredentialStore(db, touchIntervalMs, health);

@@ -65,9 +65,10 @@ function normalizedHash(value: string): string | null {
 
 /**
  * The hash of the `Authorization` header: the hash, `undefined` when no header carries an NVX credential, or
- * why the header is refused.
+ * why the header is refused. The strategy awaits the body itself and passes it to {@link hashFromSources}: one
+ * `await` per verification, not one per helper.
  */
-function headerHash(request: AuthRequest): string | undefined | Invalid {
+export function readHeaderHash(request: AuthRequest): string | undefined | Invalid {
   const authorizations = request.headerValues('authorization');
   if (authorizations.length === 0) return undefined;
   let parameters: string | undefined;
@@ -139,14 +140,17 @@ function combineSources(
 }
 
 /**
- * The hash a request carries, for the strategy: the hash, `null` when there is none, or why it is refused (a
- * body consumed before authentication is `INTERNAL_ERROR` with a `cause` saying how to fix it). One pass, one
- * `await` (the body), no intermediate lists.
+ * The one hash a request carries, from the header's (`undefined` when none) and the body and query: the hash,
+ * `null` when no source carries one, or why the request is refused (a body consumed before authentication is
+ * `INTERNAL_ERROR` with a `cause` saying how to fix it).
  */
-export async function readNvxHash(request: AuthRequest, allowQueryHash: boolean): Promise<string | null | Invalid> {
-  const fromHeader = headerHash(request);
-  if (typeof fromHeader === 'object') return fromHeader;
-  return combineSources(request, fromHeader, await request.body(), allowQueryHash, null);
+export function hashFromSources(
+  request: AuthRequest,
+  fromHeader: string | undefined,
+  body: RequestBody,
+  allowQueryHash: boolean,
+): string | null | Invalid {
+  return combineSources(request, fromHeader, body, allowQueryHash, null);
 }
 
 /**
@@ -173,7 +177,7 @@ export async function extractNvxHash(
   request: AuthRequest,
   options: { readonly allowQueryHash: boolean },
 ): Promise<NvxHashExtraction> {
-  const fromHeader = headerHash(request);
+  const fromHeader = readHeaderHash(request);
   if (typeof fromHeader === 'object') return fromHeader;
   const sources: NvxHashSource[] = [];
   const hash = combineSources(request, fromHeader, await request.body(), options.allowQueryHash, sources);

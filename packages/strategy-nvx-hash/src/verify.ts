@@ -16,7 +16,7 @@ import {
   withStrategyGuards,
 } from '@gatehouse/auth-core/strategy';
 import { renderNvxError, renderNvxSuccess } from './envelope.js';
-import { classifyNvxPath, readNvxHash } from './extract.js';
+import { classifyNvxPath, hashFromSources, readHeaderHash } from './extract.js';
 import {
   NVX_DEFAULT_USER_SESSION_PATHS,
   NVX_STRATEGY_ID,
@@ -103,7 +103,9 @@ export function nvxHash(options: NvxHashOptions): AuthStrategy<NvxPrincipal> {
   const strategy: AuthStrategy<NvxPrincipal> = {
     id: NVX_STRATEGY_ID,
     async authenticate(request) {
-      const hash = await readNvxHash(request, allowQueryHash);
+      const fromHeader = readHeaderHash(request);
+      if (typeof fromHeader === 'object') return rejected(fromHeader.code, fromHeader.cause);
+      const hash = hashFromSources(request, fromHeader, await request.body(), allowQueryHash);
       if (hash === null) return absent();
       if (typeof hash === 'object') return rejected(hash.code, hash.cause);
       const area = classify(request.path);

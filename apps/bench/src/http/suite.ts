@@ -363,6 +363,12 @@ export function belowEveryPeer(comparison: HttpComparison, comparisons: readonly
   return peers.length > 0 && peers.every((peer) => comparison.extraCpuMicros < peer.extraCpuMicros);
 }
 
+/** Whether a Gatehouse adapter adds less CPU per request over its no-op middleware than its own framework's peer. */
+export function belowOwnPeer(comparison: HttpComparison, comparisons: readonly HttpComparison[]): boolean {
+  const own = comparisons.find((entry) => entry.kind === 'peer' && entry.framework === comparison.framework);
+  return own !== undefined && comparison.extraCpuMicros < own.extraCpuMicros;
+}
+
 /** The rows of the report's Targets section. */
 export function httpTargets(results: HttpResults): { name: string; value: string; met: boolean }[] {
   const targets: { name: string; value: string; met: boolean }[] = [];
@@ -379,7 +385,9 @@ export function httpTargets(results: HttpResults): { name: string; value: string
     if (framework !== 'node') {
       targets.push({
         name: `HTTP: ${subject}: CPU/request added over the no-op middleware below every peer's`,
-        value: `${formatMicros(comparison.extraCpuMicros)} µs vs ${peers.map((peer) => `${formatMicros(peer.extraCpuMicros)} µs (${PEER_TITLES[peer.auth as Peer]})`).join(', ')}`,
+        value:
+          `${formatMicros(comparison.extraCpuMicros)} µs vs ${peers.map((peer) => `${formatMicros(peer.extraCpuMicros)} µs (${PEER_TITLES[peer.auth as Peer]})`).join(', ')}` +
+          `; below ${FRAMEWORK_TITLES[framework]}'s own peer: ${belowOwnPeer(comparison, results.comparisons) ? 'yes' : 'no'}`,
         met: belowEveryPeer(comparison, results.comparisons),
       });
     }

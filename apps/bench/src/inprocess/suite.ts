@@ -4,6 +4,7 @@ import {
   createFetchRequestAdapter,
   createMemoryEphemeralStore,
   type AuthOutcome,
+  type AuthRequest,
   type AuthStrategy,
 } from '@gatehouse/auth-core';
 import { createNodeRequestAdapter } from '@gatehouse/auth-core/node';
@@ -12,6 +13,8 @@ import type { BenchSizes } from '../config.js';
 import { formatRate, formatRatio, table, verdict } from '../markdown.js';
 import {
   bareHmacKey,
+  contractFloorHmac,
+  contractFloorLookup,
   gatehouseDigestLookup,
   gatehouseHmacCheck,
   nativeDigestLookup,
@@ -24,6 +27,7 @@ import {
   type PreparedHmacKey,
 } from '../primitives.js';
 import {
+  BENCH_KEK,
   CLIENT_IP,
   createProvisionedMemoryStore,
   createStrategies,
@@ -41,23 +45,26 @@ import {
   type HmacKeyMaterial,
   type Scheme,
 } from '../schemes.js';
+import { loadPortableBuild } from '../portable/load.js';
 import { cycle, fresh, type Source } from './sources.js';
 
 /**
  * What a case measures. `primitive` (the platform's fastest: node:crypto) is the denominator of every ratio;
  * `reference` (`createHash`, lookup schemes only) and `noble` (@noble/hashes) are informational.
  */
-export type Layer = 'primitive' | 'reference' | 'noble' | 'gatehouse-crypto' | 'strategy' | 'strategy-issued' | 'fetch' | 'node';
+export type Layer = 'primitive' | 'reference' | 'noble' | 'gatehouse-crypto' | 'contract-floor' | 'strategy' | 'strategy-issued' | 'fetch' | 'node' | 'fetch-portable';
 
 export const LAYER_TITLES: Record<Layer, string> = {
   primitive: 'bare primitive (node:crypto `hash` / `createHmac`)',
   reference: 'bare primitive with `createHash` (node:crypto, reference)',
   noble: 'bare primitive with @noble/hashes (reference)',
   'gatehouse-crypto': 'the strategy\'s own crypto + `Map.get` (reference)',
+  'contract-floor': 'the native primitive in the contract\'s shape: `async`, an awaited store (reference)',
   strategy: '`strategy.authenticate` on a prepared AuthRequest',
   'strategy-issued': '`strategy.authenticate`, noncePolicy `issued` (reference)',
   fetch: 'Fetch adapter + `authenticate` (from a Fetch `Request`)',
   node: 'Node adapter + `authenticate` (from an `IncomingMessage`)',
+  'fetch-portable': 'Fetch adapter + `authenticate`, portable build (@noble/hashes: workers, browsers)',
 };
 
 export interface InProcessResult {
@@ -68,6 +75,8 @@ export interface InProcessResult {
   readonly opsPerSecond: number;
   /** Median over rounds of (this case ÷ the primitive with the same credential, same round); 1 for the primitive. */
   readonly ratio: number;
+  /** The same against the @noble/hashes primitive (the floor where there is no native crypto). */
+  readonly ratioToNoble?: number;
   readonly perRound: readonly number[];
 }
 
@@ -139,6 +148,29 @@ function strategyCase<T>(
   };
 }
 
+/** An async primitive on the same prepared requests as the strategy; `absent` never counts as a result. */
+function contractFloorCase<T>(
+  scheme: Scheme,
+  credential: 'valid' | 'wrong',
+  source: Source<T>,
+  run: (input: T) => Promise<{ readonly type: string }>,
+): Case {
+  return {
+    scheme,
+    layer: 'contract-floor',
+    credential,
+    async: true,
+    op: () => run(source.next()),
+    prepare: (count) => source.prepare(count),
+    check: async () => {
+      source.prepare(1);
+      const outcome = await run(source.next());
+      const expected = credential === 'valid' ? 'authenticated' : 'rejected';
+      if (outcome.type !== expected) throw new Error(`${scheme} contract-floor ${credential}: expected ${expected}, got ${outcome.type}`);
+    },
+  };
+}
+
 function primitiveCase<T>(scheme: Scheme, layer: Layer, credential: 'valid' | 'wrong', source: Source<T>, run: (input: T) => unknown): Case {
   return {
     scheme,
@@ -155,6 +187,13 @@ function primitiveCase<T>(scheme: Scheme, layer: Layer, credential: 'valid' | 'w
   };
 }
 
+/** Where the contract-shaped floor finds each lookup scheme's credential on a prepared request. */
+const CREDENTIAL_READERS: Record<Exclude<Scheme, 'hmac'>, (request: AuthRequest) => string | null> = {
+  nvx: (request) => request.header('authorization')?.slice(4) ?? null,
+  'access-hash': (request) => request.cookie('access_hash'),
+  aptoken: (request) => request.header('aptoken'),
+};
+
 /** Builds every case: per scheme, the primitives and the strategy through each entry point, valid and wrong. */
 export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
   const { store, credentials } = await createProvisionedMemoryStore(sizes.inProcess.credentials);
@@ -162,6 +201,7 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
   const issued = createStrategies(store, { noncePolicy: 'issued' }).hmac;
   const toFetchAuthRequest = createFetchRequestAdapter();
   const toNodeAuthRequest = createNodeRequestAdapter();
+  const portable = await loadPortableBuild(store, BENCH_KEK);
   const cases: Case[] = [];
 
   for (const scheme of ['nvx', 'access-hash', 'aptoken'] as const) {
@@ -178,6 +218,8 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
       cases.push(primitiveCase(scheme, 'reference', credential, cycle(tokens), (token) => nodeDigestLookup(table, token)));
       cases.push(primitiveCase(scheme, 'noble', credential, cycle(tokens), (token) => nobleDigestLookup(table, token)));
       cases.push(primitiveCase(scheme, 'gatehouse-crypto', credential, cycle(tokens), (token) => gatehouseDigestLookup(table, token)));
+      const floor = contractFloorLookup(table, CREDENTIAL_READERS[scheme]);
+      cases.push(contractFloorCase(scheme, credential, cycle(headerSets.map((headers) => preparedAuthRequest(method, path, headers))), floor));
       cases.push(strategyCase(scheme, 'strategy', credential, strategy, cycle(headerSets.map((headers) => preparedAuthRequest(method, path, headers))), (request) => request));
       cases.push(
         strategyCase(scheme, 'fetch', credential, strategy, cycle(headerSets.map((headers) => fetchRequest(method, path, headers))), (request) =>
@@ -187,6 +229,11 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
       cases.push(
         strategyCase(scheme, 'node', credential, strategy, cycle(headerSets.map((headers) => new FakeIncomingMessage(method, path, headers))), (incoming) =>
           toNodeAuthRequest(incoming),
+        ),
+      );
+      cases.push(
+        strategyCase(scheme, 'fetch-portable', credential, portable.strategies[scheme], cycle(headerSets.map((headers) => fetchRequest(method, path, headers))), (request) =>
+          portable.toAuthRequest(request, { remoteAddress: CLIENT_IP }),
         ),
       );
     }
@@ -220,6 +267,10 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
     const preparedSource = wrong
       ? cycle(signed.map((headers) => preparedAuthRequest(method, path, headers)))
       : fresh(() => preparedAuthRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
+    const floorSource = wrong
+      ? cycle(signed.map((headers) => preparedAuthRequest(method, path, headers)))
+      : fresh(() => preparedAuthRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
+    cases.push(contractFloorCase('hmac', credential, floorSource, contractFloorHmac(bare)));
     cases.push(strategyCase('hmac', 'strategy', credential, strategies.hmac, preparedSource, (request) => request));
     if (!wrong) {
       const issuedRequests = credentials.hmac.map((key) => preparedAuthRequest(method, path, hmacHeaders(key, key.issuedNonce)));
@@ -229,6 +280,14 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
       ? cycle(signed.map((headers) => fetchRequest(method, path, headers)))
       : fresh(() => fetchRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
     cases.push(strategyCase('hmac', 'fetch', credential, strategies.hmac, fetchSource, (request) => toFetchAuthRequest(request, { remoteAddress: CLIENT_IP })));
+    const portableSource = wrong
+      ? cycle(signed.map((headers) => fetchRequest(method, path, headers)))
+      : fresh(() => fetchRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
+    cases.push(
+      strategyCase('hmac', 'fetch-portable', credential, portable.strategies.hmac, portableSource, (request) =>
+        portable.toAuthRequest(request, { remoteAddress: CLIENT_IP }),
+      ),
+    );
     // A POST's IncomingMessage is consumed by reading its (empty) body: one per operation.
     let signedIndex = 0;
     const nodeSource = fresh(() => {
@@ -250,6 +309,7 @@ export async function runInProcess(sizes: BenchSizes, log: (line: string) => voi
   const { rounds, batch, timeMs, warmupMs } = sizes.inProcess;
   const perRound = new Map<Case, number[]>(cases.map((testCase) => [testCase, []]));
   const ratios = new Map<Case, number[]>(cases.map((testCase) => [testCase, []]));
+  const nobleRatios = new Map<Case, number[]>(cases.map((testCase) => [testCase, []]));
   for (let round = 0; round < rounds; round++) {
     for (const scheme of SCHEMES) {
       const schemeCases = cases.filter((testCase) => testCase.scheme === scheme);
@@ -268,6 +328,8 @@ export async function runInProcess(sizes: BenchSizes, log: (line: string) => voi
       for (const testCase of schemeCases) {
         const primitive = schemeCases.find((other) => other.layer === 'primitive' && other.credential === testCase.credential);
         ratios.get(testCase)?.push((rates.get(testCase) as number) / (rates.get(primitive as Case) as number));
+        const noble = schemeCases.find((other) => other.layer === 'noble' && other.credential === testCase.credential);
+        if (noble !== undefined) nobleRatios.get(testCase)?.push((rates.get(testCase) as number) / (rates.get(noble) as number));
       }
       log(`in-process round ${round + 1}/${rounds} ${scheme}: done`);
     }
@@ -278,6 +340,7 @@ export async function runInProcess(sizes: BenchSizes, log: (line: string) => voi
     credential: testCase.credential,
     opsPerSecond: medianOf(perRound.get(testCase) as number[]),
     ratio: medianOf(ratios.get(testCase) as number[]),
+    ...((nobleRatios.get(testCase) as number[]).length > 0 ? { ratioToNoble: medianOf(nobleRatios.get(testCase) as number[]) } : {}),
     perRound: perRound.get(testCase) as number[],
   }));
 }
@@ -309,7 +372,11 @@ export function renderInProcess(results: readonly InProcessResult[]): string {
         result.credential,
         formatRate(result.opsPerSecond),
         result.layer === 'primitive' ? '1.00x' : formatRatio(result.ratio),
-        result.layer === 'strategy' ? verdict(result.ratio >= IN_PROCESS_TARGET) : '',
+        result.layer === 'strategy'
+          ? verdict(result.ratio >= IN_PROCESS_TARGET)
+          : result.layer === 'fetch-portable' && result.ratioToNoble !== undefined
+            ? `${formatRatio(result.ratioToNoble)} the noble primitive`
+            : '',
       ]);
     sections.push(`#### ${SCHEME_TITLES[scheme]}\n\n${table(['case', 'credential', 'ops/s', '× native primitive', 'target ≥ 0.8x'], rows, ['l', 'l', 'r', 'r', 'l'])}`);
   }
