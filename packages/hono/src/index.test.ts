@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { accessHashScheme, hmacScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from './__fixtures__/schemes.js';
+import { accessHashScheme, hmacScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from '@gatehouse/adapter-fixtures/schemes';
 import { authenticate, errorBridge, notFound, routeKit, type AuthEnv } from './index.js';
 
 const nvxHeader = (hash: string): Record<string, string> => ({ authorization: `NVX ${hash}` });

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { accessHashScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from './__fixtures__/schemes.js';
+import { accessHashScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from '@gatehouse/adapter-fixtures/schemes';
 import { authenticate, errorBridge, notFound, routeKit } from './index.js';
 
 const servers: { close(callback: () => void): unknown }[] = [];

@@ -5,7 +5,7 @@ import type { NvxPrincipal } from '@gatehouse/strategy-nvx-hash';
 import { notFound as nextNotFound, redirect } from 'next/navigation.js';
 import { NextRequest } from 'next/server.js';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { accessHashScheme, hmacScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from './__fixtures__/schemes.js';
+import { accessHashScheme, hmacScheme, nvxScheme, nvxTestKit, unwrap, WIRE } from '@gatehouse/adapter-fixtures/schemes';
 import { authenticate, errorBridge, notFound, routeKit, withAuth, type RouteHandler } from './index.js';
 
 const ORIGIN = 'https://api.example.com';
