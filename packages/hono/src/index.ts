@@ -110,26 +110,33 @@ type NodeBindings = {
 };
 
 /**
- * The header lines of the Node message behind `raw`, when `raw` is still the request @hono/node-server made from
- * that message and its `headers` were never built: nothing can have read or changed them, so the lines are the
- * same headers, without building a `Headers` object (about 2 µs). @hono/node-server keeps the message under a
- * symbol described `incomingKey` and builds headers under `headersKey` (and a full `Request` under
- * `requestCache`) on first use. Anything else (another runtime, a request a middleware replaced, headers already
- * built and perhaps changed, another version of that package) gets `undefined`, and `raw.headers` is read.
+ * The header lines of the Node message behind `raw`, when `raw` is still exactly the request @hono/node-server made
+ * from that message and its `headers` were never built: nothing can have read or changed them, so the lines are
+ * the same headers, without building a `Headers` object (about 2 µs). An allow-list, not a search for known
+ * changes: the request's own keys must be just the two symbols @hono/node-server gives a fresh one (described
+ * `incomingKey`, holding this very message, and `urlKey`), and its prototype must define `headers` as a getter.
+ * Headers built on first use, a body read, a property a middleware defined, a replaced request, another runtime
+ * or another version of that package all fail it, and `raw.headers` is read. A `Proxy` a middleware put in place
+ * of the request cannot be told from it: headers changed through one are not seen; change them on `headers`.
  */
 function untouchedNodeHeaders(raw: Request, incoming: NonNullable<NodeBindings['incoming']> | undefined): readonly string[] | undefined {
   if (incoming === undefined || incoming === null || !Array.isArray(incoming.rawHeaders)) return undefined;
+  const keys = Reflect.ownKeys(raw);
+  if (keys.length !== 2) return undefined;
   let wrapsIncoming = false;
-  for (const symbol of Object.getOwnPropertySymbols(raw)) {
-    const name = symbol.description;
-    if (name === 'incomingKey') {
-      if ((raw as unknown as Record<symbol, unknown>)[symbol] !== incoming) return undefined;
-      wrapsIncoming = true;
-    } else if (name === 'headersKey' || name === 'requestCache') {
-      return undefined;
-    }
+  let hasUrl = false;
+  for (const key of keys) {
+    if (typeof key !== 'symbol') return undefined;
+    if (key.description === 'incomingKey' && (raw as unknown as Record<symbol, unknown>)[key] === incoming) wrapsIncoming = true;
+    else if (key.description === 'urlKey') hasUrl = true;
+    else return undefined;
   }
-  return wrapsIncoming ? (incoming.rawHeaders as readonly string[]) : undefined;
+  if (!wrapsIncoming || !hasUrl) return undefined;
+  const prototype: unknown = Object.getPrototypeOf(raw);
+  if (prototype === null || typeof prototype !== 'object') return undefined;
+  const headers = Object.getOwnPropertyDescriptor(prototype, 'headers');
+  if (headers === undefined || typeof headers.get !== 'function') return undefined;
+  return incoming.rawHeaders as readonly string[];
 }
 
 /** Builds the `AuthRequest` of a Hono context, under validated options. */

@@ -163,13 +163,19 @@ describe('@hono/node-server: headers', () => {
       c.req.raw.headers.delete('authorization');
       await next();
     });
+    app.use('/v2/redefined/*', async (c, next) => {
+      Object.defineProperty(c.req.raw, 'headers', { value: new Headers({ host: 'x' }) });
+      await next();
+    });
     app.get('/v2/*', authenticate(strategy), (c) => c.text('reached'));
     const origin = await listen(app);
     const wrong = { authorization: `NVX ${'0'.repeat(32)}` };
     expect((await fetch(`${origin}/v2/replaced/list`, { headers: wrong })).status).toBe(200);
-    const removed = await fetch(`${origin}/v2/removed/list`, { headers: { authorization: `NVX ${apiKey}` } });
-    expect(removed.status).not.toBe(200);
-    expect(await removed.text()).toMatch(/^\{"success":false,/);
+    for (const route of ['removed', 'redefined']) {
+      const refused = await fetch(`${origin}/v2/${route}/list`, { headers: { authorization: `NVX ${apiKey}` } });
+      expect(refused.status, route).not.toBe(200);
+      expect(await refused.text()).toMatch(/^\{"success":false,/);
+    }
     await expectReply(fetch(`${origin}/v2/direct/list`, { headers: wrong }), 400, WIRE.nvxWrongHash);
   });
 

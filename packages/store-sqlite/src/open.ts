@@ -52,16 +52,27 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * (a connection switching a new file to WAL, or recovering its index, while another opens it): several processes
  * starting together must each open the file, not fail.
  */
-function retryWhileBusy<T>(step: () => T, deadline: number): T {
+function retryWhileBusy<T>(db: Database.Database, step: () => T, deadline: number): T {
   for (let attempt = 0; ; attempt++) {
+    // SQLite's own busy handler waits too: give it only what is left, so the deadline holds for the whole.
+    db.pragma(`busy_timeout = ${Math.max(0, deadline - Date.now())}`);
     try {
       return step();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
-      Atomics.wait(pause, 0, 0, Math.min(5 * 2 ** Math.min(attempt, 4), 50));
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, Math.min(5 * 2 ** Math.min(attempt, 4), 50, Math.max(0, deadline - Date.now())));
     }
   }
+}
+
+/** `SQLITE_BUSY` or one of its extended codes, on the error or on the one a migration wrapped. */
+function isBusy(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== null && typeof current === 'object' && depth < 3; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**
@@ -161,11 +172,11 @@ export function openSqliteStores(path: string, options: SqliteStoresOptions = {}
   const db = new Database(path, { timeout: OPEN_TIMEOUT_IN_MILLISECONDS });
   try {
     const openDeadline = Date.now() + OPEN_TIMEOUT_IN_MILLISECONDS;
-    retryWhileBusy(() => refuseNewerSchema(db, path), openDeadline);
-    if (!db.memory) retryWhileBusy(() => db.pragma('journal_mode = WAL'), openDeadline);
+    retryWhileBusy(db, () => refuseNewerSchema(db, path), openDeadline);
+    if (!db.memory) retryWhileBusy(db, () => db.pragma('journal_mode = WAL'), openDeadline);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    retryWhileBusy(() => migrate(db, path), openDeadline);
+    retryWhileBusy(db, () => migrate(db, path), openDeadline);
     db.pragma(`busy_timeout = ${busyTimeout}`);
     const health = createSqliteHealthProbe(db, clock);
     const credentials = createSqliteCredentialStore(db, touchIntervalMs, health);

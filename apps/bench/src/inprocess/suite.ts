@@ -37,6 +37,7 @@ import {
   freshNonce,
   hmacHeaders,
   preparedAuthRequest,
+  provision,
   ROUTES,
   SCHEME_TITLES,
   SCHEMES,
@@ -201,11 +202,15 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
   const issued = createStrategies(store, { noncePolicy: 'issued' }).hmac;
   const toFetchAuthRequest = createFetchRequestAdapter();
   const toNodeAuthRequest = createNodeRequestAdapter();
-  const portable = await loadPortableBuild(store, BENCH_KEK);
+  // The portable build on its own store, with credentials of its own, as a worker would run it.
+  const portable = await loadPortableBuild(BENCH_KEK);
+  const portableCredentials = await provision(portable.store, sizes.inProcess.credentials);
   const cases: Case[] = [];
 
   for (const scheme of ['nvx', 'access-hash', 'aptoken'] as const) {
-    const secrets = scheme === 'nvx' ? credentials.nvx : scheme === 'access-hash' ? credentials.accessHash : credentials.aptoken;
+    const secretsOf = (from: typeof credentials): readonly string[] =>
+      scheme === 'nvx' ? from.nvx : scheme === 'access-hash' ? from.accessHash : from.aptoken;
+    const secrets = secretsOf(credentials);
     const { method, path } = ROUTES[scheme];
     // The bare check's table: digest → the stored record, as a hand-written lookup would keep it.
     const table = new Map<string, unknown>();
@@ -231,8 +236,9 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
           toNodeAuthRequest(incoming),
         ),
       );
+      const portableHeaderSets = (credential === 'valid' ? secretsOf(portableCredentials) : [UNKNOWN_SECRETS[scheme]]).map((secret) => credentialHeaders(scheme, secret));
       cases.push(
-        strategyCase(scheme, 'fetch-portable', credential, portable.strategies[scheme], cycle(headerSets.map((headers) => fetchRequest(method, path, headers))), (request) =>
+        strategyCase(scheme, 'fetch-portable', credential, portable.strategies[scheme], cycle(portableHeaderSets.map((headers) => fetchRequest(method, path, headers))), (request) =>
           portable.toAuthRequest(request, { remoteAddress: CLIENT_IP }),
         ),
       );
@@ -247,6 +253,12 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
   const nextKey = (): HmacKeyMaterial => {
     const key = credentials.hmac[keyIndex] as HmacKeyMaterial;
     keyIndex = (keyIndex + 1) % credentials.hmac.length;
+    return key;
+  };
+  let portableKeyIndex = 0;
+  const nextPortableKey = (): HmacKeyMaterial => {
+    const key = portableCredentials.hmac[portableKeyIndex] as HmacKeyMaterial;
+    portableKeyIndex = (portableKeyIndex + 1) % portableCredentials.hmac.length;
     return key;
   };
   for (const credential of ['valid', 'wrong'] as const) {
@@ -281,8 +293,8 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
       : fresh(() => fetchRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
     cases.push(strategyCase('hmac', 'fetch', credential, strategies.hmac, fetchSource, (request) => toFetchAuthRequest(request, { remoteAddress: CLIENT_IP })));
     const portableSource = wrong
-      ? cycle(signed.map((headers) => fetchRequest(method, path, headers)))
-      : fresh(() => fetchRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
+      ? cycle(portableCredentials.hmac.map((key) => fetchRequest(method, path, hmacHeaders(key, freshNonce(), true))))
+      : fresh(() => fetchRequest(method, path, hmacHeaders(nextPortableKey(), freshNonce())));
     cases.push(
       strategyCase('hmac', 'fetch-portable', credential, portable.strategies.hmac, portableSource, (request) =>
         portable.toAuthRequest(request, { remoteAddress: CLIENT_IP }),

@@ -1,6 +1,6 @@
-// Which @gatehouse/auth-core/crypto module the portable graph got (compared with the native one by identity).
-import * as crypto from '@gatehouse/auth-core/crypto';
+// Which crypto backend @gatehouse/auth-core gives the portable graph (`'portable'` when the resolve hook applied).
+import { CRYPTO_BACKEND } from '@gatehouse/auth-core/crypto';
 
-export function cryptoModule(): typeof crypto {
-  return crypto;
+export function cryptoBackend(): string {
+  return CRYPTO_BACKEND;
 }
