@@ -59,5 +59,5 @@ export const SMOKE: BenchSizes = {
   mode: 'smoke',
   inProcess: { credentials: 20, rounds: 1, batch: 8, timeMs: 10, warmupMs: 2 },
   http: { connections: 4, durationSeconds: 0.1, requestsPerRound: 40, rounds: 1, warmupSeconds: 0, credentials: 8, requestCredentials: 2 },
-  scale: { small: 50, large: 400, sqlite: 400, perOwner: 4, pool: 64, rounds: 1, timeMs: 10, sqliteLookups: 200 },
+  scale: { small: 50, large: 5_000, sqlite: 400, perOwner: 4, pool: 64, rounds: 1, timeMs: 10, sqliteLookups: 200 },
 };
