@@ -42,8 +42,15 @@ export function renderReport(results: BenchResults): string {
   const summary: string[] = [];
   if (results.inProcess !== undefined) {
     for (const target of inProcessTargets(results.inProcess)) {
-      const floor = results.inProcess.find((row) => row.scheme === target.scheme && row.credential === target.credential && row.layer === 'contract-floor');
-      const floorNote = floor === undefined ? '' : ` (the primitive in the contract's shape: ${formatRatio(floor.ratio)})`;
+      const reference = (layer: string): InProcessResult | undefined =>
+        results.inProcess?.find((row) => row.scheme === target.scheme && row.credential === target.credential && row.layer === layer);
+      const promiseFloor = reference('promise-floor');
+      const floor = reference('contract-floor');
+      const floorNotes = [
+        ...(promiseFloor === undefined ? [] : [`the primitive returned through a \`Promise\`: ${formatRatio(promiseFloor.ratio)}`]),
+        ...(floor === undefined ? [] : [`in the contract's shape: ${formatRatio(floor.ratio)}`]),
+      ];
+      const floorNote = floorNotes.length === 0 ? '' : ` (${floorNotes.join('; ')})`;
       summary.push(
         `| in-process: ${SCHEME_TITLES[target.scheme]}, ${target.credential} credential ≥ ${IN_PROCESS_TARGET}x the native primitive | ${formatRatio(target.ratio)}${floorNote} | ${verdict(target.met)} |`,
       );
@@ -84,6 +91,9 @@ export function renderReport(results: BenchResults): string {
     lines.push('- **the strategy\'s own crypto + `Map.get` (reference)**: the digest exactly as the strategies compute it (`createSecretDigester()`) or, for `AuthenticateUser`, ' +
       'an HMAC under a key prepared once (`createHmacSha256`, as the strategy keeps per API key), from `@gatehouse/auth-core/crypto` as Node resolves it (the `node` export condition). ' +
       'The gap between this row and the strategy\'s is everything the strategy does besides its crypto.');
+    lines.push('- **the native primitive returned through a `Promise` (reference)**: the bare primitive, unchanged, as the body of an `async` function that the batch ' +
+      'awaits, as it awaits every `authenticate`: no request, no store, no outcome object. `AuthStrategy.authenticate` returns a `Promise`, so no strategy can cost less; ' +
+      'its gap to the bare primitive is one promise and one `await`.');
     lines.push('- **the native primitive in the contract\'s shape (reference)**: the same native check written as any `AuthStrategy` must be: an `async` function ' +
       'reading the credential off the same prepared `AuthRequest`, awaiting an `async` lookup (every `CredentialStore` is async) and returning an outcome object; for ' +
       '`AuthenticateUser` also an awaited `async` set-if-absent of the nonce in a `Set`. No format, expiry, kind, route or IP checks, no `touch`. It is the least any strategy ' +

@@ -36,7 +36,7 @@ describe('pnpm bench (smoke run)', () => {
     const inProcess = results.inProcess ?? [];
     for (const scheme of SCHEMES) {
       // `createHash` is a reference beside `hash()` for the lookup schemes; AuthenticateUser's floor is `createHmac`.
-      const layers = ['primitive', 'noble', 'gatehouse-crypto', 'contract-floor', 'strategy', 'fetch', 'node', 'fetch-portable', ...(scheme === 'hmac' ? [] : ['reference'])];
+      const layers = ['primitive', 'noble', 'gatehouse-crypto', 'promise-floor', 'contract-floor', 'strategy', 'fetch', 'node', 'fetch-portable', ...(scheme === 'hmac' ? [] : ['reference'])];
       for (const layer of layers) {
         for (const credential of ['valid', 'wrong']) {
           const found = inProcess.find((row) => row.scheme === scheme && row.layer === layer && row.credential === credential);

@@ -53,13 +53,14 @@ import { cycle, fresh, type Source } from './sources.js';
  * What a case measures. `primitive` (the platform's fastest: node:crypto) is the denominator of every ratio;
  * `reference` (`createHash`, lookup schemes only) and `noble` (@noble/hashes) are informational.
  */
-export type Layer = 'primitive' | 'reference' | 'noble' | 'gatehouse-crypto' | 'contract-floor' | 'strategy' | 'strategy-issued' | 'fetch' | 'node' | 'fetch-portable';
+export type Layer = 'primitive' | 'reference' | 'noble' | 'gatehouse-crypto' | 'promise-floor' | 'contract-floor' | 'strategy' | 'strategy-issued' | 'fetch' | 'node' | 'fetch-portable';
 
 export const LAYER_TITLES: Record<Layer, string> = {
   primitive: 'bare primitive (node:crypto `hash` / `createHmac`)',
   reference: 'bare primitive with `createHash` (node:crypto, reference)',
   noble: 'bare primitive with @noble/hashes (reference)',
   'gatehouse-crypto': 'the strategy\'s own crypto + `Map.get` (reference)',
+  'promise-floor': 'the native primitive returned through a `Promise`: an `async` function around it, nothing else (reference)',
   'contract-floor': 'the native primitive in the contract\'s shape: `async`, an awaited store (reference)',
   strategy: '`strategy.authenticate` on a prepared AuthRequest',
   'strategy-issued': '`strategy.authenticate`, noncePolicy `issued` (reference)',
@@ -188,6 +189,28 @@ function primitiveCase<T>(scheme: Scheme, layer: Layer, credential: 'valid' | 'w
   };
 }
 
+/**
+ * The bare primitive, unchanged, inside an `async` function, awaited as every `authenticate` is: no store hop, no
+ * request, no outcome object. No strategy whose `authenticate` returns a `Promise` can cost less.
+ */
+function promiseFloorCase<T>(scheme: Scheme, credential: 'valid' | 'wrong', source: Source<T>, run: (input: T) => unknown): Case {
+  const wrapped = async (input: T): Promise<unknown> => run(input);
+  return {
+    scheme,
+    layer: 'promise-floor',
+    credential,
+    async: true,
+    op: () => wrapped(source.next()),
+    prepare: (count) => source.prepare(count),
+    check: async () => {
+      source.prepare(1);
+      const result = await wrapped(source.next());
+      const found = result !== undefined && result !== false;
+      if (found !== (credential === 'valid')) throw new Error(`${scheme} promise-floor ${credential}: the primitive returned ${String(result)}`);
+    },
+  };
+}
+
 /** Where the contract-shaped floor finds each lookup scheme's credential on a prepared request. */
 const CREDENTIAL_READERS: Record<Exclude<Scheme, 'hmac'>, (request: AuthRequest) => string | null> = {
   nvx: (request) => request.header('authorization')?.slice(4) ?? null,
@@ -223,6 +246,7 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
       cases.push(primitiveCase(scheme, 'reference', credential, cycle(tokens), (token) => nodeDigestLookup(table, token)));
       cases.push(primitiveCase(scheme, 'noble', credential, cycle(tokens), (token) => nobleDigestLookup(table, token)));
       cases.push(primitiveCase(scheme, 'gatehouse-crypto', credential, cycle(tokens), (token) => gatehouseDigestLookup(table, token)));
+      cases.push(promiseFloorCase(scheme, credential, cycle(tokens), (token) => nativeDigestLookup(table, token)));
       const floor = contractFloorLookup(table, CREDENTIAL_READERS[scheme]);
       cases.push(contractFloorCase(scheme, credential, cycle(headerSets.map((headers) => preparedAuthRequest(method, path, headers))), floor));
       cases.push(strategyCase(scheme, 'strategy', credential, strategy, cycle(headerSets.map((headers) => preparedAuthRequest(method, path, headers))), (request) => request));
@@ -282,6 +306,7 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
     const floorSource = wrong
       ? cycle(signed.map((headers) => preparedAuthRequest(method, path, headers)))
       : fresh(() => preparedAuthRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
+    cases.push(promiseFloorCase('hmac', credential, cycle(signed), check(nodeHmacCheck)));
     cases.push(contractFloorCase('hmac', credential, floorSource, contractFloorHmac(bare)));
     cases.push(strategyCase('hmac', 'strategy', credential, strategies.hmac, preparedSource, (request) => request));
     if (!wrong) {
