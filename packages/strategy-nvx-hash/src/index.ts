@@ -1,7 +1,7 @@
 export { nvxHash } from './verify.js';
 export type { NvxPrincipal } from './verify.js';
 export { createNvxHashManager, isValidNvxTitle } from './manage.js';
-export type { NvxApiKey, NvxApiKeyListing, NvxHashManager, NvxOwner, NvxSession } from './manage.js';
+export type { NvxApiKey, NvxApiKeyListing, NvxHashManager, NvxKeyManagerCaller, NvxOwner, NvxSession } from './manage.js';
 export { nvxAuthorization, signNvxRequest } from './sign.js';
 export type { NvxHashPlacement } from './sign.js';
 export { formatNvxDate, renderNvxError, renderNvxStatus, renderNvxSuccess } from './envelope.js';

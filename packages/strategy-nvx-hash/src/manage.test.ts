@@ -2,6 +2,7 @@ import {
   createFetchRequestAdapter,
   createManualClock,
   createMemoryCredentialStore,
+  type AuthContext,
   type AuthEvent,
   type CredentialInfo,
   type CredentialStore,
@@ -341,7 +342,24 @@ describe('createNvxHashManager: who manages keys', () => {
     expect(manager.keyManager(caller('user-1', 'master', 'api-key'))).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
     expect(manager.keyManager(caller('user-2', 'sub', 'user-session'))).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
     expect(manager.keyManager(caller('admin', 'panel', 'panel-session'))).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
-    expect(manager.keyManager(null as never)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    expect(manager.keyManager(null)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+    expect(manager.keyManager(undefined)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
+  });
+
+  it("takes an adapter's AuthContext as it is, and refuses a caller another strategy authenticated", async () => {
+    const store = createMemoryCredentialStore();
+    const manager = createNvxHashManager({ store });
+    const strategy = nvxHash({ store });
+    const session = await manager.startUserSession(master);
+    if (!session.ok) throw session.error;
+    const outcome = await strategy.authenticate(
+      toAuthRequest(new Request('http://localhost/v2/api/key/create', { method: 'POST', headers: { authorization: `NVX ${session.value.hash}` } })),
+    );
+    if (outcome.type !== 'authenticated') throw new Error(`expected authenticated, got ${outcome.type}`);
+    // What req.auth (Express) and request.auth (Fastify) are typed as: any strategy's principal.
+    const auth: AuthContext = { principal: outcome.principal, credential: outcome.credential, strategyId: strategy.id };
+    expect(manager.keyManager(auth)).toEqual({ ok: true, value: master });
+    expect(manager.keyManager({ ...auth, strategyId: 'hmac-signature' })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
   });
 });
 

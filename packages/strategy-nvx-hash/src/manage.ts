@@ -6,6 +6,7 @@ import {
   type CredentialRecord,
   type CredentialReference,
   type ManageResult,
+  type Principal,
   type RotateOptions,
 } from '@gatehouse/auth-core';
 import {
@@ -33,7 +34,6 @@ import {
   type NvxCredentialKind,
   type NvxHashManagerOptions,
 } from './options.js';
-import type { NvxPrincipal } from './verify.js';
 
 /**
  * The account that manages API keys.
@@ -101,6 +101,23 @@ export interface NvxApiKeyListing {
 export interface NvxApiKey extends NvxApiKeyListing {}
 
 /**
+ * Who asks to manage API keys: an authenticated caller as any adapter hands it over (an `AuthContext`), or as a
+ * strategy's outcome carries it (`principal` and `credential`).
+ *
+ * @example
+ * ```ts
+ * const caller: NvxKeyManagerCaller = req.auth!; // Express, behind authenticate(nvxHash(...))
+ * const owner = manager.keyManager(caller);
+ * ```
+ */
+export interface NvxKeyManagerCaller {
+  readonly principal: Principal;
+  readonly credential: CredentialInfo;
+  /** The strategy that authenticated the caller; when given, it must be `nvx-hash`. */
+  readonly strategyId?: string;
+}
+
+/**
  * The management face. API keys through the shared manager vocabulary (`issue`, `list`, `revoke`, `rotate`: only
  * for a master owner, at most `maxApiKeysPerUser` live keys), and Navixy's sessions beside it (`user/auth`,
  * `panel/account/auth`, `user/session/renew`, `user/logout`). Every method returns a `ManageResult`: a failing
@@ -131,8 +148,12 @@ export interface NvxHashManager extends CredentialManager<NvxOwner, { readonly t
    * Who may manage API keys with this authenticated caller: only a master user's session hash. Creating an API
    * key with another API key is not possible, and sub-users have no API keys (Navixy API docs, "Authentication":
    * https://www.navixy.com/docs/navixy-api/user-api/authentication).
+   *
+   * Takes an adapter's `auth` as it is (`req.auth`, `request.auth`, `c.get('auth')`). A caller that another
+   * strategy authenticated (its `strategyId` is not `nvx-hash`) is `OPERATION_NOT_PERMITTED`; no caller at
+   * all is `PARAMETER_INVALID`.
    */
-  keyManager(caller: { readonly principal: NvxPrincipal; readonly credential: CredentialInfo }): ManageResult<NvxOwner>;
+  keyManager(caller: NvxKeyManagerCaller | null | undefined): ManageResult<NvxOwner>;
 }
 
 /** The longest API key title, in code points. */
@@ -416,6 +437,7 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
       if (caller === null || typeof caller !== 'object' || caller.principal === null || typeof caller.principal !== 'object') {
         return manageFailure('PARAMETER_INVALID');
       }
+      if (caller.strategyId !== undefined && caller.strategyId !== NVX_STRATEGY_ID) return manageFailure('OPERATION_NOT_PERMITTED');
       if (caller.credential?.kind !== 'user-session') return manageFailure('OPERATION_NOT_PERMITTED');
       if (caller.principal.attributes?.accountType !== 'master' || !isAccountId(caller.principal.id)) return manageFailure('OPERATION_NOT_PERMITTED');
       return manageSuccess({ id: caller.principal.id, accountType: 'master' });

@@ -83,7 +83,7 @@ describe('every strategy package has the template shape', () => {
     }
     const scripts = own['scripts'] as Record<string, string>;
     const referenceScripts = reference['scripts'] as Record<string, string>;
-    for (const script of ['build', 'typecheck', 'lint:package']) expect(scripts[script], `${name} ${script}`).toBe(referenceScripts[script]);
+    for (const script of ['build', 'prepack', 'typecheck', 'lint:package']) expect(scripts[script], `${name} ${script}`).toBe(referenceScripts[script]);
     expect(scripts['test']?.replace(name, 'template')).toBe(referenceScripts['test']);
     expect(own['private']).toBeUndefined();
   });

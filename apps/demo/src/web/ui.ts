@@ -63,7 +63,7 @@ function mountLanding(app: Hono<DemoEnv>, kit: WebKit, routeIndex: string): void
         ? html`<p><a class="button" href="/login">Sign in</a></p><p class="muted">The demo accounts (a master user, a sub-user and the panel administrator) and their passwords are printed in the server log at first start.</p>`
         : html`<p>Signed in as <strong>${user.account.login}</strong>.</p>`;
     return kit.page(c, 200, {
-      title: 'Gatehouse demo',
+      title: 'Home',
       viewer: user?.viewer ?? null,
       body: html`<h1>Gatehouse demo</h1>
 <p>Pluggable API-authentication strategies, shown with three APIs and their credential screens:</p>
