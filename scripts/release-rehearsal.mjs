@@ -223,7 +223,10 @@ try {
 
   const RUNTIME_FIELDS = ['dependencies', 'peerDependencies', 'optionalDependencies'];
   const filters = publishedNames.flatMap((name) => ['--filter', name]);
-  const packs = JSON.parse(run('pnpm', ['-r', ...filters, 'pack', '--pack-destination', tarballs, '--json'], copy));
+  // Each package's prepack check (its dist/ exists) runs as in a real publish; pnpm prints its lifecycle lines on
+  // stdout before the JSON.
+  const packOutput = run('pnpm', ['-r', ...filters, 'pack', '--pack-destination', tarballs, '--json'], copy);
+  const packs = JSON.parse(packOutput.slice(Math.max(0, packOutput.search(/^\[/m))));
   const tarballOf = new Map(packs.map((entry) => [entry.name, entry.filename]));
   for (const pkg of published) {
     const { name } = pkg.manifest;
@@ -284,6 +287,24 @@ try {
   }
   phaseDone('pnpm publish --dry-run');
   if (process.env.REHEARSAL_VERBOSE) process.stdout.write(publishOutput);
+
+  // --- A package that was never built ---------------------------------------------------------------------------
+
+  // pnpm packs whatever `files` matches, so without its prepack check a package whose build did not run would
+  // pack (and publish) as a README and a package.json whose exports point nowhere.
+  for (const pkg of published) {
+    const folder = join(copy, pkg.folder);
+    rmSync(join(folder, 'dist'), { recursive: true, force: true });
+    let packed = true;
+    try {
+      run('pnpm', ['pack', '--pack-destination', join(work, 'unbuilt')], folder);
+    } catch (error) {
+      packed = false;
+      if (!String(error.message).includes('dist/ is missing')) fail(`${pkg.manifest.name}: packing it unbuilt failed, but not with the prepack message:\n${error.message}`);
+    }
+    if (packed) fail(`${pkg.manifest.name}: pnpm pack made a tarball of the package with no dist/`);
+  }
+  phaseDone('packing without a build');
 
   for (const name of publishedNames) console.log(`would publish ${name}@${nextVersion(name)}`);
 } finally {
