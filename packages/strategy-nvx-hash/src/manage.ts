@@ -111,7 +111,9 @@ export interface NvxApiKey extends NvxApiKeyListing {}
  * ```
  */
 export interface NvxKeyManagerCaller {
+  /** Who was authenticated; only a `master` account (`attributes.accountType`) may manage API keys. */
   readonly principal: Principal;
+  /** What authenticated the request; only a user session hash (`kind: 'user-session'`) may manage API keys. */
   readonly credential: CredentialInfo;
   /** The strategy that authenticated the caller; when given, it must be `nvx-hash`. */
   readonly strategyId?: string;
