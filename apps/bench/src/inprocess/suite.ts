@@ -173,40 +173,26 @@ function contractFloorCase<T>(
   };
 }
 
+/**
+ * A bare primitive, timed as is, or (layer `promise-floor`) unchanged inside an `async` function and awaited as
+ * every `authenticate` is: no store hop, no request, no outcome object, so no strategy whose `authenticate`
+ * returns a `Promise` can cost less.
+ */
 function primitiveCase<T>(scheme: Scheme, layer: Layer, credential: 'valid' | 'wrong', source: Source<T>, run: (input: T) => unknown): Case {
+  const viaPromise = layer === 'promise-floor';
+  const op = viaPromise ? async (input: T): Promise<unknown> => run(input) : run;
   return {
     scheme,
     layer,
     credential,
-    async: false,
-    op: () => run(source.next()),
-    prepare: (count) => source.prepare(count),
-    check: async () => {
-      const result = run(source.next());
-      const found = result !== undefined && result !== false;
-      if (found !== (credential === 'valid')) throw new Error(`${scheme} ${layer} ${credential}: the primitive returned ${String(result)}`);
-    },
-  };
-}
-
-/**
- * The bare primitive, unchanged, inside an `async` function, awaited as every `authenticate` is: no store hop, no
- * request, no outcome object. No strategy whose `authenticate` returns a `Promise` can cost less.
- */
-function promiseFloorCase<T>(scheme: Scheme, credential: 'valid' | 'wrong', source: Source<T>, run: (input: T) => unknown): Case {
-  const wrapped = async (input: T): Promise<unknown> => run(input);
-  return {
-    scheme,
-    layer: 'promise-floor',
-    credential,
-    async: true,
-    op: () => wrapped(source.next()),
+    async: viaPromise,
+    op: () => op(source.next()),
     prepare: (count) => source.prepare(count),
     check: async () => {
       source.prepare(1);
-      const result = await wrapped(source.next());
+      const result = await op(source.next());
       const found = result !== undefined && result !== false;
-      if (found !== (credential === 'valid')) throw new Error(`${scheme} promise-floor ${credential}: the primitive returned ${String(result)}`);
+      if (found !== (credential === 'valid')) throw new Error(`${scheme} ${layer} ${credential}: the primitive returned ${String(result)}`);
     },
   };
 }
@@ -246,7 +232,7 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
       cases.push(primitiveCase(scheme, 'reference', credential, cycle(tokens), (token) => nodeDigestLookup(table, token)));
       cases.push(primitiveCase(scheme, 'noble', credential, cycle(tokens), (token) => nobleDigestLookup(table, token)));
       cases.push(primitiveCase(scheme, 'gatehouse-crypto', credential, cycle(tokens), (token) => gatehouseDigestLookup(table, token)));
-      cases.push(promiseFloorCase(scheme, credential, cycle(tokens), (token) => nativeDigestLookup(table, token)));
+      cases.push(primitiveCase(scheme, 'promise-floor', credential, cycle(tokens), (token) => nativeDigestLookup(table, token)));
       const floor = contractFloorLookup(table, CREDENTIAL_READERS[scheme]);
       cases.push(contractFloorCase(scheme, credential, cycle(headerSets.map((headers) => preparedAuthRequest(method, path, headers))), floor));
       cases.push(strategyCase(scheme, 'strategy', credential, strategy, cycle(headerSets.map((headers) => preparedAuthRequest(method, path, headers))), (request) => request));
@@ -306,7 +292,7 @@ export async function buildCases(sizes: BenchSizes): Promise<Case[]> {
     const floorSource = wrong
       ? cycle(signed.map((headers) => preparedAuthRequest(method, path, headers)))
       : fresh(() => preparedAuthRequest(method, path, hmacHeaders(nextKey(), freshNonce())));
-    cases.push(promiseFloorCase('hmac', credential, cycle(signed), check(nodeHmacCheck)));
+    cases.push(primitiveCase('hmac', 'promise-floor', credential, cycle(signed), check(nodeHmacCheck)));
     cases.push(contractFloorCase('hmac', credential, floorSource, contractFloorHmac(bare)));
     cases.push(strategyCase('hmac', 'strategy', credential, strategies.hmac, preparedSource, (request) => request));
     if (!wrong) {
