@@ -49,6 +49,26 @@ const run = (command, args, cwd, timeoutSeconds = 120) => {
   }
 };
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
+/**
+ * The JSON `pnpm pack --json` printed (an array, or one object for one package), found among the lifecycle lines
+ * around it: the first line-initial `[` or `{` from which the rest of a line-aligned slice parses.
+ */
+const packedJson = (output) => {
+  const lines = output.split('\n');
+  for (let start = 0; start < lines.length; start++) {
+    if (!/^[[{]/.test(lines[start])) continue;
+    for (let end = lines.length; end > start; end--) {
+      if (!/^[\]}]\s*$/.test(lines[end - 1])) continue;
+      try {
+        const parsed = JSON.parse(lines.slice(start, end).join('\n'));
+        return Array.isArray(parsed) ? parsed : [parsed];
+      } catch {
+        // not this slice
+      }
+    }
+  }
+  throw new Error(`pnpm pack --json printed no JSON:\n${output}`);
+};
 const readIfExists = (file) => (existsSync(file) ? readFileSync(file, 'utf8') : null);
 
 // --- The workspace as it is -------------------------------------------------------------------------------------
@@ -223,10 +243,8 @@ try {
 
   const RUNTIME_FIELDS = ['dependencies', 'peerDependencies', 'optionalDependencies'];
   const filters = publishedNames.flatMap((name) => ['--filter', name]);
-  // Each package's prepack check (its dist/ exists) runs as in a real publish; pnpm prints its lifecycle lines on
-  // stdout before the JSON.
-  const packOutput = run('pnpm', ['-r', ...filters, 'pack', '--pack-destination', tarballs, '--json'], copy);
-  const packs = JSON.parse(packOutput.slice(Math.max(0, packOutput.search(/^\[/m))));
+  // Each package's prepack check runs as in a real publish, and pnpm prints its lifecycle lines on stdout too.
+  const packs = packedJson(run('pnpm', ['-r', ...filters, 'pack', '--pack-destination', tarballs, '--json'], copy));
   const tarballOf = new Map(packs.map((entry) => [entry.name, entry.filename]));
   for (const pkg of published) {
     const { name } = pkg.manifest;
@@ -291,16 +309,18 @@ try {
   // --- A package that was never built ---------------------------------------------------------------------------
 
   // pnpm packs whatever `files` matches, so without its prepack check a package whose build did not run would
-  // pack (and publish) as a README and a package.json whose exports point nowhere.
+  // pack (and publish) as a README and a package.json whose exports point nowhere. An empty dist/ (a build that
+  // failed half-way, or a cleaned one) must be refused as well as a missing one.
   for (const pkg of published) {
     const folder = join(copy, pkg.folder);
     rmSync(join(folder, 'dist'), { recursive: true, force: true });
+    mkdirSync(join(folder, 'dist'));
     let packed = true;
     try {
       run('pnpm', ['pack', '--pack-destination', join(work, 'unbuilt')], folder);
     } catch (error) {
       packed = false;
-      if (!String(error.message).includes('dist/ is missing')) fail(`${pkg.manifest.name}: packing it unbuilt failed, but not with the prepack message:\n${error.message}`);
+      if (!String(error.message).includes('not built: ')) fail(`${pkg.manifest.name}: packing it unbuilt failed, but not with the prepack message:\n${error.message}`);
     }
     if (packed) fail(`${pkg.manifest.name}: pnpm pack made a tarball of the package with no dist/`);
   }

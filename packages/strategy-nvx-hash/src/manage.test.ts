@@ -1,7 +1,9 @@
 import {
+  createAuthGuard,
   createFetchRequestAdapter,
   createManualClock,
   createMemoryCredentialStore,
+  firstOf,
   type AuthContext,
   type AuthEvent,
   type CredentialInfo,
@@ -346,20 +348,24 @@ describe('createNvxHashManager: who manages keys', () => {
     expect(manager.keyManager(undefined)).toMatchObject({ ok: false, error: { code: 'PARAMETER_INVALID' } });
   });
 
-  it("takes an adapter's AuthContext as it is, and refuses a caller another strategy authenticated", async () => {
+  it("takes the AuthContext a guard hands to the route as it is, behind firstOf too", async () => {
     const store = createMemoryCredentialStore();
     const manager = createNvxHashManager({ store });
     const strategy = nvxHash({ store });
     const session = await manager.startUserSession(master);
-    if (!session.ok) throw session.error;
-    const outcome = await strategy.authenticate(
-      toAuthRequest(new Request('http://localhost/v2/api/key/create', { method: 'POST', headers: { authorization: `NVX ${session.value.hash}` } })),
-    );
-    if (outcome.type !== 'authenticated') throw new Error(`expected authenticated, got ${outcome.type}`);
-    // What req.auth (Express) and request.auth (Fastify) are typed as: any strategy's principal.
-    const auth: AuthContext = { principal: outcome.principal, credential: outcome.credential, strategyId: strategy.id };
-    expect(manager.keyManager(auth)).toEqual({ ok: true, value: master });
-    expect(manager.keyManager({ ...auth, strategyId: 'hmac-signature' })).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
+    const key = await manager.issue(master, { title: 'Integration Key' });
+    if (!session.ok || !key.ok) throw new Error('setup failed');
+    const request = (hash: string) =>
+      toAuthRequest(new Request('http://localhost/v2/api/key/create', { method: 'POST', headers: { authorization: `NVX ${hash}` } }));
+    for (const guard of [createAuthGuard(strategy), createAuthGuard(firstOf([strategy]))]) {
+      const signedIn = await guard(request(session.value.hash));
+      const withKey = await guard(request(key.value.hash));
+      if (signedIn.type !== 'allowed' || withKey.type !== 'allowed') throw new Error('expected both to be allowed');
+      // What req.auth (Express) and request.auth (Fastify) are typed as: AuthContext, any strategy's principal.
+      const auth: AuthContext | null = signedIn.auth;
+      expect(manager.keyManager(auth)).toEqual({ ok: true, value: master });
+      expect(manager.keyManager(withKey.auth)).toMatchObject({ ok: false, error: { code: 'OPERATION_NOT_PERMITTED' } });
+    }
   });
 });
 

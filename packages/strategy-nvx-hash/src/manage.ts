@@ -115,8 +115,6 @@ export interface NvxKeyManagerCaller {
   readonly principal: Principal;
   /** What authenticated the request; only a user session hash (`kind: 'user-session'`) may manage API keys. */
   readonly credential: CredentialInfo;
-  /** The strategy that authenticated the caller; when given, it must be `nvx-hash`. */
-  readonly strategyId?: string;
 }
 
 /**
@@ -151,9 +149,9 @@ export interface NvxHashManager extends CredentialManager<NvxOwner, { readonly t
    * key with another API key is not possible, and sub-users have no API keys (Navixy API docs, "Authentication":
    * https://www.navixy.com/docs/navixy-api/user-api/authentication).
    *
-   * Takes an adapter's `auth` as it is (`req.auth`, `request.auth`, `c.get('auth')`). A caller that another
-   * strategy authenticated (its `strategyId` is not `nvx-hash`) is `OPERATION_NOT_PERMITTED`; no caller at
-   * all is `PARAMETER_INVALID`.
+   * Takes an adapter's `auth` as it is (`req.auth`, `request.auth`, `c.get('auth')`), typed for any strategy's
+   * principal; what it checks is the credential kind (`user-session`) and the account type (`master`) that
+   * `nvxHash` authenticates. No caller at all is `PARAMETER_INVALID`.
    */
   keyManager(caller: NvxKeyManagerCaller | null | undefined): ManageResult<NvxOwner>;
 }
@@ -439,7 +437,6 @@ export function createNvxHashManager(options: NvxHashManagerOptions): NvxHashMan
       if (caller === null || typeof caller !== 'object' || caller.principal === null || typeof caller.principal !== 'object') {
         return manageFailure('PARAMETER_INVALID');
       }
-      if (caller.strategyId !== undefined && caller.strategyId !== NVX_STRATEGY_ID) return manageFailure('OPERATION_NOT_PERMITTED');
       if (caller.credential?.kind !== 'user-session') return manageFailure('OPERATION_NOT_PERMITTED');
       if (caller.principal.attributes?.accountType !== 'master' || !isAccountId(caller.principal.id)) return manageFailure('OPERATION_NOT_PERMITTED');
       return manageSuccess({ id: caller.principal.id, accountType: 'master' });
